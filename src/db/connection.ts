@@ -1,0 +1,61 @@
+import Database from "better-sqlite3";
+import { StoreError } from "../errors.js";
+
+export type Db = Database.Database;
+
+/** Per-connection settings from the schema document, plus busy_timeout and foreign_keys. */
+export const CONNECTION_PRAGMAS = {
+  synchronous: "NORMAL",
+  cache_size: -64000,
+  temp_store: "MEMORY",
+  busy_timeout: 5000,
+  foreign_keys: "ON",
+} as const;
+
+export interface ConnectionOptions {
+  readonly?: boolean;
+  /** Milliseconds a connection waits for another writer before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+  /** Create the file if it does not exist (only dbmate and scratch databases should). */
+  create?: boolean;
+}
+
+/**
+ * Open one connection with the store's pragmas in force. The only place in the
+ * code base that constructs a better-sqlite3 Database.
+ * @example const db = openConnection("/tmp/x.db", { create: true });
+ */
+export const openConnection = (path: string, options: ConnectionOptions = {}): Db => {
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !(options.create ?? false) });
+  } catch (cause) {
+    throw new StoreError("NOT_A_DATABASE", `cannot open database ${path}: ${(cause as Error).message}`, { path }, { cause });
+  }
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? CONNECTION_PRAGMAS.busy_timeout}`);
+    // The first statement that reads the header is where a non-SQLite file is found out.
+    db.pragma(`synchronous = ${CONNECTION_PRAGMAS.synchronous}`);
+    db.pragma(`cache_size = ${CONNECTION_PRAGMAS.cache_size}`);
+    db.pragma(`temp_store = ${CONNECTION_PRAGMAS.temp_store}`);
+    db.pragma(`foreign_keys = ${CONNECTION_PRAGMAS.foreign_keys}`);
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+  } catch (cause) {
+    db.close();
+    const code = (cause as { code?: string }).code;
+    if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT")
+      throw new StoreError("NOT_A_DATABASE", `${path} is not a SQLite database (or is corrupt): ${(cause as Error).message}`, { path }, { cause });
+    throw cause;
+  }
+  return db;
+};
+
+/** The pragmas a connection actually has in force, for doctor and tests. */
+export const readPragmas = (db: Db) => ({
+  journal_mode: db.pragma("journal_mode", { simple: true }),
+  synchronous: db.pragma("synchronous", { simple: true }),
+  cache_size: db.pragma("cache_size", { simple: true }),
+  temp_store: db.pragma("temp_store", { simple: true }),
+  busy_timeout: db.pragma("busy_timeout", { simple: true }),
+  foreign_keys: db.pragma("foreign_keys", { simple: true }),
+});

@@ -1,0 +1,87 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { resolveBinary } from "dbmate";
+import { StoreError } from "../errors.js";
+import type { Db } from "./connection.js";
+import { migrationsDir, schemaFile } from "./paths.js";
+
+/** The command an operator runs to bring a database up to date. */
+export const MIGRATE_COMMAND = "npx artist-store migrate";
+
+export interface DbmateOptions {
+  /** Write db/schema.sql after the command (only the project's own tooling wants this). */
+  dumpSchema?: boolean;
+  schemaFile?: string;
+}
+
+/**
+ * Run dbmate with the project's migrations against one SQLite file.
+ * @example runDbmate("/tmp/x.db", ["up"]);
+ */
+export const runDbmate = (path: string, args: readonly string[], options: DbmateOptions = {}): string => {
+  mkdirSync(dirname(path), { recursive: true });
+  const flags = ["--url", `sqlite:${path}`, "--migrations-dir", migrationsDir];
+  flags.push(...(options.dumpSchema ? ["--schema-file", options.schemaFile ?? schemaFile] : ["--no-dump-schema"]));
+  const result = spawnSync(resolveBinary(), [...flags, ...args], { encoding: "utf8" });
+  if (result.error) throw new StoreError("MIGRATION_FAILED", `dbmate could not run: ${result.error.message}`, { path }, { cause: result.error });
+  if (result.status !== 0) {
+    const reason = (result.stderr || result.stdout).trim().split("\n").pop() ?? "";
+    throw new StoreError("MIGRATION_FAILED", `dbmate ${args.join(" ")} failed on ${path}: ${reason}`, { path, args: [...args] });
+  }
+  return result.stdout;
+};
+
+/** Migration versions shipped with this code, oldest first. */
+export const knownMigrations = (): string[] =>
+  readdirSync(migrationsDir)
+    .filter((f) => /^\d+_.*\.sql$/.test(f))
+    .sort()
+    .map((f) => f.slice(0, f.indexOf("_")));
+
+/** Migration versions applied to a database, oldest first ([] when dbmate never ran). */
+export const appliedMigrations = (db: Db): string[] => {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!table) return [];
+  return db
+    .prepare("SELECT version FROM schema_migrations ORDER BY version")
+    .pluck()
+    .all()
+    .map((v) => String(v));
+};
+
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+  /** Applied to the database but unknown to this code: the database is newer. */
+  unknown: string[];
+}
+
+export const migrationStatus = (db: Db): MigrationStatus => {
+  const known = knownMigrations();
+  const applied = appliedMigrations(db);
+  return {
+    applied,
+    pending: known.filter((v) => !applied.includes(v)),
+    unknown: applied.filter((v) => !known.includes(v)),
+  };
+};
+
+/** Refuse a database that is behind or ahead of this code, naming the fix. */
+export const assertSchemaCurrent = (db: Db, path: string): void => {
+  const status = migrationStatus(db);
+  if (status.unknown.length > 0)
+    throw new StoreError(
+      "UNKNOWN_MIGRATIONS",
+      `database ${path} has migrations this code does not know (${status.unknown.join(", ")}): its schema is newer than this version of ai-artist-store; upgrade the code, or roll the database back with an up-to-date copy of the code`,
+      { path, unknown: status.unknown },
+    );
+  if (status.applied.length === 0)
+    throw new StoreError("SCHEMA_MISSING", `database ${path} has no ai-artist-store schema: run \`${MIGRATE_COMMAND}\` (or openStore({ migrate: true }))`, { path });
+  if (status.pending.length > 0)
+    throw new StoreError(
+      "PENDING_MIGRATIONS",
+      `database ${path} has ${status.pending.length} pending migration(s) (${status.pending.join(", ")}): run \`${MIGRATE_COMMAND}\` (or openStore({ migrate: true }))`,
+      { path, pending: status.pending },
+    );
+};

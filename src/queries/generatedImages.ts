@@ -1,0 +1,64 @@
+import { z } from "zod";
+import type { Db } from "../db/connection.js";
+import { IMAGE_COLUMNS, ImageRow } from "./rows.js";
+
+export const PendingImageRow = z.object({ id: z.number().int(), filename: z.string(), prompt: z.string() });
+export type PendingImageRow = z.output<typeof PendingImageRow>;
+
+export const QualityTierRow = z.object({
+  qualityTier: z.enum(["Excellent", "Good", "Fair", "Poor"]),
+  count: z.number().int(),
+  avgScore: z.number().nullable(),
+});
+export type QualityTierRow = z.output<typeof QualityTierRow>;
+
+/** The document's queries on generated_images, prepared once per connection. */
+export const generatedImagesQueries = (db: Db) => {
+  const recent = db.prepare(
+    `SELECT ${IMAGE_COLUMNS} FROM generated_images
+     WHERE status = 'curated' AND final_score >= @minScore
+     ORDER BY created_at DESC, id DESC
+     LIMIT @limit`,
+  );
+  const pending = db.prepare(
+    `SELECT id, filename, prompt FROM generated_images
+     WHERE status = 'pending'
+     ORDER BY created_at ASC, id ASC
+     LIMIT @limit`,
+  );
+  // The document's SQL, ordered best tier first (it left the order to GROUP BY).
+  const distribution = db.prepare(
+    `SELECT
+       CASE
+         WHEN final_score >= 8.0 THEN 'Excellent'
+         WHEN final_score >= 6.0 THEN 'Good'
+         WHEN final_score >= 4.0 THEN 'Fair'
+         ELSE 'Poor'
+       END AS qualityTier,
+       COUNT(*) AS count,
+       AVG(final_score) AS avgScore
+     FROM generated_images
+     WHERE status = 'curated'
+     GROUP BY qualityTier
+     ORDER BY CASE qualityTier WHEN 'Excellent' THEN 1 WHEN 'Good' THEN 2 WHEN 'Fair' THEN 3 ELSE 4 END`,
+  );
+  return {
+    /**
+     * Curated images scoring at least `minScore` (default 7.0), newest first.
+     * @example store.queries.recentHighQualityImages({ minScore: 8, limit: 5 })
+     */
+    recentHighQualityImages: ({ minScore = 7.0, limit = 10 }: { minScore?: number; limit?: number } = {}): ImageRow[] =>
+      recent.all({ minScore, limit }).map((r) => ImageRow.parse(r)),
+    /**
+     * Images still pending curation, oldest first (default 100).
+     * @example store.queries.uncuratedImages({ limit: 20 })
+     */
+    uncuratedImages: ({ limit = 100 }: { limit?: number } = {}): PendingImageRow[] =>
+      pending.all({ limit }).map((r) => PendingImageRow.parse(r)),
+    /**
+     * Curated images per quality tier (Excellent ≥ 8, Good ≥ 6, Fair ≥ 4, else Poor).
+     * @example store.queries.qualityDistribution()
+     */
+    qualityDistribution: (): QualityTierRow[] => distribution.all().map((r) => QualityTierRow.parse(r)),
+  };
+};

@@ -1,0 +1,28 @@
+import type { Db } from "../db/connection.js";
+import { creationSessionsQueries } from "./creationSessions.js";
+import { generatedImagesQueries } from "./generatedImages.js";
+import { trainingSessionsQueries } from "./trainingSessions.js";
+
+/**
+ * The five Common Queries of the schema document, typed, on one connection.
+ * @example const q = createQueries(db); q.qualityDistribution();
+ */
+export const createQueries = (db: Db) => ({
+  ...generatedImagesQueries(db),
+  ...trainingSessionsQueries(db),
+  ...creationSessionsQueries(db),
+});
+export type Queries = ReturnType<typeof createQueries>;
+
+/** The names of the documented queries, for the CLI and the benchmarks. */
+export const QUERY_NAMES = [
+  "recentHighQualityImages",
+  "uncuratedImages",
+  "qualityDistribution",
+  "trainingSessionStatistics",
+  "dailyCreationStatistics",
+] as const satisfies readonly (keyof Queries)[];
+export type { ImageRow } from "./rows.js";
+export type { PendingImageRow, QualityTierRow } from "./generatedImages.js";
+export type { TrainingStatsRow } from "./trainingSessions.js";
+export type { DailyCreationRow } from "./creationSessions.js";

@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+const jsonText = <T extends z.ZodType>(schema: T) => z.string().transform((s) => schema.parse(JSON.parse(s)) as z.output<T>);
+
+/** A row of generated_images as the queries return it: camelCase, JSON parsed, booleans real. */
+export const ImageRow = z.object({
+  id: z.number().int(),
+  filename: z.string(),
+  prompt: z.string(),
+  negativePrompt: z.string().nullable(),
+  sourceUrl: z.string().nullable(),
+  sourceQuery: z.string().nullable(),
+  modelId: z.string(),
+  generationParams: jsonText(z.record(z.string(), z.json())).nullable(),
+  seed: z.number().int().nullable(),
+  aestheticScore: z.number().nullable(),
+  clipScore: z.number().nullable(),
+  technicalScore: z.number().nullable(),
+  finalScore: z.number().nullable(),
+  createdAt: z.string(),
+  status: z.enum(["pending", "curated", "rejected"]),
+  isFeatured: z.union([z.literal(0), z.literal(1)]).transform((v) => v === 1),
+  tags: jsonText(z.array(z.string())).nullable(),
+  updatedAt: z.string(),
+});
+export type ImageRow = z.output<typeof ImageRow>;
+
+export const IMAGE_COLUMNS = `id, filename, prompt, negative_prompt AS negativePrompt, source_url AS sourceUrl,
+  source_query AS sourceQuery, model_id AS modelId, generation_params AS generationParams, seed,
+  aesthetic_score AS aestheticScore, clip_score AS clipScore, technical_score AS technicalScore,
+  final_score AS finalScore, created_at AS createdAt, status, is_featured AS isFeatured, tags, updated_at AS updatedAt`;

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import type { Db } from "../db/connection.js";
+
+export const TrainingStatsRow = z.object({
+  name: z.string(),
+  datasetSize: z.number().int().nullable(),
+  finalLoss: z.number().nullable(),
+  trainingHours: z.number().nullable(),
+  status: z.enum(["running", "completed", "failed"]),
+});
+export type TrainingStatsRow = z.output<typeof TrainingStatsRow>;
+
+/** The document's query on training_sessions, prepared once per connection. */
+export const trainingSessionsQueries = (db: Db) => {
+  const stats = db.prepare(
+    `SELECT
+       name,
+       dataset_size AS datasetSize,
+       final_loss AS finalLoss,
+       training_time_seconds / 3600.0 AS trainingHours,
+       status
+     FROM training_sessions
+     ORDER BY started_at DESC, id DESC
+     LIMIT @limit`,
+  );
+  return {
+    /**
+     * Every training run, newest first, with its duration in hours.
+     * @example store.queries.trainingSessionStatistics()
+     */
+    trainingSessionStatistics: ({ limit = -1 }: { limit?: number } = {}): TrainingStatsRow[] =>
+      stats.all({ limit }).map((r) => TrainingStatsRow.parse(r)),
+  };
+};

@@ -1,0 +1,118 @@
+import { existsSync } from "node:fs";
+import { openConnection, type Db } from "./db/connection.js";
+import { assertSchemaCurrent, runDbmate } from "./db/migrations.js";
+import { databasePath, databasePathFromEnv } from "./db/paths.js";
+import { createAppender } from "./events/appendToStream.js";
+import type { AppendedEvent, NewEvent, StoredEvent } from "./events/envelope.js";
+import { prepareEvent } from "./events/prepareEvent.js";
+import { createLogReader, type LogReader } from "./events/readEvents.js";
+import type { EventInput, EventType, Metadata } from "./events/schemas.js";
+import { StoreError } from "./errors.js";
+import { createProjector } from "./projections/index.js";
+import { createQueries, type Queries } from "./queries/index.js";
+
+export interface OpenStoreOptions {
+  /** `sqlite:path` URL or a plain path. Default: `DATABASE_URL`, else `sqlite:data/ai_artist.db`. */
+  url?: string;
+  /** Apply pending dbmate migrations first (creating the file if needed). */
+  migrate?: boolean;
+  /** Where event times come from when the emitter gives none (tests pin it). */
+  clock?: () => Date;
+  /** Written into every event's metadata.producer unless the event names one. */
+  producer?: string;
+  busyTimeoutMs?: number;
+}
+
+/** Envelope options of a single emitted event. */
+export type EmitOptions = Omit<NewEvent, "type" | "data">;
+
+export type Emitters = {
+  [T in EventType as Uncapitalize<T>]: (data: EventInput[T], options?: EmitOptions) => AppendedEvent;
+};
+
+/** An open event store: typed emitters, batch append, the log, the five queries. */
+export interface Store {
+  /** Absolute path of the database file. */
+  readonly path: string;
+  /** The underlying connection, for operators' tooling (doctor, rebuild, audit). */
+  readonly db: Db;
+  readonly clock: () => Date;
+  append(events: readonly NewEvent[]): AppendedEvent[];
+  appendUnknown(events: readonly unknown[]): AppendedEvent[];
+  readonly emit: Emitters;
+  readStream: LogReader["readStream"];
+  readAll: LogReader["readAll"];
+  iterateAll: LogReader["iterateAll"];
+  headPosition: LogReader["headPosition"];
+  readonly queries: Queries;
+  close(): void;
+}
+
+/**
+ * Open the event store: one connection with the store's pragmas, refusing a
+ * database whose migrations are pending or unknown.
+ * @example const store = openStore({ url: "sqlite:data/ai_artist.db", migrate: true });
+ */
+export const openStore = (options: OpenStoreOptions = {}): Store => {
+  const path = options.url ? databasePath(options.url) : databasePathFromEnv();
+  if (options.migrate) runDbmate(path, ["up"]);
+  else if (!existsSync(path))
+    throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`npx artist-store migrate\` (or openStore({ migrate: true }))`, { path });
+  const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs });
+  try {
+    assertSchemaCurrent(db, path);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const clock = options.clock ?? (() => new Date());
+  const project = createProjector(db);
+  const write = createAppender(db, project, clock);
+  const log = createLogReader(db);
+  const withProducer = (m: Metadata | undefined): Metadata | undefined =>
+    options.producer && !m?.producer ? { ...m, producer: options.producer } : m;
+
+  /**
+   * Append events in one transaction: all are written and projected, or none.
+   * @example store.append([{ type: "BatchStarted", data: { batchId: "b1", theme: "forests" } }])
+   */
+  const append = (events: readonly NewEvent[]): AppendedEvent[] => {
+    const prepared = events.map((e, i) => prepareEvent({ ...e, metadata: withProducer(e.metadata) }, i, clock));
+    return write(prepared);
+  };
+
+  /** Append events that arrive untyped (JSON lines, other languages): validated exactly as typed ones. */
+  const appendUnknown = (events: readonly unknown[]): AppendedEvent[] =>
+    write(events.map((e, i) => prepareEvent(e, i, clock)));
+
+  const emitOne =
+    <T extends EventType>(type: T) =>
+    (data: EventInput[T], emitOptions: EmitOptions = {}): AppendedEvent => {
+      const [appended] = write([prepareEvent({ ...emitOptions, metadata: withProducer(emitOptions.metadata), type, data }, 0, clock)]);
+      if (!appended) throw new Error("append of one event returned nothing");
+      return appended;
+    };
+
+  const emit: Emitters = {
+    imageGenerated: emitOne("ImageGenerated"),
+    imageCurated: emitOne("ImageCurated"),
+    trainingStarted: emitOne("TrainingStarted"),
+    trainingCompleted: emitOne("TrainingCompleted"),
+    trainingFailed: emitOne("TrainingFailed"),
+    batchStarted: emitOne("BatchStarted"),
+    batchFinished: emitOne("BatchFinished"),
+  };
+
+  return {
+    path,
+    db,
+    clock,
+    append,
+    appendUnknown,
+    emit,
+    ...log,
+    queries: createQueries(db),
+    close: () => db.close(),
+  };
+};
+export type { StoredEvent };
