@@ -4,22 +4,31 @@ import { creationSessionsProjection } from "./creationSessions.js";
 import { generatedImagesProjection } from "./generatedImages.js";
 import { trainingSessionsProjection } from "./trainingSessions.js";
 
-/** The projection tables, each written by exactly one projection. */
+/** A projection: the tables it alone writes, and its event handler for one connection. */
+export interface Projection {
+  readonly tables: readonly string[];
+  readonly create: (db: Db) => (event: StoredEvent) => void;
+}
+
+/**
+ * Every projection of the store. Rebuild, audit and time travel iterate this
+ * registry, so a projection added here is covered by all of them.
+ */
 export const PROJECTIONS = {
-  generated_images: generatedImagesProjection,
-  training_sessions: trainingSessionsProjection,
-  creation_sessions: creationSessionsProjection,
-} as const;
+  generated_images: { tables: ["generated_images"], create: generatedImagesProjection },
+  training_sessions: { tables: ["training_sessions"], create: trainingSessionsProjection },
+  creation_sessions: { tables: ["creation_sessions"], create: creationSessionsProjection },
+} as const satisfies Record<string, Projection>;
 export type ProjectionName = keyof typeof PROJECTIONS;
 export const PROJECTION_NAMES = Object.keys(PROJECTIONS).filter((n): n is ProjectionName => n in PROJECTIONS);
 
 /**
- * One function that applies an event to the chosen projection tables (all by default).
+ * One function that applies an event to the chosen projections (all by default).
  * Live appends and replays both go through it.
  * @example const project = createProjector(db); project(storedEvent);
  */
 export const createProjector = (db: Db, only: readonly ProjectionName[] = PROJECTION_NAMES): ((event: StoredEvent) => void) => {
-  const handlers = only.map((name) => PROJECTIONS[name](db));
+  const handlers = only.map((name) => PROJECTIONS[name].create(db));
   return (event) => {
     for (const handle of handlers) handle(event);
   };
