@@ -18,6 +18,11 @@ const ExistingEvent = z.object({
   data: z.string(),
 });
 
+export interface AppendHooks {
+  /** Runs inside the transaction after the batch's last new event, with its position (bookkeeping such as checkpoints). */
+  beforeCommit?: (lastPosition: number) => void;
+}
+
 /** How often a write is retried after SQLITE_BUSY outlasted the busy timeout. */
 const BUSY_RETRIES = 5;
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -42,7 +47,7 @@ export const withBusyRetry = <T>(write: () => T): T => {
  * BEGIN IMMEDIATE transaction per call, all events or none.
  * @example const append = createAppender(db, project, () => new Date()); append(prepared);
  */
-export const createAppender = (db: Db, project: Projector, clock: () => Date) => {
+export const createAppender = (db: Db, project: Projector, clock: () => Date, hooks: AppendHooks = {}) => {
   const insert = db.prepare(
     `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -96,7 +101,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date) =>
     const recordedAt = clock().toISOString();
     // Streams touched by this batch: later events see the earlier ones without another query.
     const heads = new Map<string, { version: number; type: string }>();
-    return events.map((e, index) => {
+    const appended = events.map((e, index) => {
       const retry = findRetry(e, index);
       if (retry) return retry;
       const row = heads.get(e.streamId) ?? streamHead.get(e.streamId);
@@ -109,6 +114,9 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date) =>
       project({ ...e, position, streamVersion, recordedAt });
       return { position, eventId: e.eventId, streamId: e.streamId, streamVersion, type: e.type, duplicate: false };
     });
+    const last = appended.findLast((e) => !e.duplicate);
+    if (last && hooks.beforeCommit) hooks.beforeCommit(last.position);
+    return appended;
   });
 
   return (events: readonly PreparedEvent[]): AppendedEvent[] => (events.length === 0 ? [] : withBusyRetry(() => write.immediate(events)));
