@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
@@ -48,8 +49,8 @@ export interface Child {
   readonly acked: AckedEvent[];
   readonly errors: Extract<ChildMessage, { t: "error" }>[];
   stderr(): string;
-  /** Resolves once a message satisfies the predicate (checked against those already read, too). */
-  waitFor(predicate: (m: ChildMessage, acked: number) => boolean, timeoutMs?: number): Promise<void>;
+  /** Resolves once `condition` holds, checked now and after each message the child sends. */
+  waitUntil(condition: () => boolean, timeoutMs?: number): Promise<void>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -92,10 +93,10 @@ export const spawnChild = (script: string, env: Record<string, string>, options:
       resolve({ code, signal });
     });
   });
-  const waitFor = (predicate: (m: ChildMessage, acked: number) => boolean, timeoutMs = 60_000) =>
+  const waitUntil = (condition: () => boolean, timeoutMs = 60_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (messages.some((m) => predicate(m, acked.length))) return finish(resolve);
+        if (condition()) return finish(resolve);
         if (proc.exitCode !== null || proc.signalCode !== null)
           return finish(() => reject(new Error(`child ${script} exited (${proc.exitCode ?? proc.signalCode}) before the awaited message; stderr: ${stderr.slice(-2000)}`)));
       };
@@ -108,7 +109,7 @@ export const spawnChild = (script: string, env: Record<string, string>, options:
       waiters.add(check);
       check();
     });
-  return { proc, messages, acked, errors, stderr: () => stderr, waitFor, exited };
+  return { proc, messages, acked, errors, stderr: () => stderr, waitUntil, exited };
 };
 
 /** A new database file migrated by dbmate, as production does it. */
@@ -177,6 +178,14 @@ export const logShape = (db: Db): LogShape => {
 };
 
 let template: string | undefined;
+/** One migrated database per test process, copied for each replay (dbmate runs once, not per replay). */
+const replayTemplate = (): string => {
+  if (template) return template;
+  const dir = mkdtempSync(join(tmpdir(), "ai-artist-store-replay-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  template = migratedDb(dir, "replay-template.db");
+  return template;
+};
 
 /**
  * An audit independent of the code under test's own: replay the log, through the
@@ -184,9 +193,8 @@ let template: string | undefined;
  * tables (and AUTOINCREMENT sequences) that differ from the live ones.
  */
 export const replayMismatches = (livePath: string, scratchDir: string): string[] => {
-  template ??= migratedDb(scratchDir, "replay-template.db");
   const scratchPath = join(scratchDir, `replay-${Date.now()}-${Math.random().toString(36).slice(2)}.db`);
-  copyFileSync(template, scratchPath);
+  copyFileSync(replayTemplate(), scratchPath);
   const live = openConnection(livePath, { readonly: true });
   const scratch = openConnection(scratchPath);
   try {
@@ -211,4 +219,22 @@ export const logRowsById = (db: Db): Map<string, [number, string, number]> => {
   const Row = z.tuple([z.string(), z.number(), z.string(), z.number()]);
   const rows = db.prepare(`SELECT event_id, position, stream_id, stream_version FROM events`).raw().all();
   return new Map(rows.map((r) => Row.parse(r)).map(([id, position, stream, version]) => [id, [position, stream, version]]));
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * SIGKILL a child at a random moment of its work: after it is ready, once it has
+ * sent a random number of acknowledgements, and a random few milliseconds later.
+ * Resolves with how it ended and whether it was still running when the signal went.
+ */
+export const killAtRandomMoment = async (child: Child, random: () => number, options: { maxAcks: number; maxDelayMs: number }) => {
+  await child.waitUntil(() => child.messages.some((m) => m.t === "ready"));
+  const acks = Math.floor(random() * (options.maxAcks + 1));
+  await child.waitUntil(() => child.messages.filter((m) => m.t === "ack").length >= acks);
+  await sleep(Math.floor(random() * (options.maxDelayMs + 1)));
+  const alive = child.proc.exitCode === null && child.proc.signalCode === null;
+  child.proc.kill("SIGKILL");
+  const exit = await child.exited;
+  return { alive, ...exit };
 };
