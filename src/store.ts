@@ -82,8 +82,11 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   };
 
   /** Append events that arrive untyped (JSON lines, other languages): validated exactly as typed ones. */
-  const appendUnknown = (events: readonly unknown[]): AppendedEvent[] =>
-    write(events.map((e, i) => prepareEvent(e, i, clock)));
+  const appendUnknown = (events: readonly unknown[]): AppendedEvent[] => {
+    // Untyped callers may pass anything: refuse a non-list as bad input, not with a TypeError.
+    if (!Array.isArray(events)) throw new StoreError("INVALID_EVENT", `expected a list of events, received ${events === null ? "null" : typeof events}`, {});
+    return write(events.map((e, i) => prepareEvent(e, i, clock)));
+  };
 
   const emitOne =
     <T extends EventType>(type: T) =>

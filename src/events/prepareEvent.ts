@@ -38,6 +38,34 @@ interface PreparedEventOf<T extends EventType> {
   occurredAt: string;
 }
 
+/**
+ * An unpaired UTF-16 surrogate (the `u` flag makes a valid pair one code point, so
+ * only lone halves match). SQLite stores text as UTF-8 and would write U+FFFD in
+ * its place: the tables would disagree with the log, and two keys could collide.
+ */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** The path of the first string (or object key) in `value` that is not well-formed Unicode. */
+const findLoneSurrogate = (value: unknown, path: string): string | undefined => {
+  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = LONE_SURROGATE.test(key) ? `${path}.${key}` : findLoneSurrogate(item, `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+};
+
+/** JSON text of a parsed payload; a value JSON cannot hold (a cycle) is bad input, not a crash. */
+const toJson = (value: unknown, field: string, where: string, index: number): string => {
+  try {
+    return JSON.stringify(value);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message.replace(/\s*\n\s*/g, " ") : String(cause);
+    throw new StoreError("INVALID_EVENT", `${where}: ${field} is not JSON: ${reason}`, { index, field }, { cause });
+  }
+};
+
 const describeIssues = (error: z.ZodError, prefix: string): string =>
   error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join(".")}: ${i.message}`).join("; ");
 
@@ -69,11 +97,15 @@ export const prepareEvent = (input: unknown, index: number, clock: () => Date): 
   if (!isEventType(type))
     throw new StoreError("UNKNOWN_EVENT_TYPE", `${where}: unknown event type "${type}" (known: ${Object.keys(eventTypes).join(", ")})`, { index, type });
   const data = parsePayload(type, rawData, where);
-  const dataJson = JSON.stringify(data);
+  const dataJson = toJson(data, "data", `${where} ${type}`, index);
+  const metadataJson = toJson(metadata, "metadata", `${where} ${type}`, index);
+  // After toJson: a value that serialised has no cycle, so the walk ends.
+  const malformed = findLoneSurrogate(data, "data") ?? findLoneSurrogate(metadata, "metadata");
+  if (malformed)
+    throw new StoreError("INVALID_EVENT", `${where} ${type}: ${malformed}: contains an unpaired UTF-16 surrogate (not valid Unicode text)`, { index, type, path: malformed });
   const dataBytes = Buffer.byteLength(dataJson);
   if (dataBytes > MAX_DATA_BYTES)
     throw new StoreError("PAYLOAD_TOO_LARGE", `${where} ${type}: data is ${dataBytes} bytes, over the ${MAX_DATA_BYTES}-byte limit`, { index, bytes: dataBytes });
-  const metadataJson = JSON.stringify(metadata);
   const metadataBytes = Buffer.byteLength(metadataJson);
   if (metadataBytes > MAX_METADATA_BYTES)
     throw new StoreError("PAYLOAD_TOO_LARGE", `${where} ${type}: metadata is ${metadataBytes} bytes, over the ${MAX_METADATA_BYTES}-byte limit`, { index, bytes: metadataBytes });
