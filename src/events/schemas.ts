@@ -1,9 +1,15 @@
 import { z } from "zod";
 
+/** The day exists in its month: Date.parse rolls 2026-02-30 over to March 2 instead of refusing it. */
+const isCalendarDay = (s: string): boolean => {
+  const [year = 0, month = 0, day = 0] = s.slice(0, 10).split("-").map(Number);
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+};
+
 /** Canonical stored time: ISO-8601 UTC with milliseconds, as `Date.toISOString()` prints it. */
 export const isoTime = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), {
+  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) && isCalendarDay(s), {
     message: "expected an ISO-8601 time with a zone, e.g. 2026-01-08T12:00:00Z",
   })
   .transform((s) => new Date(s).toISOString());
