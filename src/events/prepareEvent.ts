@@ -67,7 +67,13 @@ const toJson = (value: unknown, field: string, where: string, index: number): st
 };
 
 const describeIssues = (error: z.ZodError, prefix: string): string =>
-  error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join(".")}: ${i.message}`).join("; ");
+  error.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map(String)].filter(Boolean).join(".");
+      // An issue with the event as a whole (null, a string) has no path to name.
+      return path === "" ? i.message : `${path}: ${i.message}`;
+    })
+    .join("; ");
 
 const parsePayload = <T extends EventType>(type: T, data: unknown, where: string): EventData[T] => {
   const result = eventTypes[type].schema.safeParse(data);
