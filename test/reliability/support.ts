@@ -177,13 +177,20 @@ export const logShape = (db: Db): LogShape => {
   return { events: n, maxPosition: hi ?? 0, gapless: n === 0 || (lo === 1 && hi === n && seq === n), brokenStreams };
 };
 
+/**
+ * A temp folder that lives as long as the test process (test/support's tempDir
+ * is removed after each test, too soon for a beforeAll).
+ */
+export const processTempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), "ai-artist-store-reliability-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
+
 let template: string | undefined;
 /** One migrated database per test process, copied for each replay (dbmate runs once, not per replay). */
 const replayTemplate = (): string => {
-  if (template) return template;
-  const dir = mkdtempSync(join(tmpdir(), "ai-artist-store-replay-"));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  template = migratedDb(dir, "replay-template.db");
+  template ??= migratedDb(processTempDir(), "replay-template.db");
   return template;
 };
 
