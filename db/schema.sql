@@ -101,8 +101,20 @@ WHEN NEW.batch_id IS NOT OLD.batch_id OR NEW.started_at IS NOT OLD.started_at
 BEGIN
     SELECT RAISE(ABORT, 'creation_sessions.batch_id and started_at are immutable');
 END;
+CREATE TRIGGER events_no_replace
+BEFORE INSERT ON events
+WHEN EXISTS (
+    SELECT 1 FROM events
+    WHERE position = NEW.position
+       OR event_id = NEW.event_id
+       OR (stream_id = NEW.stream_id AND stream_version = NEW.stream_version)
+)
+BEGIN
+    SELECT RAISE(ABORT, 'events is append-only: an insert may not replace an existing event');
+END;
 -- Dbmate schema migrations
 INSERT INTO "schema_migrations" (version) VALUES
   ('20260101000001'),
   ('20260101000002'),
-  ('20260101000003');
+  ('20260101000003'),
+  ('20260105000001');

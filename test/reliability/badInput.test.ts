@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } fro
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
-import { runDbmate } from "../../src/db/migrations.js";
+import { knownMigrations, runDbmate } from "../../src/db/migrations.js";
 import { MAX_DATA_BYTES, MAX_METADATA_BYTES, openStore, StoreError, type Store, type StoreErrorCode } from "../../src/index.js";
 import { tempDir } from "../support.js";
 import { fileHash, migratedDb, processTempDir, recordFigures, stateHash } from "./support.js";
@@ -253,7 +253,7 @@ const DATABASE_CASES: DatabaseCase[] = [
       runDbmate(p, ["rollback"]);
     },
     code: "PENDING_MIGRATIONS",
-    message: /has 1 pending migration\(s\) \(20260101000003\): run `npx artist-store migrate`/,
+    message: new RegExp(`has 1 pending migration\\(s\\) \\(${knownMigrations().at(-1)}\\): run \`npx artist-store migrate\``),
   },
 ];
 
