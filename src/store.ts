@@ -7,7 +7,7 @@ import type { AppendedEvent, NewEvent, StoredEvent } from "./events/envelope.js"
 import { prepareEvent } from "./events/prepareEvent.js";
 import { createLogReader, type LogReader } from "./events/readEvents.js";
 import type { EventInput, EventType, Metadata } from "./events/schemas.js";
-import { StoreError } from "./errors.js";
+import { asWriteFailure, StoreError } from "./errors.js";
 import { createProjector } from "./projections/index.js";
 import { createQueries, type Queries } from "./queries/index.js";
 
@@ -67,7 +67,14 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   }
   const clock = options.clock ?? (() => new Date());
   const project = createProjector(db);
-  const write = createAppender(db, project, clock);
+  const appendPrepared = createAppender(db, project, clock);
+  const write = (events: Parameters<typeof appendPrepared>[0]): AppendedEvent[] => {
+    try {
+      return appendPrepared(events);
+    } catch (e) {
+      throw asWriteFailure(e, path);
+    }
+  };
   const log = createLogReader(db);
   const withProducer = (m: Metadata | undefined): Metadata | undefined =>
     options.producer && !m?.producer ? { ...m, producer: options.producer } : m;
