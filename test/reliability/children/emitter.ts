@@ -13,7 +13,8 @@ const child = Number(env("CHILD"));
 const target = Number(env("EVENTS"));
 const shared = Number(env("SHARED"));
 const rand = prng(Number(env("SEED")));
-const store = openStore({ url: env("DB"), producer: `emitter-${child}` });
+const busyTimeoutMs = process.env.BUSY_TIMEOUT_MS ? Number(process.env.BUSY_TIMEOUT_MS) : undefined;
+const store = openStore({ url: env("DB"), producer: `emitter-${child}`, ...(busyTimeoutMs ? { busyTimeoutMs } : {}) });
 
 const figures = { events: 0, appends: 0, singles: 0, batches: 0, expectedVersionAppends: 0, conflicts: 0, resends: 0 };
 let idSeq = 0;
