@@ -37,6 +37,7 @@ describe("generated_images projection", () => {
         is_featured: 0,
         tags: '["landscape","sunset","mountains","winter"]',
         updated_at: "2026-01-08T12:00:00.000Z",
+        diversity_score: null,
       },
     ]);
   });
