@@ -26,6 +26,12 @@ const migratedTemplate = (): string => {
   return path;
 };
 
+/**
+ * Write a new, empty database at `path`, migrated exactly as `dbmate up` would.
+ * @example createMigratedDatabase("/tmp/t/store.db"); openStore({ url: "/tmp/t/store.db" });
+ */
+export const createMigratedDatabase = (path: string): void => copyFileSync(migratedTemplate(), path);
+
 export interface Scratch {
   readonly path: string;
   readonly db: Db;
@@ -41,7 +47,7 @@ export interface Scratch {
 export const createScratch = (near?: string): Scratch => {
   const dir = mkdtempSync(near ? join(dirname(near), `.${basename(near)}.scratch-`) : join(tmpdir(), "ai-artist-store-scratch-"));
   const path = join(dir, "scratch.db");
-  copyFileSync(migratedTemplate(), path);
+  createMigratedDatabase(path);
   const db = openConnection(path);
   // Nobody else writes here and a crash just loses a throwaway file: no fsync.
   db.pragma("synchronous = OFF");
