@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { NewEvent } from "../events/envelope.js";
 import { StoreError } from "../errors.js";
+import { prepareEvent } from "../events/prepareEvent.js";
 import { createMigratedDatabase } from "../ops/scratch.js";
 import { keyOf, quote } from "../ops/tables.js";
 import { openStore, type OpenStoreOptions, type Store } from "../store.js";
@@ -69,12 +70,21 @@ export const replayEvents = (events: readonly NewEvent[] | string, options: Omit
     if (typeof events !== "string") store.append(events);
     else {
       const lines = readJsonl(events);
+      const atLine = (line: number | undefined, e: unknown): unknown =>
+        e instanceof StoreError && line !== undefined ? new StoreError(e.code, `${events} line ${line}: ${e.message}`, { ...e.details, file: events, line }, { cause: e }) : e;
+      // Validation errors do not carry the event's index: check each line on its own first.
+      for (const [i, { line, event }] of lines.entries()) {
+        try {
+          prepareEvent(event, i, store.clock);
+        } catch (e) {
+          throw atLine(line, e);
+        }
+      }
       try {
         store.appendUnknown(lines.map((l) => l.event));
       } catch (e) {
-        const line = e instanceof StoreError && typeof e.details.index === "number" ? lines[e.details.index]?.line : undefined;
-        if (!(e instanceof StoreError) || line === undefined) throw e;
-        throw new StoreError(e.code, `${events} line ${line}: ${e.message}`, { ...e.details, file: events, line }, { cause: e });
+        const index = e instanceof StoreError ? e.details.index : undefined;
+        throw atLine(typeof index === "number" ? lines[index]?.line : undefined, e);
       }
     }
     return store;
