@@ -61,7 +61,8 @@ export interface Store {
 
 /**
  * Open the event store: one connection with the store's pragmas, refusing a
- * database whose migrations are pending or unknown.
+ * database whose migrations are pending or unknown, and warning (or, with
+ * `stale: "refuse"`, refusing) when its projection tables are stale.
  * @example const store = openStore({ url: "sqlite:data/ai_artist.db", migrate: true });
  */
 export const openStore = (options: OpenStoreOptions = {}): Store => {

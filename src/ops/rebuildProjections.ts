@@ -5,7 +5,8 @@ import { formatRate } from "./progress.js";
 import { createProjectionState } from "./projectionState.js";
 import { createReplayer, REPLAY_PAGE_SIZE, type OnProgress } from "./replay.js";
 import { createScratch } from "./scratch.js";
-import { ASIDE, columnsOf, quote, tablesOf } from "./tables.js";
+import type { Db } from "../db/connection.js";
+import { ASIDE, columnsOf, keyOf, quote, tablesOf } from "./tables.js";
 
 export interface RebuildOptions {
   /** Rebuild only these projections (default: all). The others' tables are not touched. */
@@ -24,6 +25,29 @@ export interface RebuildResult {
   /** How long the swap transaction took (waiting for the write lock, the final catch-up, the copy): what emitters waited at most. */
   lockMs: number;
 }
+
+/**
+ * Make `main.<table>` equal to the scratch's, touching only the rows that
+ * differ: delete every live row without an identical twin aside (same key,
+ * same values, same storage classes), insert the scratch rows now missing, copy
+ * the AUTOINCREMENT counter. A rebuild of correct tables writes nothing, so the
+ * lock is held for one read of both tables. No UPDATE: the identity triggers
+ * would refuse to correct a tampered created_at.
+ */
+const swapStatements = (db: Db, table: string) => {
+  const t = quote(table);
+  const key = keyOf(db, table);
+  const columns = columnsOf(db, table);
+  const inserted = (key[0] === "rowid" ? ["rowid", ...columns] : columns).map(quote).join(", ");
+  const sameKey = key.map((k) => `l.${quote(k)} IS r.${quote(k)}`).join(" AND ");
+  const sameRow = columns.map((c) => `l.${quote(c)} IS r.${quote(c)} AND typeof(l.${quote(c)}) = typeof(r.${quote(c)})`).join(" AND ");
+  return [
+    db.prepare(`DELETE FROM main.${t} AS l WHERE NOT EXISTS (SELECT 1 FROM ${ASIDE}.${t} r WHERE ${sameKey} AND ${sameRow})`),
+    db.prepare(`INSERT INTO main.${t} (${inserted}) SELECT ${inserted} FROM ${ASIDE}.${t} r WHERE NOT EXISTS (SELECT 1 FROM main.${t} l WHERE ${sameKey})`),
+    db.prepare(`DELETE FROM main.sqlite_sequence WHERE name = ?`).bind(table),
+    db.prepare(`INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM ${ASIDE}.sqlite_sequence WHERE name = ?`).bind(table),
+  ];
+};
 
 /** Catch-up rounds outside the lock before the swap takes the rest under it. */
 const MAX_ROUNDS = 20;
@@ -56,27 +80,16 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
     store.db.prepare(`ATTACH DATABASE ? AS ${ASIDE}`).run(scratch.path);
     attached = true;
     const state = createProjectionState(store.db);
-    const copies = tables.map((table) => {
-      const cols = columnsOf(store.db, table).map(quote).join(", ");
-      return [
-        store.db.prepare(`DELETE FROM main.${quote(table)}`),
-        store.db.prepare(`INSERT INTO main.${quote(table)} (${cols}) SELECT ${cols} FROM ${ASIDE}.${quote(table)}`),
-        store.db.prepare(`DELETE FROM main.sqlite_sequence WHERE name = ?`).bind(table),
-        store.db.prepare(`INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM ${ASIDE}.sqlite_sequence WHERE name = ?`).bind(table),
-      ] as const;
-    });
+    const swaps = tables.map((table) => swapStatements(store.db, table));
     // Deferred on purpose: BEGIN IMMEDIATE would also lock the attached scratch, which the replayer still writes.
-    // The first statement (a DELETE on main) takes the store's write lock, waiting in the busy timeout.
+    // The first statement (a no-op write on main) takes the store's write lock, waiting in the busy timeout.
+    const lock = store.db.prepare(`UPDATE main.projection_state SET position = position WHERE 0`);
     const swap = store.db.transaction(() => {
       const lockedAt = performance.now();
-      for (const [clear] of copies) clear.run();
+      lock.run();
       total = store.headPosition();
       replayer.replay(store.iterateAll({ after: replayer.position, to: total, pageSize: REPLAY_PAGE_SIZE }), report);
-      for (const [, fill, dropSequence, copySequence] of copies) {
-        fill.run();
-        dropSequence.run();
-        copySequence.run();
-      }
+      for (const statements of swaps) for (const statement of statements) statement.run();
       state.record(only, total);
       return lockedAt;
     });
