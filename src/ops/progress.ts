@@ -10,7 +10,7 @@ export interface ProgressReporter {
 
 export interface ProgressOptions {
   /** Where the bar goes (default: process.stderr). */
-  stream?: NodeJS.WriteStream;
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Where the summary line goes (default: process.stdout). */
   out?: NodeJS.WritableStream;
 }
