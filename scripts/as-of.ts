@@ -11,7 +11,8 @@ runScript(() => {
   const { values } = parseArgs({
     options: { url: { type: "string" }, position: { type: "string" }, time: { type: "string" }, query: { type: "string" }, json: { type: "boolean" } },
   });
-  const progress = createProgress("as-of");
+  // With --json, stdout carries the JSON alone.
+  const progress = createProgress("as-of", values.json ? { out: process.stderr } : {});
   const past = openStoreAsOf(values.url ?? databasePathFromEnv(), {
     position: values.position === undefined ? undefined : Number(values.position),
     time: values.time,
