@@ -3,7 +3,7 @@ import { openConnection } from "../../src/db/connection.js";
 import { openStore } from "../../src/index.js";
 import { tempDir } from "../support.js";
 import type { AckedEvent } from "./children/protocol.js";
-import { logRowsById, logShape, migratedDb, recordFigures, replayMismatches, runSeed, sized, spawnChild } from "./support.js";
+import { auditDrift, logRowsById, logShape, migratedDb, recordFigures, replayMismatches, runSeed, sized, spawnChild } from "./support.js";
 
 const PROCESSES = sized("RELIABILITY_PROCESSES", 4);
 const EVENTS = sized("RELIABILITY_EVENTS", 5000);
@@ -70,6 +70,10 @@ describe(`${PROCESSES} processes emitting ${EVENTS} events each into one store a
     expect(firsts.length).toBeGreaterThanOrEqual(PROCESSES * EVENTS);
     // The tables are what replaying the log gives.
     expect(replayMismatches(path, dir)).toEqual([]);
+    const audited = openStore({ url: path });
+    expect(auditDrift(audited), "audit").toEqual([]);
+    audited.close();
     figures.logEvents = shape.events;
+    figures.auditClean = true;
   }, 300_000);
 });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { openStore } from "../../src/index.js";
 import { tempDir } from "../support.js";
 import { prng } from "./children/protocol.js";
-import { killAtRandomMoment, logRowsById, logShape, migratedDb, recordFigures, replayMismatches, runSeed, sized, spawnChild, type Child } from "./support.js";
+import { auditDrift, killAtRandomMoment, logRowsById, logShape, migratedDb, recordFigures, replayMismatches, runSeed, sized, spawnChild, type Child } from "./support.js";
 
 const KILLS = sized("RELIABILITY_KILLS", 20);
 const seed = runSeed();
@@ -30,9 +30,10 @@ const inspectAfterKill = (path: string, dir: string, child: Child, tag: string) 
   const shape = logShape(store.db);
   const quickCheck = store.db.pragma("quick_check", { simple: true });
   const replay = replayMismatches(path, dir);
+  const audit = auditDrift(store);
   store.emit.batchStarted({ batchId: `after-kill-${tag}` }, { id: `after-kill-${tag}` });
   store.close();
-  return { lost, partialBatches, gapless: shape.gapless, brokenStreams: shape.brokenStreams, quickCheck, replay, committed };
+  return { lost, partialBatches, gapless: shape.gapless, brokenStreams: shape.brokenStreams, quickCheck, replay, audit, committed };
 };
 
 describe.each([
@@ -58,6 +59,7 @@ describe.each([
         brokenStreams: [],
         quickCheck: "ok",
         replay: [],
+        audit: [],
         committed: undefined,
       });
       // The kill may land between a commit and its acknowledgement: such events are in the log, unacknowledged.

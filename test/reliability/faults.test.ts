@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { openStore } from "../../src/index.js";
 import { tempDir } from "../support.js";
-import { logRowsById, logShape, migratedDb, recordFigures, replayMismatches, runSeed, spawnChild, type Child } from "./support.js";
+import { auditDrift, logRowsById, logShape, migratedDb, recordFigures, replayMismatches, runSeed, spawnChild, type Child } from "./support.js";
 
 const seed = runSeed();
 const figures: Record<string, unknown> = { seed };
@@ -21,6 +21,7 @@ const expectIntactAfterFault = (path: string, dir: string, acked: Child["acked"]
   expect(logShape(store.db)).toMatchObject({ events: setupEvents + acked.length, gapless: true, brokenStreams: [] });
   expect(store.db.pragma("integrity_check", { simple: true })).toBe("ok");
   expect(replayMismatches(path, dir)).toEqual([]);
+  expect(auditDrift(store), "audit").toEqual([]);
   expect(store.emit.batchStarted({ batchId: "after-the-fault" }).position).toBe(setupEvents + acked.length + 1);
   store.close();
 };

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { openConnection, type Db } from "../../src/db/connection.js";
 import { packageRoot } from "../../src/db/paths.js";
 import { createLogReader } from "../../src/events/readEvents.js";
-import { openStore } from "../../src/index.js";
+import { auditProjections, openStore, type Store } from "../../src/index.js";
 import { createProjector, PROJECTIONS } from "../../src/projections/index.js";
 import { ChildMessage, type AckedEvent } from "./children/protocol.js";
 
@@ -121,7 +121,7 @@ export const migratedDb = (dir: string, name = "store.db"): string => {
 
 const STATE_TABLES = ["events", "generated_images", "training_sessions", "creation_sessions", "sqlite_sequence", "schema_migrations"] as const;
 
-/** Every row of a table in rowid order, each value as SQL's quote() prints it (so 1 and 1.0 and '1' differ). */
+/** Every row of a table in rowid order (sqlite_sequence by name), each value as SQL's quote() prints it (so 1 and 1.0 and '1' differ). */
 const dumpTable = (db: Db, table: string): string => {
   const columns = db
     .prepare(`SELECT name FROM pragma_table_info(?)`)
@@ -130,7 +130,9 @@ const dumpTable = (db: Db, table: string): string => {
     .map((c) => z.string().parse(c));
   if (columns.length === 0) return `${table}: absent\n`;
   const select = columns.map((c) => `quote("${c}")`).join(" || ',' || ");
-  const rows = db.prepare(`SELECT ${select} FROM "${table}" ORDER BY rowid`).pluck().all();
+  // sqlite_sequence's rowids move when a counter is deleted and re-inserted (a rebuild does): order it by name.
+  const order = table === "sqlite_sequence" ? "name" : "rowid";
+  const rows = db.prepare(`SELECT ${select} FROM "${table}" ORDER BY ${order}`).pluck().all();
   return `${table}(${columns.join(",")})\n${rows.join("\n")}\n`;
 };
 
@@ -245,3 +247,12 @@ export const killAtRandomMoment = async (child: Child, random: () => number, opt
   const exit = await child.exited;
   return { alive, ...exit };
 };
+
+/**
+ * The store's own audit (replay into a scratch database, compare row by row):
+ * the tables that drift, with their counts, so a failure message says where.
+ */
+export const auditDrift = (store: Store) =>
+  auditProjections(store, { maxRows: 3 })
+    .tables.filter((t) => t.counts.missing + t.counts.extra + t.counts.differing > 0 || t.sequence !== undefined)
+    .map((t) => ({ table: t.table, ...t.counts, sequence: t.sequence }));

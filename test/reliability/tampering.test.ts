@@ -1,15 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openConnection, type Db } from "../../src/db/connection.js";
-import { openStore } from "../../src/index.js";
-import { migratedDb, processTempDir, recordFigures, stateHash } from "./support.js";
+import { auditProjections, openStore, rebuildProjections } from "../../src/index.js";
+import { canonicalDump, migratedDb, processTempDir, recordFigures, sha256, stateHash } from "./support.js";
 
 /**
  * Tampering with the log: whoever holds a connection (the store's, another
  * program's, the sqlite3 shell) cannot rewrite or remove an event. Every attempt
  * aborts with the append-only trigger's message and the log is unchanged.
  */
-const figures = { statementsRefused: 0, throughSqlite3Shell: 0 };
+const figures = { statementsRefused: 0, throughSqlite3Shell: 0, projectionRowsTamperedFoundAndRepaired: 0 };
 afterAll(() => recordFigures("tampering", figures));
 
 const EVENT_COLUMNS = "event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at";
@@ -73,5 +73,50 @@ describe("tampering with the log", () => {
     const store = openStore({ url: path });
     expect(store.emit.imageCurated({ filename: "base.png", status: "rejected" }, { expectedVersion: 2 })).toMatchObject({ position: 4, streamVersion: 3 });
     store.close();
+  });
+});
+
+describe("tampering with the projection tables", () => {
+  it("is found by audit, row by row, and repaired by a rebuild", () => {
+    const store = openStore({ url: migratedDb(processTempDir()) });
+    store.append([
+      { type: "ImageGenerated", data: { filename: "base.png", prompt: "base", modelId: "m" } },
+      { type: "ImageCurated", data: { filename: "base.png", status: "curated", finalScore: 8 } },
+      { type: "ImageGenerated", data: { filename: "gone.png", prompt: "gone", modelId: "m" } },
+      { type: "TrainingStarted", data: { runId: "run-1", name: "run-1", modelPath: "m.safetensors" } },
+      { type: "BatchStarted", data: { batchId: "b1", theme: "forests" } },
+    ]);
+    const tables = ["generated_images", "training_sessions", "creation_sessions", "sqlite_sequence"];
+    const clean = sha256(canonicalDump(store.db, tables));
+    expect(auditProjections(store).ok).toBe(true);
+
+    // By hand, as an operator with the sqlite3 shell might: a score raised, a row removed, a row invented.
+    store.db.exec(`
+      UPDATE generated_images SET final_score = 9.9, is_featured = 1 WHERE filename = 'base.png';
+      DELETE FROM generated_images WHERE filename = 'gone.png';
+      INSERT INTO creation_sessions (batch_id, theme, started_at, updated_at) VALUES ('invented', 'x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+      UPDATE training_sessions SET status = 'completed' WHERE run_id = 'run-1';
+    `);
+    const audit = auditProjections(store);
+    expect(audit.ok).toBe(false);
+    const drift = Object.fromEntries(audit.tables.map((t) => [t.table, t]));
+    expect(drift.generated_images?.differing).toEqual([
+      {
+        key: { id: 1 },
+        columns: [
+          { column: "final_score", live: 9.9, replayed: 8 },
+          { column: "is_featured", live: 1, replayed: 0 },
+        ],
+      },
+    ]);
+    expect(drift.generated_images?.missing).toEqual([expect.objectContaining({ id: 2, filename: "gone.png" })]);
+    expect(drift.creation_sessions?.extra).toEqual([expect.objectContaining({ batch_id: "invented" })]);
+    expect(drift.training_sessions?.differing).toEqual([{ key: { id: 1 }, columns: [{ column: "status", live: "completed", replayed: "running" }] }]);
+
+    rebuildProjections(store);
+    expect(auditProjections(store).ok).toBe(true);
+    expect(sha256(canonicalDump(store.db, tables))).toBe(clean);
+    store.close();
+    figures.projectionRowsTamperedFoundAndRepaired = 4;
   });
 });

@@ -17,6 +17,8 @@ export const ChildMessage = z.discriminatedUnion("t", [
   z.object({ t: z.literal("conflict"), streamId: z.string(), expected: z.number(), actual: z.number() }),
   z.object({ t: z.literal("error"), name: z.string(), code: z.string().optional(), message: z.string() }),
   z.object({ t: z.literal("done"), figures: z.record(z.string(), z.number()) }),
+  /** Where a long operation (a rebuild, a backup) has got to. */
+  z.object({ t: z.literal("phase"), name: z.string() }),
 ]);
 export type ChildMessage = z.infer<typeof ChildMessage>;
 
