@@ -15,7 +15,10 @@ export type StoreErrorCode =
   | "MIGRATION_FAILED"
   | "CORRUPT_LOG"
   | "PROJECTION_INVARIANT"
-  | "STORE_BUSY";
+  | "STORE_BUSY"
+  | "CORRUPT_DATABASE"
+  | "DATABASE_IN_USE"
+  | "BACKUP_FAILED";
 
 /**
  * The one error class of the store. `code` says what kind of failure it is;
