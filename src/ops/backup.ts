@@ -35,12 +35,12 @@ const stamp = (t: Date) => t.toISOString().replaceAll(":", "-");
 /** `ai_artist-2026-01-08T02-00-00.000Z.db`: the database's name and the UTC time, sortable as text. */
 export const backupName = (dbPath: string, time: Date): string => `${stem(dbPath)}-${stamp(time)}${extname(dbPath) || ".db"}`;
 
-const NAME = /^(.+)-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}(?:\.\d{3})?)Z(\.[^.]*)?$/;
+const NAME = /^(.+)-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}(?:\.\d{3})?)Z(.*)$/;
 
 /** The time in a backup's name, or undefined for a file that is not one of this database's backups. */
 export const backupTime = (dbPath: string, name: string): Date | undefined => {
   const m = NAME.exec(name);
-  if (!m || m[1] !== stem(dbPath)) return undefined;
+  if (!m || m[1] !== stem(dbPath) || m[6] !== (extname(dbPath) || ".db")) return undefined;
   const t = new Date(`${m[2]}T${m[3]}:${m[4]}:${m[5]}Z`);
   return Number.isNaN(t.getTime()) ? undefined : t;
 };

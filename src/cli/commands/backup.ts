@@ -84,7 +84,7 @@ database's backups in the folder is deleted.`,
         const dir = opts.dir ? resolve(opts.dir) : defaultBackupDir(path);
         if (opts.dir && !existsSync(dir)) throw new UsageError(`backup folder ${dir} does not exist`);
         const plan = planRetention(listBackups(path, dir));
-        if (!opts.dryRun) for (const b of plan.remove) rmSync(b.file, { force: true });
+        if (!opts.dryRun) for (const b of plan.remove) for (const f of [b.file, `${b.file}-wal`, `${b.file}-shm`]) rmSync(f, { force: true });
         if (opts.json)
           printJson(io, {
             dir,
