@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError } from "commander";
+import { z } from "zod";
+import { packageRoot } from "../db/paths.js";
 import { StoreError } from "../errors.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerDemo } from "./commands/demo.js";
@@ -16,7 +20,8 @@ export interface Cli {
   action: <A extends unknown[]>(fn: (...args: A) => ExitCode | void | Promise<ExitCode | void>) => (...args: A) => Promise<void>;
 }
 
-const VERSION = "0.1.0";
+/** The package's version, from the package.json beside db/migrations (the clone's, or the installed package's). */
+const VERSION = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8"))).version;
 
 /** One line naming the problem: the first line of the message, nothing more. */
 const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";

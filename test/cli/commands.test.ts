@@ -1,11 +1,12 @@
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../support.js";
 import { runCli } from "../../src/cli/main.js";
 import type { Io } from "../../src/cli/common.js";
 import pc from "picocolors";
-import { cli, json } from "./run.js";
+import { cli, json, ROOT } from "./run.js";
 
 /** The command line in this process, output captured: the same code as the subprocess, without a spawn per case. */
 const inProcess = async (args: readonly string[]) => {
@@ -47,6 +48,12 @@ describe("artist-store: help and usage", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("runs from a clone through bin/artist-store.js, the package's bin, without a build", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "bin", "artist-store.js"), "--version"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
   });
 
   it("exits 2 and shows help when no command is given", () => {
