@@ -151,6 +151,8 @@ describe("artist-store demo and query", () => {
     for (const title of ["Recent high-quality images", "Uncurated images", "Quality distribution", "Training session statistics", "Daily creation statistics"])
       expect(human.stdout).toContain(title);
     expect(human.stdout).toContain("█");
+    // stdout is a pipe here: no colour codes, whatever the environment says about CI.
+    expect(human.stdout).not.toMatch(/\u001b\[/);
   });
 
   it("runs each documented query with its flags, as a table or as JSON", () => {

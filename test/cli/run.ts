@@ -12,10 +12,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** An environment without the caller's DATABASE_URL or colour settings. */
+/** An environment without the caller's DATABASE_URL or colour settings: colours depend on the (piped) stdout alone. */
 const cleanEnv = (env: Record<string, string> = {}) => {
-  const { DATABASE_URL: _url, FORCE_COLOR: _force, ...rest } = process.env;
-  return { ...rest, NO_COLOR: "1", ...env };
+  const { DATABASE_URL: _url, FORCE_COLOR: _force, NO_COLOR: _no, ...rest } = process.env;
+  return { ...rest, ...env };
 };
 
 /**
