@@ -90,6 +90,13 @@ export const emitLines = async (store: Store, lines: AsyncIterable<string>, opti
       report.lastPosition = a.position;
     }
   };
+  // A failure that is not about the line (the lock stayed taken, the disk is full) stops the run; say what is already durable.
+  const stopped = (e: unknown, line: number): never => {
+    const note = `stopped at line ${line}: the ${report.accepted} event(s) of the lines before it are appended, nothing from it on`;
+    if (e instanceof StoreError) throw new StoreError(e.code, `${e.message} (${note})`, { ...e.details, line }, { cause: e });
+    throw new Error(`${e instanceof Error ? e.message : String(e)} (${note})`, { cause: e });
+  };
+  const isAboutTheLine = (e: unknown) => e instanceof StoreError && e.code !== "STORE_BUSY";
   let batch: { line: number; envelope: unknown }[] = [];
   const flush = () => {
     const pending = batch;
@@ -98,11 +105,12 @@ export const emitLines = async (store: Store, lines: AsyncIterable<string>, opti
     try {
       record(store.appendUnknown(pending.map((b) => b.envelope)));
     } catch (e) {
-      if (!(e instanceof StoreError) || e.code === "STORE_BUSY") throw e;
+      if (!isAboutTheLine(e)) stopped(e, pending[0]?.line ?? 0);
       for (const b of pending) {
         try {
           record(store.appendUnknown([b.envelope]));
         } catch (err) {
+          if (!isAboutTheLine(err)) stopped(err, b.line);
           report.rejected.push(reject(b.line, err));
         }
       }
