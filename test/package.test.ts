@@ -33,12 +33,14 @@ describe("the npm package", () => {
     writeFileSync(
       join(scratch, "pipeline.ts"),
       `import { openStore, StoreError, type ImageRow } from "ai-artist-store";
+import { given } from "ai-artist-store/testing";
 const store = openStore({ url: "sqlite:pipeline.db", migrate: true, producer: "consumer" });
 store.emit.imageGenerated({ filename: "a.png", prompt: "a fox", modelId: "sdxl" }, { occurredAt: "2026-01-08T12:00:00Z" });
 store.emit.imageCurated({ filename: "a.png", status: "curated", finalScore: 9.1, isFeatured: true });
 const rows: ImageRow[] = store.queries.recentHighQualityImages({ minScore: 9 });
 try { store.emit.imageCurated({ filename: "missing.png", status: "rejected" }); } catch (e) { if (e instanceof StoreError) console.log(e.code); }
 console.log(JSON.stringify(rows.map((r) => [r.filename, r.finalScore, r.isFeatured])));
+console.log(typeof given);
 store.close();
 `,
     );
@@ -50,7 +52,7 @@ store.close();
     execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", scratch], { cwd: scratch, encoding: "utf8" });
     const run = spawnSync(process.execPath, [join(scratch, "out", "pipeline.js")], { cwd: scratch, encoding: "utf8" });
     expect(run.stderr).toBe("");
-    expect(run.stdout).toBe(`STREAM_NOT_FOUND\n[["a.png",9.1,true]]\n`);
+    expect(run.stdout).toBe(`STREAM_NOT_FOUND\n[["a.png",9.1,true]]\nfunction\n`);
 
     const env = { ...process.env, NO_COLOR: "1", DATABASE_URL: "sqlite:pipeline.db" };
     const query = spawnSync(join(modules, ".bin", "artist-store"), ["query", "recent", "--json"], { cwd: scratch, encoding: "utf8", env });

@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
 import { databasePath, databasePathFromEnv } from "../db/paths.js";
 import { isoTime } from "../events/schemas.js";
+import { openStore, type OpenStoreOptions, type Store } from "../store.js";
 
 /** A mistake in how the command was called: reported on stderr, exit code 2. */
 export class UsageError extends Error {
@@ -86,3 +87,7 @@ export const timeArg = (value: string): string => {
 
 /** JSON on stdout, one document, newline-terminated. */
 export const printJson = (io: Io, value: unknown): void => io.out(JSON.stringify(value, null, 2) + "\n");
+
+/** Open the store for a command: stale-projection warnings go to stderr as one `warning:` line. */
+export const openCliStore = (io: Io, db: string | undefined, options: Omit<OpenStoreOptions, "url" | "onWarning"> = {}): Store =>
+  openStore({ ...options, url: resolveDb(db), onWarning: (message) => io.err(`${io.errColor.yellow("warning:")} ${message}\n`) });

@@ -10,6 +10,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerEmit } from "./commands/emit.js";
 import { registerEvents } from "./commands/events.js";
 import { registerMigrate } from "./commands/migrate.js";
+import { registerProjections } from "./commands/projections.js";
 import { registerQuery } from "./commands/query.js";
 import { EXIT, type ExitCode, type Io, processIo, UsageError } from "./common.js";
 
@@ -45,6 +46,8 @@ Examples:
   $ artist-store migrate                   create or upgrade the database
   $ artist-store emit events.jsonl         append JSON lines, report rejected lines
   $ artist-store query recent --min-score 8
+  $ artist-store audit                     replay the log aside, compare with the tables
+  $ artist-store as-of --time 2026-01-08T12:00:00Z --query quality
   $ artist-store backup && artist-store backup prune
   $ artist-store doctor`,
     );
@@ -61,6 +64,7 @@ Examples:
   registerEmit(program, cli);
   registerEvents(program, cli);
   registerQuery(program, cli);
+  registerProjections(program, cli);
   registerBackup(program, cli);
   registerDoctor(program, cli);
   return program;

@@ -5,6 +5,7 @@ import { migrationStatus, type MigrationStatus } from "../db/migrations.js";
 import { StoreError } from "../errors.js";
 import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
 import { integrityProblems } from "./integrity.js";
+import { createProjectionState, describeStale, type ProjectionStatus } from "./projectionState.js";
 
 export interface IndexInfo {
   table: string;
@@ -30,6 +31,8 @@ export interface DoctorReport {
   pragmas: { inForce: Record<string, unknown>; expected: Record<string, unknown> };
   migrations: MigrationStatus;
   logHead: number | null;
+  /** Each projection's checkpoint against the log head (empty before the projection_state migration). */
+  projections: ProjectionStatus[];
   integrity: string[];
   indexes: IndexInfo[];
   queryPlans: QueryPlan[];
@@ -111,12 +114,17 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
     if (migrations.applied.length === 0) problems.push("no migrations applied: run `artist-store migrate`");
     else if (migrations.pending.length) problems.push(`${migrations.pending.length} pending migration(s) (${migrations.pending.join(", ")}): run \`artist-store migrate\``);
     if (migrations.unknown.length) problems.push(`migrations unknown to this code (${migrations.unknown.join(", ")}): the database is newer than the code`);
+    // The projections' and queries' SQL only prepares against the schema it was written for.
+    const current = migrations.applied.length > 0 && migrations.pending.length === 0 && migrations.unknown.length === 0;
     const tables = tableRows(db);
     const hasLog = tables.some((t) => t.name === "events");
     const logHead = hasLog ? z.number().parse(db.prepare("SELECT coalesce(max(position), 0) FROM events").pluck().get()) : null;
+    const projections = current ? createProjectionState(db).status() : [];
+    const stale = describeStale(path, projections);
+    if (stale) problems.push(stale);
     const integrity = integrityProblems(db, { quick });
     if (integrity.length) problems.push(`${quick ? "quick_check" : "integrity_check"}: ${integrity[0]}${integrity.length > 1 ? ` (and ${integrity.length - 1} more)` : ""}`);
-    const queryPlans = QUERY_NAMES.flatMap((q) => {
+    const queryPlans = (current ? QUERY_NAMES : []).flatMap((q) => {
       try {
         return [explainQuery(db, q, QUERY_SQL[q])];
       } catch (e) {
@@ -134,7 +142,7 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
     if (pages.pageCount > 0 && pages.freelistCount / pages.pageCount > 0.25)
       warnings.push(`${pages.freelistCount} of ${pages.pageCount} pages are free: VACUUM would shrink the file`);
     if (files.walBytes > 64 * 1024 * 1024) warnings.push(`the WAL is ${files.walBytes} bytes: a long-lived reader may be preventing checkpoints`);
-    return { path, files, pages, tables, pragmas: { inForce, expected }, migrations, logHead, integrity, indexes: indexesOf(db), queryPlans, problems, warnings };
+    return { path, files, pages, tables, pragmas: { inForce, expected }, migrations, logHead, projections, integrity, indexes: indexesOf(db), queryPlans, problems, warnings };
   } finally {
     db.close();
   }

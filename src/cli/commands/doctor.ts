@@ -11,13 +11,14 @@ export const registerDoctor = (program: Command, { io, action }: Cli): void => {
   withCommon(
     program
       .command("doctor")
-      .description("check the database: sizes, pages, rows per table, pragmas, migrations, integrity, indexes, query plans")
+      .description("check the database: sizes, pages, rows per table, pragmas, migrations, projection checkpoints, integrity, indexes, query plans")
       .option("--quick", "quick_check instead of the full integrity_check (faster on a large file)"),
   )
     .addHelpText(
       "after",
       `
-Exit code 1 when something is wrong (integrity, pragmas, pending or unknown migrations);
+Exit code 1 when something is wrong (integrity, pragmas, pending or unknown migrations,
+projections stale against the log or built by other code);
 warnings (a query plan with a full table scan or a temporary B-tree, a large WAL, many
 free pages) are printed but leave the exit code at 0.`,
     )
@@ -46,6 +47,12 @@ free pages) are printed but leave the exit code at 0.`,
         })));
         out("\n" + heading(io, "Migrations"));
         out(keyValues(io, [["applied", r.migrations.applied.join(", ") || "none"], ["pending", r.migrations.pending.join(", ") || "none"], ["unknown", r.migrations.unknown.join(", ") || "none"]]));
+        out("\n" + heading(io, "Projections against the log") + table(io, r.projections.map((p) => ({
+          projection: p.projection,
+          checkpoint: p.position ?? null,
+          head: p.head,
+          state: p.state === "fresh" ? c.green(p.state) : c.red(p.state),
+        }))));
         out("\n" + heading(io, opts.quick ? "quick_check" : "integrity_check") + (r.integrity.length ? r.integrity.map((p) => c.red(p)).join("\n") + "\n" : c.green("ok") + "\n"));
         out("\n" + heading(io, "Indexes") + table(io, r.indexes.map((ix) => ({ table: ix.table, index: ix.name, columns: ix.columns.join(", "), unique: ix.unique, origin: ix.origin }))));
         out("\n" + heading(io, "Query plans"));

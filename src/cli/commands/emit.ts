@@ -3,8 +3,7 @@ import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { z } from "zod";
 import { emitLines, followLines, type LineResult } from "../../ops/emitLines.js";
-import { openStore } from "../../store.js";
-import { EXIT, intArg, printJson, resolveDb, UsageError, withCommon } from "../common.js";
+import { EXIT, intArg, openCliStore, printJson, UsageError, withCommon } from "../common.js";
 import type { Cli } from "../main.js";
 
 const Options = z.object({
@@ -47,7 +46,7 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
         if (opts.follow && (file ?? "-") !== "-") throw new UsageError("--follow reads stdin: give no file");
         if (opts.follow && opts.atomic) throw new UsageError("--follow and --atomic cannot be combined: --follow commits each line on its own");
         if (file !== undefined && file !== "-" && !existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`);
-        const store = openStore({ url: resolveDb(opts.db) });
+        const store = openCliStore(io, opts.db);
         try {
           const input = file === undefined || file === "-" ? process.stdin : createReadStream(file, { encoding: "utf8" });
           const lines = createInterface({ input, crlfDelay: Infinity });

@@ -2,8 +2,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { queryEvents } from "../../events/queryEvents.js";
 import { EVENT_TYPES, isEventType } from "../../events/schemas.js";
-import { openStore } from "../../store.js";
-import { intArg, resolveDb, timeArg, UsageError, withCommon } from "../common.js";
+import { intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
 import type { Cli } from "../main.js";
 
 const Options = z.object({
@@ -54,7 +53,7 @@ Examples:
       action((raw: unknown) => {
         const opts = Options.parse(raw);
         if (opts.from !== undefined && opts.to !== undefined && opts.to < opts.from) throw new UsageError(`--to ${opts.to} is before --from ${opts.from}`);
-        const store = openStore({ url: resolveDb(opts.db) });
+        const store = openCliStore(io, opts.db);
         try {
           const events = queryEvents(store.db, {
             streamId: opts.stream,

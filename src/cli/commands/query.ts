@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import type { Queries } from "../../queries/index.js";
-import { openStore } from "../../store.js";
-import { intArg, numberArg, printJson, resolveDb, withCommon, type Io } from "../common.js";
+import { intArg, numberArg, openCliStore, printJson, withCommon, type Io } from "../common.js";
 import { barChart, table } from "../format.js";
 import type { Cli } from "../main.js";
 
@@ -80,6 +79,10 @@ const QUERIES: QueryCommand[] = [
 
 export const QUERY_COMMANDS = QUERIES.map((q) => q.name);
 
+/** A query by its long name or an alias (`recent`, `recentHighQualityImages`). */
+export const findQuery = (name: string): string | undefined => QUERIES.find((q) => q.name === name || q.aliases.includes(name))?.name;
+export const QUERY_ALIASES = QUERIES.map((q) => q.aliases[0] ?? q.name);
+
 /** Print one query's rows: a table (and chart) for people, JSON for scripts. */
 export const printQuery = (io: Io, name: string, rows: Record<string, unknown>[], json: boolean): void => {
   const q = QUERIES.find((x) => x.name === name);
@@ -106,7 +109,7 @@ export const registerQuery = (program: Command, { io, action }: Cli): void => {
     cmd.action(
       action((raw: unknown) => {
         const opts = Options.parse(raw);
-        const store = openStore({ url: resolveDb(opts.db) });
+        const store = openCliStore(io, opts.db);
         try {
           printQuery(io, q.name, q.run(store.queries, opts), opts.json === true);
         } finally {
