@@ -10,10 +10,9 @@ export const DailyCreationRow = z.object({
 });
 export type DailyCreationRow = z.output<typeof DailyCreationRow>;
 
-/** The document's query on creation_sessions, prepared once per connection. */
-export const creationSessionsQueries = (db: Db) => {
-  const daily = db.prepare(
-    `SELECT
+/** The SQL of the documented queries on this table (doctor explains their plans). */
+export const CREATION_SESSIONS_SQL = {
+  dailyCreationStatistics: `SELECT
        DATE(started_at) AS date,
        COUNT(*) AS sessions,
        SUM(images_created) AS totalCreated,
@@ -23,7 +22,11 @@ export const creationSessionsQueries = (db: Db) => {
      GROUP BY DATE(started_at)
      ORDER BY date DESC
      LIMIT @limit`,
-  );
+};
+
+/** The document's query on creation_sessions, prepared once per connection. */
+export const creationSessionsQueries = (db: Db) => {
+  const daily = db.prepare(CREATION_SESSIONS_SQL.dailyCreationStatistics);
   return {
     /**
      * Creation batches per UTC day, newest day first.

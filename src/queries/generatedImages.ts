@@ -12,23 +12,17 @@ export const QualityTierRow = z.object({
 });
 export type QualityTierRow = z.output<typeof QualityTierRow>;
 
-/** The document's queries on generated_images, prepared once per connection. */
-export const generatedImagesQueries = (db: Db) => {
-  const recent = db.prepare(
-    `SELECT ${IMAGE_COLUMNS} FROM generated_images
+/** The SQL of the documented queries on this table (doctor explains their plans). */
+export const GENERATED_IMAGES_SQL = {
+  recentHighQualityImages: `SELECT ${IMAGE_COLUMNS} FROM generated_images
      WHERE status = 'curated' AND final_score >= @minScore
      ORDER BY created_at DESC, id DESC
      LIMIT @limit`,
-  );
-  const pending = db.prepare(
-    `SELECT id, filename, prompt FROM generated_images
+  uncuratedImages: `SELECT id, filename, prompt FROM generated_images
      WHERE status = 'pending'
      ORDER BY created_at ASC, id ASC
      LIMIT @limit`,
-  );
-  // The document's SQL, ordered best tier first (it left the order to GROUP BY).
-  const distribution = db.prepare(
-    `SELECT
+  qualityDistribution: `SELECT
        CASE
          WHEN final_score >= 8.0 THEN 'Excellent'
          WHEN final_score >= 6.0 THEN 'Good'
@@ -41,7 +35,14 @@ export const generatedImagesQueries = (db: Db) => {
      WHERE status = 'curated'
      GROUP BY qualityTier
      ORDER BY CASE qualityTier WHEN 'Excellent' THEN 1 WHEN 'Good' THEN 2 WHEN 'Fair' THEN 3 ELSE 4 END`,
-  );
+};
+
+/** The document's queries on generated_images, prepared once per connection. */
+export const generatedImagesQueries = (db: Db) => {
+  const recent = db.prepare(GENERATED_IMAGES_SQL.recentHighQualityImages);
+  const pending = db.prepare(GENERATED_IMAGES_SQL.uncuratedImages);
+  // The document's SQL, ordered best tier first (it left the order to GROUP BY).
+  const distribution = db.prepare(GENERATED_IMAGES_SQL.qualityDistribution);
   return {
     /**
      * Curated images scoring at least `minScore` (default 7.0), newest first.
