@@ -1,9 +1,12 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { knownMigrations, runDbmate } from "../../src/db/migrations.js";
 import { MAX_DATA_BYTES, MAX_METADATA_BYTES, openStore, StoreError, type Store, type StoreErrorCode } from "../../src/index.js";
+import { cli } from "../cli/run.js";
 import { tempDir } from "../support.js";
 import { fileHash, migratedDb, processTempDir, recordFigures, stateHash } from "./support.js";
 
@@ -13,8 +16,19 @@ import { fileHash, migratedDb, processTempDir, recordFigures, stateHash } from "
  * unchanged (sha256 of a canonical dump before and after). Valid but hostile
  * strings must instead be stored and read back exactly.
  */
-const tried = { eventCases: 0, eventCasesInBatches: 0, callCases: 0, databaseCases: 0, hostileStringsRoundTripped: 0 };
-afterAll(() => recordFigures("bad-input", { ...tried, total: tried.eventCases + tried.eventCasesInBatches + tried.callCases + tried.databaseCases }));
+const tried = { eventCases: 0, eventCasesInBatches: 0, callCases: 0, databaseCases: 0, hostileStringsRoundTripped: 0, cliLines: 0, cliDatabaseCases: 0, cliUsageErrors: 0 };
+afterAll(() =>
+  recordFigures("bad-input", {
+    ...tried,
+    libraryTotal: tried.eventCases + tried.eventCasesInBatches + tried.callCases + tried.databaseCases,
+    cliTotal: tried.cliLines + tried.cliDatabaseCases + tried.cliUsageErrors,
+  }),
+);
+const EmitReport = z.object({
+  lines: z.number(),
+  accepted: z.number(),
+  rejected: z.array(z.object({ line: z.number(), code: z.string(), message: z.string() })),
+});
 
 const image = (data: Record<string, unknown>, envelope: Record<string, unknown> = {}) => ({
   type: "ImageGenerated",
@@ -37,14 +51,17 @@ interface EventCase {
   code: StoreErrorCode;
   /** What the one-line message must name. */
   message: RegExp;
+  /** Where `artist-store emit` words it otherwise (it parses the line itself first). */
+  cliCode?: string;
+  cliMessage?: RegExp;
 }
 
 const EVENT_CASES: EventCase[] = [
   // Malformed JSON: text where an object belongs, values JSON cannot hold.
   { name: "data given as JSON text", event: { type: "ImageGenerated", data: '{"filename": "x.png", "prompt": "p", "modelId": "m"}' }, code: "INVALID_EVENT", message: /data: .*expected object, received string/ },
   { name: "data given as truncated JSON text", event: { type: "ImageGenerated", data: '{"filename": "x.png", "pro' }, code: "INVALID_EVENT", message: /data: .*expected object, received string/ },
-  { name: "the event given as JSON text", event: '{"type":"BatchStarted","data":{"batchId":"b"}}', code: "INVALID_EVENT", message: /expected object, received string/ },
-  { name: "the event is null", event: null, code: "INVALID_EVENT", message: /expected object, received null/ },
+  { name: "the event given as JSON text", event: '{"type":"BatchStarted","data":{"batchId":"b"}}', code: "INVALID_EVENT", message: /expected object, received string/, cliMessage: /expected a JSON object/ },
+  { name: "the event is null", event: null, code: "INVALID_EVENT", message: /expected object, received null/, cliMessage: /expected a JSON object/ },
   { name: "NaN inside a JSON field", event: image({ generationParams: { steps: Number.NaN } }), code: "INVALID_EVENT", message: /data\.generationParams\.steps/ },
   { name: "a Date inside a JSON field", event: image({ generationParams: { at: new Date(0) } }), code: "INVALID_EVENT", message: /data\.generationParams\.at/ },
   { name: "a cyclic value in metadata", event: image({}, { metadata: { trace: cyclic } }), code: "INVALID_EVENT", message: /metadata is not JSON: Converting circular structure.*'self'/ },
@@ -271,19 +288,22 @@ const folderState = (dir: string) =>
     }),
   );
 
-describe("bad database files", () => {
-  let good: string;
-  beforeAll(() => {
-    const store = openStore({ url: migratedDb(processTempDir(), "good.db") });
-    for (let i = 0; i < 200; i++) store.emit.imageGenerated({ filename: `g${i}.png`, prompt: "p".repeat(300), modelId: "m" });
-    store.close();
-    good = store.path;
-  });
+let goodDb: string | undefined;
+/** A real, populated store file (made once) for the truncated and copied cases. */
+const good = (): string => {
+  if (goodDb) return goodDb;
+  const store = openStore({ url: migratedDb(processTempDir(), "good.db") });
+  for (let i = 0; i < 200; i++) store.emit.imageGenerated({ filename: `g${i}.png`, prompt: "p".repeat(300), modelId: "m" });
+  store.close();
+  goodDb = store.path;
+  return goodDb;
+};
 
+describe("bad database files", () => {
   it.each(DATABASE_CASES)("$name: $code, the file left as it was", ({ make, code, message }) => {
     const dir = tempDir();
     const path = join(dir, "ai_artist.db");
-    make(path, good);
+    make(path, good());
     const before = folderState(dir);
     const error = refusal(() => openStore({ url: `sqlite:${path}` }));
     expect(error.code).toBe(code);
@@ -359,5 +379,106 @@ describe("hostile but valid strings", () => {
     // A retry of the same event is recognised as the same content, byte for byte.
     expect(store.append([event])[0]).toMatchObject({ duplicate: true, position: first?.position });
     tried.hostileStringsRoundTripped++;
+  });
+});
+
+/** A case whose event survives JSON.stringify unchanged, so the same input can be a line for `artist-store emit`. */
+const asJsonLine = (event: unknown): string | undefined => {
+  try {
+    const line = JSON.stringify(event);
+    return line !== undefined && isDeepStrictEqual(JSON.parse(line), event) ? line : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const CLI_EVENT_CASES = EVENT_CASES.flatMap((c) => {
+  const line = asJsonLine(c.event);
+  return line === undefined ? [] : [{ ...c, line }];
+});
+/** Lines that are not JSON at all: only a command line can be handed these. */
+const MALFORMED_LINES = [
+  { name: "truncated JSON", line: '{"type":"ImageGenerated","data":{"filename":"x.png"' },
+  { name: "a trailing comma", line: '{"type":"BatchStarted","data":{"batchId":"b9"},}' },
+  { name: "single quotes", line: "{'type':'BatchStarted','data':{'batchId':'b9'}}" },
+  { name: "a NaN literal", line: '{"type":"ImageCurated","data":{"filename":"base.png","status":"curated","finalScore":NaN}}' },
+  { name: "a bare word", line: "BatchStarted" },
+  { name: "two objects on one line", line: '{"type":"BatchStarted","data":{"batchId":"b9"}}{"type":"BatchStarted","data":{"batchId":"b10"}}' },
+];
+
+describe("bad input through the command line (artist-store emit, --db)", () => {
+  let path: string;
+  beforeAll(() => {
+    const store = seededStore();
+    path = store.path;
+    store.close();
+  });
+
+  it("rejects every bad line of one emit run, each with its line number and reason, and writes none", () => {
+    const lines = [...CLI_EVENT_CASES.map((c) => c.line), ...MALFORMED_LINES.map((c) => c.line)];
+    const before = stateHash(path);
+    const run = cli(["emit", "--db", path, "--json"], { input: lines.join("\n") + "\n" });
+    expect(run.code).toBe(1);
+    const report = EmitReport.parse(JSON.parse(run.stdout));
+    expect(report).toMatchObject({ lines: lines.length, accepted: 0 });
+    expect(report.rejected.map((r) => r.line)).toEqual(lines.map((_, i) => i + 1));
+    const mismatched = CLI_EVENT_CASES.flatMap((c, i) => {
+      const r = report.rejected[i];
+      const ok = r?.line === i + 1 && r.code === (c.cliCode ?? c.code) && (c.cliMessage ?? c.message).test(r.message) && new RegExp(`^line ${i + 1}\\b`).test(r.message);
+      return ok ? [] : [{ case: c.name, got: r }];
+    });
+    expect(mismatched).toEqual([]);
+    MALFORMED_LINES.forEach((c, j) => {
+      const i = CLI_EVENT_CASES.length + j;
+      expect(report.rejected[i], c.name).toMatchObject({ line: i + 1, code: "MALFORMED_JSON" });
+      expect(report.rejected[i]?.message, c.name).toMatch(new RegExp(`^line ${i + 1}: not valid JSON`));
+    });
+    expect(stateHash(path)).toBe(before);
+    tried.cliLines = lines.length;
+  });
+
+  it("writes the good lines between bad ones and names exactly the bad ones; --atomic writes none", () => {
+    const good = (n: number) => JSON.stringify({ type: "BatchStarted", data: { batchId: `mixed-${n}` } });
+    const bad = CLI_EVENT_CASES.slice(0, 5).map((c) => c.line);
+    const lines = [good(1), bad[0], good(2), bad[1], bad[2], good(3), bad[3], bad[4], good(4)];
+    const before = stateHash(path);
+    const atomic = cli(["emit", "--db", path, "--json", "--atomic"], { input: lines.join("\n") + "\n" });
+    expect(atomic.code).toBe(1);
+    expect(EmitReport.parse(JSON.parse(atomic.stdout)).accepted).toBe(0);
+    expect(stateHash(path)).toBe(before);
+    const mixed = cli(["emit", "--db", path, "--json"], { input: lines.join("\n") + "\n" });
+    expect(mixed.code).toBe(1);
+    const report = EmitReport.parse(JSON.parse(mixed.stdout));
+    expect(report.accepted).toBe(4);
+    expect(report.rejected.map((r) => r.line)).toEqual([2, 4, 5, 7, 8]);
+    const store = openStore({ url: path });
+    expect(store.db.prepare("SELECT batch_id FROM creation_sessions WHERE batch_id LIKE 'mixed-%' ORDER BY id").pluck().all()).toEqual(["mixed-1", "mixed-2", "mixed-3", "mixed-4"]);
+    store.close();
+  });
+
+  it.each(DATABASE_CASES)("--db on $name: exit 1, one line on stderr naming it, the file left as it was", ({ make, message }) => {
+    const dir = tempDir();
+    const bad = join(dir, "ai_artist.db");
+    make(bad, good());
+    const before = folderState(dir);
+    const run = cli(["emit", "--db", bad, "--json"], { input: JSON.stringify({ type: "BatchStarted", data: { batchId: "never" } }) + "\n" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toContain(bad);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(folderState(dir)).toEqual(before);
+    tried.cliDatabaseCases++;
+  });
+
+  it.each([
+    { name: "an unknown option", args: ["emit", "--no-such-flag"] },
+    { name: "a batch size that is not a number", args: ["emit", "--batch-size", "lots"] },
+    { name: "an unknown command", args: ["emitt"] },
+  ])("$name is a usage error: exit 2, nothing written", ({ args }) => {
+    const before = stateHash(path);
+    const run = cli([...args, "--db", path], { input: JSON.stringify({ type: "BatchStarted", data: { batchId: "never" } }) + "\n" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).not.toBe("");
+    expect(stateHash(path)).toBe(before);
+    tried.cliUsageErrors++;
   });
 });
