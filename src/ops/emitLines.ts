@@ -96,7 +96,7 @@ export const emitLines = async (store: Store, lines: AsyncIterable<string>, opti
     if (e instanceof StoreError) throw new StoreError(e.code, `${e.message} (${note})`, { ...e.details, line }, { cause: e });
     throw new Error(`${e instanceof Error ? e.message : String(e)} (${note})`, { cause: e });
   };
-  const isAboutTheLine = (e: unknown) => e instanceof StoreError && e.code !== "STORE_BUSY";
+  const isAboutTheLine = (e: unknown) => e instanceof StoreError && !["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR"].includes(e.code);
   let batch: { line: number; envelope: unknown }[] = [];
   const flush = () => {
     const pending = batch;
