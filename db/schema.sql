@@ -12,8 +12,6 @@ CREATE TABLE events (
     recorded_at TEXT NOT NULL,
     UNIQUE (stream_id, stream_version)
 );
-CREATE INDEX idx_events_type ON events(type);
-CREATE INDEX idx_events_occurred_at ON events(occurred_at);
 CREATE TRIGGER events_no_update
 BEFORE UPDATE ON events
 BEGIN
@@ -101,8 +99,16 @@ WHEN NEW.batch_id IS NOT OLD.batch_id OR NEW.started_at IS NOT OLD.started_at
 BEGIN
     SELECT RAISE(ABORT, 'creation_sessions.batch_id and started_at are immutable');
 END;
+CREATE TABLE quality_tiers (
+    tier TEXT PRIMARY KEY CHECK (tier IN ('Excellent', 'Good', 'Fair', 'Poor')),
+    images INTEGER NOT NULL CHECK (images >= 0),
+    scored INTEGER NOT NULL CHECK (scored >= 0 AND scored <= images),
+    score_sum REAL NOT NULL
+);
 -- Dbmate schema migrations
 INSERT INTO "schema_migrations" (version) VALUES
   ('20260101000001'),
   ('20260101000002'),
-  ('20260101000003');
+  ('20260101000003'),
+  ('20260103000001'),
+  ('20260103000002');

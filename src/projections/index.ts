@@ -2,6 +2,7 @@ import type { Db } from "../db/connection.js";
 import type { StoredEvent } from "../events/envelope.js";
 import { creationSessionsProjection } from "./creationSessions.js";
 import { generatedImagesProjection } from "./generatedImages.js";
+import { withQualityTiers } from "./qualityTiers.js";
 import { trainingSessionsProjection } from "./trainingSessions.js";
 
 /** A projection: the tables it alone writes, and its event handler for one connection. */
@@ -15,7 +16,8 @@ export interface Projection {
  * registry, so a projection added here is covered by all of them.
  */
 export const PROJECTIONS = {
-  generated_images: { tables: ["generated_images"], create: generatedImagesProjection },
+  // quality_tiers summarises generated_images and is written by the same handler (see qualityTiers.ts).
+  generated_images: { tables: ["generated_images", "quality_tiers"], create: (db: Db) => withQualityTiers(db, generatedImagesProjection(db)) },
   training_sessions: { tables: ["training_sessions"], create: trainingSessionsProjection },
   creation_sessions: { tables: ["creation_sessions"], create: creationSessionsProjection },
 } as const satisfies Record<string, Projection>;

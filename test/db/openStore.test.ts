@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openConnection, readPragmas } from "../../src/db/connection.js";
-import { runDbmate } from "../../src/db/migrations.js";
+import { knownMigrations, runDbmate } from "../../src/db/migrations.js";
 import { databasePath, databasePathFromEnv } from "../../src/db/paths.js";
 import { openStore, StoreError } from "../../src/index.js";
 import { freshStore, tempDir } from "../support.js";
@@ -59,7 +59,8 @@ describe("openStore", () => {
     const path = join(tempDir(), "behind.db");
     runDbmate(path, ["up"]);
     runDbmate(path, ["rollback"]);
-    expectStoreError(() => openStore({ url: path }), "PENDING_MIGRATIONS", /1 pending migration\(s\) \(20260101000003\): run `npx artist-store migrate`/);
+    const newest = knownMigrations().at(-1);
+    expectStoreError(() => openStore({ url: path }), "PENDING_MIGRATIONS", new RegExp(`1 pending migration\\(s\\) \\(${newest}\\): run \`npx artist-store migrate\``));
     const migrated = openStore({ url: path, migrate: true });
     expect(migrated.headPosition()).toBe(0);
     migrated.close();
