@@ -105,10 +105,13 @@ CREATE TABLE quality_tiers (
     scored INTEGER NOT NULL CHECK (scored >= 0 AND scored <= images),
     score_sum REAL NOT NULL
 );
+CREATE INDEX idx_status_created ON generated_images(status, created_at);
+CREATE INDEX idx_session_day ON creation_sessions(DATE(started_at), images_created, images_kept, avg_score);
 -- Dbmate schema migrations
 INSERT INTO "schema_migrations" (version) VALUES
   ('20260101000001'),
   ('20260101000002'),
   ('20260101000003'),
   ('20260103000001'),
-  ('20260103000002');
+  ('20260103000002'),
+  ('20260103000003');

@@ -32,7 +32,9 @@ export const DOCUMENT_QUALITY_DISTRIBUTION_SQL = `SELECT
 /** The document's queries on generated_images, prepared once per connection. */
 export const generatedImagesQueries = (db: Db) => {
   const recent = db.prepare(
-    `SELECT ${IMAGE_COLUMNS} FROM generated_images
+    // Newest curated first, stopping at the limit: without INDEXED BY the planner takes
+    // idx_covering for the score range and sorts every match (README "Performance").
+    `SELECT ${IMAGE_COLUMNS} FROM generated_images INDEXED BY idx_status_created
      WHERE status = 'curated' AND final_score >= @minScore
      ORDER BY created_at DESC, id DESC
      LIMIT @limit`,
