@@ -41,7 +41,7 @@ CREATE TABLE generated_images (
     is_featured BOOLEAN NOT NULL DEFAULT 0 CHECK (is_featured IN (0, 1)),
     tags JSON DEFAULT '[]' CHECK (tags IS NULL OR json_valid(tags)),
     updated_at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-);
+, diversity_score REAL CHECK (diversity_score IS NULL OR (diversity_score >= 0 AND diversity_score <= 10)));
 CREATE INDEX idx_model_id ON generated_images(model_id);
 CREATE INDEX idx_created_at ON generated_images(created_at DESC);
 CREATE INDEX idx_status ON generated_images(status);
@@ -99,6 +99,12 @@ WHEN NEW.batch_id IS NOT OLD.batch_id OR NEW.started_at IS NOT OLD.started_at
 BEGIN
     SELECT RAISE(ABORT, 'creation_sessions.batch_id and started_at are immutable');
 END;
+CREATE TABLE projection_state (
+    projection TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    position INTEGER NOT NULL CHECK (position >= 0)
+);
+CREATE INDEX idx_diversity_score ON generated_images(diversity_score);
 CREATE TABLE quality_tiers (
     tier TEXT PRIMARY KEY CHECK (tier IN ('Excellent', 'Good', 'Fair', 'Poor')),
     images INTEGER NOT NULL CHECK (images >= 0),
@@ -112,6 +118,8 @@ INSERT INTO "schema_migrations" (version) VALUES
   ('20260101000001'),
   ('20260101000002'),
   ('20260101000003'),
+  ('20260102000001'),
+  ('20260102000002'),
   ('20260103000001'),
   ('20260103000002'),
   ('20260103000003');

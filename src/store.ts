@@ -8,6 +8,7 @@ import { prepareEvent } from "./events/prepareEvent.js";
 import { createLogReader, type LogReader } from "./events/readEvents.js";
 import type { EventInput, EventType, Metadata } from "./events/schemas.js";
 import { StoreError } from "./errors.js";
+import { createProjectionState, describeStale, type ProjectionStatus } from "./ops/projectionState.js";
 import { createProjector } from "./projections/index.js";
 import { createQueries, type Queries } from "./queries/index.js";
 
@@ -21,6 +22,14 @@ export interface OpenStoreOptions {
   /** Written into every event's metadata.producer unless the event names one. */
   producer?: string;
   busyTimeoutMs?: number;
+  /**
+   * When the projection tables were built by other projection code or lag the
+   * log: "warn" (default) reports it through `onWarning` and opens; "refuse"
+   * throws STALE_PROJECTIONS; "ignore" opens silently (rebuild itself uses it).
+   */
+  stale?: "warn" | "refuse" | "ignore";
+  /** Where warnings go (default: console.warn). */
+  onWarning?: (message: string) => void;
 }
 
 /** Envelope options of a single emitted event. */
@@ -44,13 +53,16 @@ export interface Store {
   readAll: LogReader["readAll"];
   iterateAll: LogReader["iterateAll"];
   headPosition: LogReader["headPosition"];
+  /** Whether each projection's tables were built by this code and reached the log's head. */
+  projectionStatus(): ProjectionStatus[];
   readonly queries: Queries;
   close(): void;
 }
 
 /**
  * Open the event store: one connection with the store's pragmas, refusing a
- * database whose migrations are pending or unknown.
+ * database whose migrations are pending or unknown, and warning (or, with
+ * `stale: "refuse"`, refusing) when its projection tables are stale.
  * @example const store = openStore({ url: "sqlite:data/ai_artist.db", migrate: true });
  */
 export const openStore = (options: OpenStoreOptions = {}): Store => {
@@ -59,15 +71,32 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   else if (!existsSync(path))
     throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`npx artist-store migrate\` (or openStore({ migrate: true }))`, { path });
   const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs });
+  let state: ReturnType<typeof createProjectionState>;
   try {
     assertSchemaCurrent(db, path);
+    state = createProjectionState(db);
+    checkStale(path, state, options);
   } catch (e) {
     db.close();
     throw e;
   }
   const clock = options.clock ?? (() => new Date());
   const project = createProjector(db);
-  const write = createAppender(db, project, clock);
+  // The checkpoint moves once per transaction, from the position before its first event to its last.
+  let firstPosition: number | undefined;
+  const appendInTransaction = createAppender(
+    db,
+    (event) => {
+      firstPosition ??= event.position;
+      project(event);
+    },
+    clock,
+    { beforeCommit: (last) => state.advance((firstPosition ?? last) - 1, last) },
+  );
+  const write: typeof appendInTransaction = (prepared) => {
+    firstPosition = undefined;
+    return appendInTransaction(prepared);
+  };
   const log = createLogReader(db);
   const withProducer = (m: Metadata | undefined): Metadata | undefined =>
     options.producer && !m?.producer ? { ...m, producer: options.producer } : m;
@@ -111,8 +140,20 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     appendUnknown,
     emit,
     ...log,
+    projectionStatus: state.status,
     queries: createQueries(db),
     close: () => db.close(),
   };
 };
 export type { StoredEvent };
+
+const checkStale = (path: string, state: ReturnType<typeof createProjectionState>, options: OpenStoreOptions) => {
+  state.claimEmptyStore();
+  const mode = options.stale ?? "warn";
+  if (mode === "ignore") return;
+  const statuses = state.status();
+  const message = describeStale(path, statuses);
+  if (!message) return;
+  if (mode === "refuse") throw new StoreError("STALE_PROJECTIONS", message, { path, stale: statuses.filter((s) => s.state !== "fresh") });
+  (options.onWarning ?? console.warn)(`ai-artist-store: ${message}`);
+};

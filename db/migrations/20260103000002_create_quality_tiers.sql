@@ -3,7 +3,9 @@
 -- at a million images); this table answers it by reading four rows.
 -- One row per tier of the document's CASE; images counts the curated images in the
 -- tier, scored those with a final_score (AVG ignores NULLs), score_sum their sum.
--- Written only by the generated_images projection (src/projections/qualityTiers.ts).
+-- Written only by the generated_images projection (src/projections/qualityTiers.ts),
+-- whose code changes with it: both directions forget how far it was built, so the
+-- next open reports it stale and names the rebuild.
 -- migrate:up
 CREATE TABLE quality_tiers (
     tier TEXT PRIMARY KEY CHECK (tier IN ('Excellent', 'Good', 'Fair', 'Poor')),
@@ -27,6 +29,8 @@ SELECT
 FROM generated_images
 WHERE status = 'curated'
 GROUP BY tier;
+DELETE FROM projection_state WHERE projection = 'generated_images';
 
 -- migrate:down
 DROP TABLE quality_tiers;
+DELETE FROM projection_state WHERE projection = 'generated_images';

@@ -5,7 +5,7 @@ import type { StoredEvent } from "./envelope.js";
 import { eventTypes, isEventType, Metadata } from "./schemas.js";
 import { upcast } from "./upcast.js";
 
-const EVENT_COLUMNS = `position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type,
+export const EVENT_COLUMNS = `position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type,
   schema_version AS schemaVersion, data, metadata, occurred_at AS occurredAt, recorded_at AS recordedAt`;
 
 const EventRow = z.object({

@@ -32,6 +32,8 @@ export const ImageCurated = z.strictObject({
   technicalScore: score(1).nullable().optional(),
   finalScore: score(10).nullable().optional(),
   isFeatured: z.boolean().default(false),
+  // v2. No default: a retry of a v1 event must serialise exactly as it was stored.
+  diversityScore: score(10).nullable().optional(),
 });
 
 export const TrainingStarted = z.strictObject({
@@ -79,7 +81,7 @@ export const BatchFinished = z
  */
 export const eventTypes = {
   ImageGenerated: { schema: ImageGenerated, version: 1 },
-  ImageCurated: { schema: ImageCurated, version: 1 },
+  ImageCurated: { schema: ImageCurated, version: 2 },
   TrainingStarted: { schema: TrainingStarted, version: 1 },
   TrainingCompleted: { schema: TrainingCompleted, version: 1 },
   TrainingFailed: { schema: TrainingFailed, version: 1 },

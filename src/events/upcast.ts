@@ -9,7 +9,8 @@ type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
 
 const upcasters: { [T in EventType]: Record<number, Upcaster> } = {
   ImageGenerated: {},
-  ImageCurated: {},
+  // v2 added diversityScore; a v1 curation did not score diversity.
+  ImageCurated: { 1: (data) => ({ ...data, diversityScore: null }) },
   TrainingStarted: {},
   TrainingCompleted: {},
   TrainingFailed: {},

@@ -19,6 +19,7 @@ export const generatedImagesProjection = (db: Db) => {
        clip_score = coalesce(@clipScore, clip_score),
        technical_score = coalesce(@technicalScore, technical_score),
        final_score = coalesce(@finalScore, final_score),
+       diversity_score = coalesce(@diversityScore, diversity_score),
        is_featured = @isFeatured,
        updated_at = max(updated_at, @occurredAt)
      WHERE filename = @filename`,
@@ -47,6 +48,7 @@ export const generatedImagesProjection = (db: Db) => {
       clipScore: e.data.clipScore ?? null,
       technicalScore: e.data.technicalScore ?? null,
       finalScore: e.data.finalScore ?? null,
+      diversityScore: e.data.diversityScore ?? null,
       isFeatured: e.data.isFeatured ? 1 : 0,
       occurredAt: e.occurredAt,
     });

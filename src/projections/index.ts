@@ -5,10 +5,16 @@ import { generatedImagesProjection } from "./generatedImages.js";
 import { withQualityTiers } from "./qualityTiers.js";
 import { trainingSessionsProjection } from "./trainingSessions.js";
 
-/** A projection: the tables it alone writes, and its event handler for one connection. */
+/**
+ * A projection: the tables it alone writes, and its event handler for one
+ * connection. `create` prepares every statement it will run (they are part of
+ * the projection's fingerprint); bump `version` (default 1) when the handler's
+ * TypeScript changes what it writes without changing its SQL.
+ */
 export interface Projection {
   readonly tables: readonly string[];
   readonly create: (db: Db) => (event: StoredEvent) => void;
+  readonly version?: number;
 }
 
 /**

@@ -22,10 +22,11 @@ export const ImageRow = z.object({
   isFeatured: z.union([z.literal(0), z.literal(1)]).transform((v) => v === 1),
   tags: jsonText(z.array(z.string())).nullable(),
   updatedAt: z.string(),
+  diversityScore: z.number().nullable(),
 });
 export type ImageRow = z.output<typeof ImageRow>;
 
 export const IMAGE_COLUMNS = `id, filename, prompt, negative_prompt AS negativePrompt, source_url AS sourceUrl,
   source_query AS sourceQuery, model_id AS modelId, generation_params AS generationParams, seed,
   aesthetic_score AS aestheticScore, clip_score AS clipScore, technical_score AS technicalScore,
-  final_score AS finalScore, created_at AS createdAt, status, is_featured AS isFeatured, tags, updated_at AS updatedAt`;
+  final_score AS finalScore, created_at AS createdAt, status, is_featured AS isFeatured, tags, updated_at AS updatedAt, diversity_score AS diversityScore`;

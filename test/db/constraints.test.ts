@@ -23,6 +23,8 @@ describe("CHECK constraints", () => {
     ["technical_score", -1],
     ["final_score", 10.01],
     ["final_score", -0.5],
+    ["diversity_score", 10.01],
+    ["diversity_score", -1],
     ["status", "approved"],
     ["is_featured", 2],
     ["tags", "not json"],
@@ -35,6 +37,7 @@ describe("CHECK constraints", () => {
     ["clip_score", 0],
     ["technical_score", 1],
     ["final_score", 0],
+    ["diversity_score", 10],
     ["status", "rejected"],
   ])("generated_images accepts the boundary %s = %s", (column, value) => {
     expect(insertImage({ [column]: value })).not.toThrow();

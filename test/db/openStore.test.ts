@@ -59,8 +59,8 @@ describe("openStore", () => {
     const path = join(tempDir(), "behind.db");
     runDbmate(path, ["up"]);
     runDbmate(path, ["rollback"]);
-    const newest = knownMigrations().at(-1);
-    expectStoreError(() => openStore({ url: path }), "PENDING_MIGRATIONS", new RegExp(`1 pending migration\\(s\\) \\(${newest}\\): run \`npx artist-store migrate\``));
+    const last = knownMigrations().at(-1);
+    expectStoreError(() => openStore({ url: path }), "PENDING_MIGRATIONS", new RegExp(`1 pending migration\\(s\\) \\(${last}\\): run \`npx artist-store migrate\``));
     const migrated = openStore({ url: path, migrate: true });
     expect(migrated.headPosition()).toBe(0);
     migrated.close();

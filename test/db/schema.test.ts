@@ -56,7 +56,7 @@ const documented: Record<string, Column[]> = {
 
 // Columns the design adds (README, "Departures from the schema document").
 const additions: Record<string, string[]> = {
-  generated_images: ["updated_at"],
+  generated_images: ["updated_at", "diversity_score"],
   training_sessions: ["run_id", "failure_reason", "updated_at"],
   creation_sessions: ["batch_id", "updated_at"],
 };
@@ -70,6 +70,7 @@ const documentedIndexes: Record<string, Record<string, string[]>> = {
     idx_featured: ["is_featured"],
     idx_status_score: ["status", "final_score"],
     idx_covering: ["status", "final_score", "filename", "created_at"],
+    idx_diversity_score: ["diversity_score"],
   },
   training_sessions: {
     idx_training_name: ["name"],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { batchFinished, batchStarted, curated, generated, trainingStarted } from "../fixtures.js";
+import { given } from "../../src/testing/index.js";
 import { freshStore, tableRows } from "../support.js";
 
 describe("generated_images projection", () => {
@@ -37,36 +38,43 @@ describe("generated_images projection", () => {
         is_featured: 0,
         tags: '["landscape","sunset","mountains","winter"]',
         updated_at: "2026-01-08T12:00:00.000Z",
+        diversity_score: null,
       },
     ]);
   });
 
   it("ImageCurated sets status, scores and featured flag, keeps scores it leaves out, and never moves created_at", () => {
-    const store = freshStore();
-    store.append([
+    given([
       generated("a.png", "2026-01-08T12:00:00Z", { negativePrompt: undefined }),
-      curated("a.png", "2026-01-08T12:05:00Z", { aestheticScore: 7.8, clipScore: 0.85, technicalScore: 0.92, finalScore: 8.2, isFeatured: true }),
-      curated("a.png", "2026-01-08T12:10:00Z", { status: "rejected", finalScore: 3.1 }),
-    ]);
-    expect(tableRows(store, "generated_images")).toEqual([
-      expect.objectContaining({
-        negative_prompt: "",
-        aesthetic_score: 7.8,
-        clip_score: 0.85,
-        technical_score: 0.92,
-        final_score: 3.1,
-        status: "rejected",
-        is_featured: 0,
-        created_at: "2026-01-08T12:00:00.000Z",
-        updated_at: "2026-01-08T12:10:00.000Z",
-      }),
-    ]);
+      curated("a.png", "2026-01-08T12:05:00Z", { aestheticScore: 7.8, clipScore: 0.85, technicalScore: 0.92, finalScore: 8.2, isFeatured: true, diversityScore: 5.5 }),
+    ])
+      .when(curated("a.png", "2026-01-08T12:10:00Z", { status: "rejected", finalScore: 3.1 }))
+      .then({
+        generated_images: [
+          {
+            negative_prompt: "",
+            aesthetic_score: 7.8,
+            clip_score: 0.85,
+            technical_score: 0.92,
+            final_score: 3.1,
+            diversity_score: 5.5,
+            status: "rejected",
+            is_featured: 0,
+            created_at: "2026-01-08T12:00:00.000Z",
+            updated_at: "2026-01-08T12:10:00.000Z",
+          },
+        ],
+      });
   });
 
   it("keeps updated_at at the latest event time when events arrive out of time order", () => {
-    const store = freshStore();
-    store.append([generated("a.png", "2026-01-08T12:00:00Z"), curated("a.png", "2026-01-08T14:00:00Z"), curated("a.png", "2026-01-08T13:00:00Z")]);
-    expect(store.db.prepare("SELECT updated_at FROM generated_images").pluck().get()).toBe("2026-01-08T14:00:00.000Z");
+    given([generated("a.png", "2026-01-08T12:00:00Z"), curated("a.png", "2026-01-08T14:00:00Z")])
+      .when(curated("a.png", "2026-01-08T13:00:00Z"))
+      .then({ generated_images: [{ updated_at: "2026-01-08T14:00:00.000Z" }] });
+  });
+
+  it("ImageCurated for an image that was never generated is refused and writes nothing", () => {
+    given([generated("a.png", "2026-01-08T12:00:00Z")]).when(curated("b.png", "2026-01-08T12:05:00Z")).then({ error: "STREAM_NOT_FOUND", message: /image:b\.png/ });
   });
 });
 
@@ -107,13 +115,20 @@ describe("training_sessions projection", () => {
   });
 
   it("TrainingStarted alone leaves the run running; TrainingFailed records the reason", () => {
-    const store = freshStore();
-    store.append([trainingStarted("r1", "2026-01-05T10:00:00Z"), trainingStarted("r2", "2026-01-05T11:00:00Z")]);
-    store.append([{ type: "TrainingFailed", occurredAt: "2026-01-05T11:30:00Z", data: { runId: "r2", reason: "CUDA out of memory", trainingTimeSeconds: 1800 } }]);
-    expect(store.db.prepare("SELECT run_id, status, completed_at, failure_reason, training_time_seconds FROM training_sessions ORDER BY id").all()).toEqual([
-      { run_id: "r1", status: "running", completed_at: null, failure_reason: null, training_time_seconds: null },
-      { run_id: "r2", status: "failed", completed_at: "2026-01-05T11:30:00.000Z", failure_reason: "CUDA out of memory", training_time_seconds: 1800 },
-    ]);
+    given([trainingStarted("r1", "2026-01-05T10:00:00Z"), trainingStarted("r2", "2026-01-05T11:00:00Z")])
+      .when({ type: "TrainingFailed", occurredAt: "2026-01-05T11:30:00Z", data: { runId: "r2", reason: "CUDA out of memory", trainingTimeSeconds: 1800 } })
+      .then({
+        training_sessions: [
+          { run_id: "r1", status: "running", completed_at: null, failure_reason: null, training_time_seconds: null },
+          { run_id: "r2", status: "failed", completed_at: "2026-01-05T11:30:00.000Z", failure_reason: "CUDA out of memory", training_time_seconds: 1800 },
+        ],
+      });
+  });
+
+  it("a failed run takes no more events", () => {
+    given([trainingStarted("r1", "2026-01-05T10:00:00Z"), { type: "TrainingFailed", occurredAt: "2026-01-05T11:00:00Z", data: { runId: "r1", reason: "oom" } }])
+      .when({ type: "TrainingCompleted", occurredAt: "2026-01-05T12:00:00Z", data: { runId: "r1" } })
+      .then({ error: "STREAM_CLOSED", message: /already ended with TrainingFailed/ });
   });
 });
 
@@ -140,15 +155,9 @@ describe("creation_sessions projection", () => {
   });
 
   it("a started batch has zero images and no completion time yet", () => {
-    const store = freshStore();
-    store.append([batchStarted("b", "2026-01-08T09:00:00Z")]);
-    expect(store.db.prepare("SELECT theme, images_created, images_kept, avg_score, completed_at FROM creation_sessions").get()).toEqual({
-      theme: null,
-      images_created: 0,
-      images_kept: 0,
-      avg_score: null,
-      completed_at: null,
-    });
+    given([])
+      .when(batchStarted("b", "2026-01-08T09:00:00Z"))
+      .then({ creation_sessions: [{ theme: null, images_created: 0, images_kept: 0, avg_score: null, completed_at: null }] });
   });
 });
 

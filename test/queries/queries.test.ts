@@ -65,6 +65,7 @@ describe("the five documented queries", () => {
       isFeatured: false,
       tags: [],
       updatedAt: "2026-01-08T16:00:00.000Z",
+      diversityScore: null,
     });
   });
 

@@ -1,0 +1,64 @@
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { openConnection, type Db } from "../db/connection.js";
+import { knownMigrations, runDbmate } from "../db/migrations.js";
+
+let template: { path: string; migrations: string } | undefined;
+
+/**
+ * An empty database migrated by the real dbmate migrations, once per process
+ * (and again if the migrations change); scratch databases are copies of it, so
+ * a replay costs no dbmate run.
+ */
+const migratedTemplate = (): string => {
+  const migrations = knownMigrations().join(",");
+  if (template && template.migrations === migrations && existsSync(template.path)) return template.path;
+  const dir = mkdtempSync(join(tmpdir(), "ai-artist-store-template-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "template.db");
+  runDbmate(path, ["up"]);
+  // Everything into the main file, so copying that one file copies the whole schema.
+  const db = openConnection(path);
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.close();
+  template = { path, migrations };
+  return path;
+};
+
+/**
+ * Write a new, empty database at `path`, migrated exactly as `dbmate up` would.
+ * @example createMigratedDatabase("/tmp/t/store.db"); openStore({ url: "/tmp/t/store.db" });
+ */
+export const createMigratedDatabase = (path: string): void => copyFileSync(migratedTemplate(), path);
+
+export interface Scratch {
+  readonly path: string;
+  readonly db: Db;
+  /** Close the connection and delete the file and its WAL. */
+  dispose(): void;
+}
+
+/**
+ * A private scratch database, migrated the same way as the store, beside
+ * `near` (the store's file: same disk, no surprise tmpfs) or in the temp folder.
+ * @example const scratch = createScratch(store.path); ...; scratch.dispose();
+ */
+export const createScratch = (near?: string): Scratch => {
+  const dir = mkdtempSync(near ? join(dirname(near), `.${basename(near)}.scratch-`) : join(tmpdir(), "ai-artist-store-scratch-"));
+  const path = join(dir, "scratch.db");
+  createMigratedDatabase(path);
+  const db = openConnection(path);
+  // Nobody else writes here, and a failed replay throws the file away: no fsync,
+  // no journal (a third faster than WAL on a 100,000-event replay).
+  db.pragma("journal_mode = OFF");
+  db.pragma("synchronous = OFF");
+  return {
+    path,
+    db,
+    dispose: () => {
+      if (db.open) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};

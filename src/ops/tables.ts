@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "../db/connection.js";
+import { StoreError } from "../errors.js";
+import { PROJECTION_NAMES, PROJECTIONS, type ProjectionName } from "../projections/index.js";
+
+/** The schema name a scratch database is attached under on the store's connection. */
+export const ASIDE = "rebuild_aside";
+
+export const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+const Names = z.array(z.string());
+
+/** Columns of a table, in declaration order. */
+export const columnsOf = (db: Db, table: string): string[] =>
+  Names.parse(db.prepare(`SELECT name FROM pragma_table_info(?) ORDER BY cid`).pluck().all(table));
+
+/** The primary-key columns of a table (rowid when it declares none). */
+export const keyOf = (db: Db, table: string): string[] => {
+  const key = Names.parse(db.prepare(`SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`).pluck().all(table));
+  return key.length > 0 ? key : ["rowid"];
+};
+
+/**
+ * Check projection names given at a boundary (the command line) against the registry.
+ * @example parseProjectionNames(["generated_images"]) // ["generated_images"]
+ */
+export const parseProjectionNames = (names: readonly string[]): ProjectionName[] =>
+  names.map((n) => {
+    const known = PROJECTION_NAMES.find((p) => p === n);
+    if (!known) throw new StoreError("UNKNOWN_PROJECTION", `unknown projection "${n}" (known: ${PROJECTION_NAMES.join(", ")})`, { projection: n });
+    return known;
+  });
+
+/** The tables written by some projections (all by default), each once. */
+export const tablesOf = (only: readonly ProjectionName[] = PROJECTION_NAMES): string[] => [...new Set(only.flatMap((n) => PROJECTIONS[n].tables))];
+
+/**
+ * sha256 of a canonical dump of a table: every row in key order, each value
+ * with its SQLite storage class, plus its AUTOINCREMENT counter. Equal digests
+ * mean byte-identical tables.
+ * @example tableDigest(store.db, "generated_images") // "9c0e…"
+ */
+export const tableDigest = (db: Db, table: string): string => {
+  const hash = createHash("sha256");
+  const columns = columnsOf(db, table);
+  const select = columns.map((c) => `typeof(${quote(c)}), ${quote(c)}`).join(", ");
+  const order = keyOf(db, table).map(quote).join(", ");
+  for (const row of db.prepare(`SELECT ${select} FROM ${quote(table)} ORDER BY ${order}`).raw().iterate())
+    hash.update(JSON.stringify(row, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) + "\n");
+  hash.update(`sequence ${String(db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = ?`).pluck().get(table) ?? "none")}`);
+  return hash.digest("hex");
+};
+
+/**
+ * Digests of every projection table, keyed by table name.
+ * @example projectionDigests(store.db) // { generated_images: "…", training_sessions: "…", … }
+ */
+export const projectionDigests = (db: Db): Record<string, string> => Object.fromEntries(tablesOf().map((t) => [t, tableDigest(db, t)]));

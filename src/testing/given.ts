@@ -1,0 +1,54 @@
+import { deepStrictEqual, fail, match as assertMatch } from "node:assert/strict";
+import type { NewEvent } from "../events/envelope.js";
+import { StoreError, type StoreErrorCode } from "../errors.js";
+import { auditProjections, formatAuditReport } from "../ops/auditProjections.js";
+import { tablesOf } from "../ops/tables.js";
+import { createTestStore, expectRows, type ExpectedRows, type TestStore } from "./testStore.js";
+
+/** The append must fail with this code (and message), and leave log and tables as they were. */
+export interface ExpectedError {
+  error: StoreErrorCode;
+  message?: RegExp;
+}
+
+const isExpectedError = (e: ExpectedRows | ExpectedError): e is ExpectedError => typeof e.error === "string";
+
+const snapshotOf = (store: TestStore) => Object.fromEntries(["events", ...tablesOf()].map((t) => [t, store.rows(t)]));
+
+/**
+ * A handler specification: given these events in the log, when this one (or
+ * these) is appended, then the tables hold these rows, or the append fails
+ * with this error and writes nothing. A passing `then` also audits the store:
+ * a replay of its log must give the same tables, byte for byte.
+ * @example given([generated("a.png")]).when(curated("a.png", { finalScore: 8 })).then({ generated_images: [{ final_score: 8 }] });
+ */
+export const given = (events: readonly NewEvent[]) => ({
+  when: (next: NewEvent | readonly NewEvent[]) => ({
+    then: (expected: ExpectedRows | ExpectedError): void => {
+      const store = createTestStore();
+      try {
+        store.append(events);
+        const whenEvents: readonly NewEvent[] = Array.isArray(next) ? next : [next];
+        if (isExpectedError(expected)) {
+          const before = snapshotOf(store);
+          try {
+            store.append(whenEvents);
+          } catch (e) {
+            if (!(e instanceof StoreError)) throw e;
+            deepStrictEqual(e.code, expected.error, `error code (message: ${e.message})`);
+            if (expected.message) assertMatch(e.message, expected.message);
+            deepStrictEqual(snapshotOf(store), before, "a failed append must write nothing");
+            return;
+          }
+          fail(`expected the append to fail with ${expected.error}, but it succeeded`);
+        }
+        store.append(whenEvents);
+        expectRows(store, expected);
+        const audit = auditProjections(store);
+        if (!audit.ok) fail(`the live tables differ from a replay of the log:\n${formatAuditReport(audit)}`);
+      } finally {
+        store.close();
+      }
+    },
+  }),
+});
