@@ -112,7 +112,14 @@ CREATE TABLE quality_tiers (
     score_sum REAL NOT NULL
 );
 CREATE INDEX idx_status_created ON generated_images(status, created_at);
-CREATE INDEX idx_session_day ON creation_sessions(DATE(started_at), images_created, images_kept, avg_score);
+CREATE TABLE creation_days (
+    day TEXT PRIMARY KEY,
+    sessions INTEGER NOT NULL CHECK (sessions >= 0),
+    images_created INTEGER NOT NULL CHECK (images_created >= 0),
+    images_kept INTEGER NOT NULL CHECK (images_kept >= 0),
+    avg_score_sum REAL NOT NULL,
+    avg_scores INTEGER NOT NULL CHECK (avg_scores >= 0 AND avg_scores <= sessions)
+);
 -- Dbmate schema migrations
 INSERT INTO "schema_migrations" (version) VALUES
   ('20260101000001'),
@@ -122,4 +129,5 @@ INSERT INTO "schema_migrations" (version) VALUES
   ('20260102000002'),
   ('20260103000001'),
   ('20260103000002'),
-  ('20260103000003');
+  ('20260103000003'),
+  ('20260103000004');

@@ -13,7 +13,7 @@ export const tablesDigest = (db: Db, tables: readonly string[]): string => {
   return hash.digest("hex").slice(0, 16);
 };
 
-export const PROJECTED_TABLES = ["generated_images", "quality_tiers", "training_sessions", "creation_sessions"];
+export const PROJECTED_TABLES = ["generated_images", "quality_tiers", "training_sessions", "creation_sessions", "creation_days"];
 
 export interface PathRun {
   seconds: number;

@@ -17,7 +17,7 @@ export const rawDirectApplier = (db: Db) => {
        updated_at = max(updated_at, ?)
      WHERE filename = ?`,
   );
-  // quality_tiers is part of the projected state: the same statements keep it, around the curation's UPDATE.
+  // quality_tiers and creation_days are part of the projected state: the same statements keep it, around the curation's UPDATE.
   const leaveTier = db.prepare(
     `UPDATE quality_tiers SET images = images - 1, scored = scored - (image.final_score IS NOT NULL),
        score_sum = score_sum - coalesce(image.final_score, 0.0)
@@ -52,6 +52,19 @@ export const rawDirectApplier = (db: Db) => {
      WHERE batch_id = ?`,
   );
 
+  const startDay = db.prepare(
+    `INSERT INTO creation_days (day, sessions, images_created, images_kept, avg_score_sum, avg_scores)
+     SELECT DATE(started_at), 1, 0, 0, 0.0, 0 FROM creation_sessions WHERE batch_id = ?
+     ON CONFLICT (day) DO UPDATE SET sessions = sessions + 1`,
+  );
+  const finishDay = db.prepare(
+    `UPDATE creation_days SET images_created = creation_days.images_created + batch.images_created,
+       images_kept = creation_days.images_kept + batch.images_kept, avg_score_sum = avg_score_sum + coalesce(batch.avg_score, 0.0),
+       avg_scores = avg_scores + (batch.avg_score IS NOT NULL)
+     FROM (SELECT started_at, images_created, images_kept, avg_score FROM creation_sessions WHERE batch_id = ?) AS batch
+     WHERE day = DATE(batch.started_at)`,
+  );
+
   const apply = (e: NewEvent): void => {
     const t = e.occurredAt ?? "";
     switch (e.type) {
@@ -79,9 +92,11 @@ export const rawDirectApplier = (db: Db) => {
         return;
       case "BatchStarted":
         startBatch.run(e.data.batchId, e.data.theme ?? null, t, t);
+        startDay.run(e.data.batchId);
         return;
       case "BatchFinished":
         finishBatch.run(e.data.imagesCreated, e.data.imagesKept, e.data.avgScore ?? null, t, t, e.data.batchId);
+        finishDay.run(e.data.batchId);
         return;
     }
   };
