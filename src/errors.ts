@@ -18,7 +18,10 @@ export type StoreErrorCode =
   | "STALE_PROJECTIONS"
   | "UNKNOWN_PROJECTION"
   | "INVALID_ARGUMENT"
-  | "STORE_BUSY";
+  | "STORE_BUSY"
+  | "CORRUPT_DATABASE"
+  | "DATABASE_IN_USE"
+  | "BACKUP_FAILED";
 
 /**
  * The one error class of the store. `code` says what kind of failure it is;

@@ -17,3 +17,10 @@ export { createProgress, formatRate, type ProgressReporter, type ProgressOptions
 export type { Progress, OnProgress } from "./ops/replay.js";
 export { tableDigest, projectionDigests, parseProjectionNames } from "./ops/tables.js";
 export { upcast } from "./events/upcast.js";
+export { queryEvents, type EventFilter } from "./events/queryEvents.js";
+export { emitLines, followLines, checkLine, type EmitReport, type EmitLinesOptions, type LineResult, type Rejection } from "./ops/emitLines.js";
+export { backupDatabase, listBackups, defaultBackupDir, type BackupOptions, type BackupResult, type BackupProgress } from "./ops/backup.js";
+export { restoreDatabase, type RestoreResult } from "./ops/restore.js";
+export { planRetention, DOCUMENT_RETENTION, type RetentionPolicy } from "./ops/retention.js";
+export { diagnose, type DoctorReport } from "./ops/doctor.js";
+export { runCli } from "./cli/main.js";

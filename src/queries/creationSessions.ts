@@ -24,10 +24,9 @@ export const DOCUMENT_DAILY_CREATION_SQL = `SELECT
      GROUP BY DATE(started_at)
      ORDER BY date DESC`;
 
-/** The document's query on creation_sessions, answered from the creation_days summary, prepared once per connection. */
-export const creationSessionsQueries = (db: Db) => {
-  const daily = db.prepare(
-    `SELECT
+/** The SQL the store runs for the documented query on this table (doctor explains its plan). */
+export const CREATION_SESSIONS_SQL = {
+  dailyCreationStatistics: `SELECT
        day AS date,
        sessions,
        images_created AS totalCreated,
@@ -36,7 +35,11 @@ export const creationSessionsQueries = (db: Db) => {
      FROM creation_days
      ORDER BY day DESC
      LIMIT @limit`,
-  );
+};
+
+/** The document's query on creation_sessions, answered from the creation_days summary, prepared once per connection. */
+export const creationSessionsQueries = (db: Db) => {
+  const daily = db.prepare(CREATION_SESSIONS_SQL.dailyCreationStatistics);
   return {
     /**
      * Creation batches per UTC day, newest day first, read from creation_days.

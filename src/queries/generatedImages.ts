@@ -29,28 +29,29 @@ export const DOCUMENT_QUALITY_DISTRIBUTION_SQL = `SELECT
      GROUP BY qualityTier
      ORDER BY ${TIER_ORDER}`;
 
-/** The document's queries on generated_images, prepared once per connection. */
-export const generatedImagesQueries = (db: Db) => {
-  const recent = db.prepare(
-    // Newest curated first, stopping at the limit: without INDEXED BY the planner takes
-    // idx_covering for the score range and sorts every match (README "Performance").
-    `SELECT ${IMAGE_COLUMNS} FROM generated_images INDEXED BY idx_status_created
+/** The SQL the store runs for the documented queries on this table (doctor explains their plans). */
+export const GENERATED_IMAGES_SQL = {
+  // Newest curated first, stopping at the limit: without INDEXED BY the planner takes
+  // idx_covering for the score range and sorts every match (README "Performance").
+  recentHighQualityImages: `SELECT ${IMAGE_COLUMNS} FROM generated_images INDEXED BY idx_status_created
      WHERE status = 'curated' AND final_score >= @minScore
      ORDER BY created_at DESC, id DESC
      LIMIT @limit`,
-  );
-  const pending = db.prepare(
-    `SELECT id, filename, prompt FROM generated_images
+  uncuratedImages: `SELECT id, filename, prompt FROM generated_images
      WHERE status = 'pending'
      ORDER BY created_at ASC, id ASC
      LIMIT @limit`,
-  );
-  const distribution = db.prepare(
-    `SELECT tier AS qualityTier, images AS count, CASE WHEN scored > 0 THEN score_sum / scored END AS avgScore
+  qualityDistribution: `SELECT tier AS qualityTier, images AS count, CASE WHEN scored > 0 THEN score_sum / scored END AS avgScore
      FROM quality_tiers
      WHERE images > 0
      ORDER BY ${TIER_ORDER}`,
-  );
+};
+
+/** The document's queries on generated_images, prepared once per connection. */
+export const generatedImagesQueries = (db: Db) => {
+  const recent = db.prepare(GENERATED_IMAGES_SQL.recentHighQualityImages);
+  const pending = db.prepare(GENERATED_IMAGES_SQL.uncuratedImages);
+  const distribution = db.prepare(GENERATED_IMAGES_SQL.qualityDistribution);
   return {
     /**
      * Curated images scoring at least `minScore` (default 7.0), newest first.

@@ -1,7 +1,7 @@
 import type { Db } from "../db/connection.js";
-import { creationSessionsQueries } from "./creationSessions.js";
-import { generatedImagesQueries } from "./generatedImages.js";
-import { trainingSessionsQueries } from "./trainingSessions.js";
+import { CREATION_SESSIONS_SQL, creationSessionsQueries } from "./creationSessions.js";
+import { GENERATED_IMAGES_SQL, generatedImagesQueries } from "./generatedImages.js";
+import { TRAINING_SESSIONS_SQL, trainingSessionsQueries } from "./trainingSessions.js";
 
 /**
  * The five Common Queries of the schema document, typed, on one connection.
@@ -26,3 +26,6 @@ export type { ImageRow } from "./rows.js";
 export type { PendingImageRow, QualityTierRow } from "./generatedImages.js";
 export type { TrainingStatsRow } from "./trainingSessions.js";
 export type { DailyCreationRow } from "./creationSessions.js";
+
+/** The SQL of each documented query, for EXPLAIN QUERY PLAN in doctor. */
+export const QUERY_SQL: Record<(typeof QUERY_NAMES)[number], string> = { ...GENERATED_IMAGES_SQL, ...TRAINING_SESSIONS_SQL, ...CREATION_SESSIONS_SQL };

@@ -10,10 +10,9 @@ export const TrainingStatsRow = z.object({
 });
 export type TrainingStatsRow = z.output<typeof TrainingStatsRow>;
 
-/** The document's query on training_sessions, prepared once per connection. */
-export const trainingSessionsQueries = (db: Db) => {
-  const stats = db.prepare(
-    `SELECT
+/** The SQL of the documented queries on this table (doctor explains their plans). */
+export const TRAINING_SESSIONS_SQL = {
+  trainingSessionStatistics: `SELECT
        name,
        dataset_size AS datasetSize,
        final_loss AS finalLoss,
@@ -22,7 +21,11 @@ export const trainingSessionsQueries = (db: Db) => {
      FROM training_sessions
      ORDER BY started_at DESC, id DESC
      LIMIT @limit`,
-  );
+};
+
+/** The document's query on training_sessions, prepared once per connection. */
+export const trainingSessionsQueries = (db: Db) => {
+  const stats = db.prepare(TRAINING_SESSIONS_SQL.trainingSessionStatistics);
   return {
     /**
      * Every training run, newest first, with its duration in hours.

@@ -1,0 +1,131 @@
+import { existsSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
+import { SingleBar } from "cli-progress";
+import type { Command } from "commander";
+import { z } from "zod";
+import { backupDatabase, defaultBackupDir, listBackups, type BackupProgress } from "../../ops/backup.js";
+import { restoreDatabase } from "../../ops/restore.js";
+import { DOCUMENT_RETENTION, planRetention } from "../../ops/retention.js";
+import { printJson, resolveDb, UsageError, withCommon, type Io } from "../common.js";
+import { formatBytes, table } from "../format.js";
+import type { Cli } from "../main.js";
+
+const Options = z.object({ db: z.string().optional(), json: z.boolean().optional(), dir: z.string().optional(), dryRun: z.boolean().optional() });
+
+/** A progress bar on stderr when it is a terminal; nothing otherwise. */
+const pageProgress = (io: Io, enabled: boolean) => {
+  if (!enabled || !io.errTty) return { update: (_: BackupProgress) => {}, stop: () => {} };
+  const bar = new SingleBar({ format: "backup [{bar}] {percentage}% | {value}/{total} pages", stream: process.stderr, hideCursor: true, clearOnComplete: true });
+  let started = false;
+  return {
+    update: (p: BackupProgress) => {
+      if (!started) bar.start(p.totalPages, 0);
+      started = true;
+      bar.setTotal(p.totalPages);
+      bar.update(p.totalPages - p.remainingPages);
+    },
+    stop: () => started && bar.stop(),
+  };
+};
+
+export const registerBackup = (program: Command, { io, action }: Cli): void => {
+  const backup = program
+    .command("backup")
+    .description("online, consistent backup (SQLite's backup API) into a folder, with a timestamped name; `backup list`, `backup prune`")
+    .addHelpText("after", "\nThe default folder is `backups/` beside the database file. Safe while other processes emit.");
+  const dirOption = (cmd: Command) => cmd.option("--dir <folder>", "backup folder (default: backups/ beside the database)");
+
+  withCommon(dirOption(backup.command("create", { isDefault: true }).description("back up the database now"))).action(
+    action(async (raw: unknown) => {
+      const opts = Options.parse(raw);
+      const path = resolveDb(opts.db);
+      const progress = pageProgress(io, !opts.json);
+      try {
+        const result = await backupDatabase(path, { dir: opts.dir && resolve(opts.dir), onProgress: progress.update });
+        progress.stop();
+        if (opts.json) printJson(io, { path, ...result });
+        else io.out(`${io.color.green("backed up")} ${path} to ${result.file} (${formatBytes(result.bytes)}, ${result.pages} pages, schema ${result.schemaVersion ?? "none"}, quick_check ok)\n`);
+      } finally {
+        progress.stop();
+      }
+    }),
+  );
+
+  withCommon(dirOption(backup.command("list").description("list this database's backups, newest first"))).action(
+    action((raw: unknown) => {
+      const opts = Options.parse(raw);
+      const path = resolveDb(opts.db);
+      const backups = listBackups(path, opts.dir ? resolve(opts.dir) : defaultBackupDir(path));
+      if (opts.json) printJson(io, backups.map((b) => ({ file: b.file, time: b.time.toISOString() })));
+      else io.out(table(io, backups.map((b) => ({ time: b.time.toISOString(), file: b.file }))));
+    }),
+  );
+
+  withCommon(
+    dirOption(
+      backup
+        .command("prune")
+        .description(`delete backups outside the retention policy (${DOCUMENT_RETENTION.daily} daily, ${DOCUMENT_RETENTION.weekly} weekly, ${DOCUMENT_RETENTION.monthly} monthly)`)
+        .option("--dry-run", "print the plan, delete nothing"),
+    ),
+  )
+    .addHelpText(
+      "after",
+      `
+Keeps the newest backup of each of the ${DOCUMENT_RETENTION.daily} most recent days that have one, of each of the
+${DOCUMENT_RETENTION.weekly} most recent ISO weeks and of each of the ${DOCUMENT_RETENTION.monthly} most recent months (UTC, from the
+time in each backup's name), and never the newest backup. Everything else of this
+database's backups in the folder is deleted.`,
+    )
+    .action(
+      action((raw: unknown) => {
+        const opts = Options.parse(raw);
+        const path = resolveDb(opts.db);
+        const dir = opts.dir ? resolve(opts.dir) : defaultBackupDir(path);
+        if (opts.dir && !existsSync(dir)) throw new UsageError(`backup folder ${dir} does not exist`);
+        const plan = planRetention(listBackups(path, dir));
+        if (!opts.dryRun) for (const b of plan.remove) for (const f of [b.file, `${b.file}-wal`, `${b.file}-shm`]) rmSync(f, { force: true });
+        if (opts.json)
+          printJson(io, {
+            dir,
+            dryRun: opts.dryRun === true,
+            kept: plan.keep.map((k) => ({ file: k.backup.file, time: k.backup.time.toISOString(), reasons: k.reasons })),
+            deleted: plan.remove.map((b) => b.file),
+          });
+        else {
+          io.out(table(io, plan.keep.map((k) => ({ time: k.backup.time.toISOString(), kept: k.reasons.join(", "), file: k.backup.name }))));
+          io.out(`${opts.dryRun ? "would delete" : "deleted"} ${plan.remove.length} backup(s), kept ${plan.keep.length} in ${dir}\n`);
+        }
+      }),
+    );
+
+  withCommon(
+    program
+      .command("restore")
+      .description("replace the database with a backup, after checking it (integrity_check, schema version); the replaced file is kept aside")
+      .argument("<file>", "the backup file"),
+  )
+    .addHelpText(
+      "after",
+      `
+The backup is copied beside the live database under a temporary name and checked there;
+only then is the live database checkpointed, renamed to <name>.replaced-<time>.db (with
+its -wal/-shm files, if any), and the checked copy renamed into place. Refuses while
+another process has the database open. If the backup predates a migration, run
+\`artist-store migrate\` afterwards.`,
+    )
+    .action(
+      action((file: string, raw: unknown) => {
+        const opts = Options.parse(raw);
+        const path = resolveDb(opts.db);
+        if (!existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`);
+        const result = restoreDatabase(resolve(file), path);
+        if (opts.json) printJson(io, result);
+        else {
+          io.out(`${io.color.green("restored")} ${path} from ${result.from} (integrity_check ok)\n`);
+          if (result.replacedKeptAt) io.out(`the replaced database is kept at ${result.replacedKeptAt}\n`);
+          if (result.pending.length) io.out(io.color.yellow(`the backup predates ${result.pending.length} migration(s): run \`artist-store migrate\`\n`));
+        }
+      }),
+    );
+};

@@ -1,0 +1,75 @@
+import { createReadStream, existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import { z } from "zod";
+import { emitLines, followLines, type LineResult } from "../../ops/emitLines.js";
+import { EXIT, intArg, openCliStore, printJson, UsageError, withCommon } from "../common.js";
+import type { Cli } from "../main.js";
+
+const Options = z.object({
+  db: z.string().optional(),
+  json: z.boolean().optional(),
+  atomic: z.boolean().optional(),
+  follow: z.boolean().optional(),
+  batchSize: z.number().int().min(1),
+});
+
+const ackOf = (r: LineResult) =>
+  r.ok
+    ? { line: r.line, ok: true, position: r.appended.position, eventId: r.appended.eventId, streamId: r.appended.streamId, streamVersion: r.appended.streamVersion, duplicate: r.appended.duplicate }
+    : { line: r.line, ok: false, error: { code: r.code, message: r.message } };
+
+export const registerEmit = (program: Command, { io, action }: Cli): void => {
+  withCommon(
+    program
+      .command("emit")
+      .description("append events given as JSON lines (a file, or stdin) and report accepted and rejected lines")
+      .argument("[file]", "a file of JSON lines; - or nothing reads stdin")
+      .option("--atomic", "all lines in one transaction: if any line is bad, nothing is written")
+      .option("--follow", "long-lived: append each stdin line as it arrives and acknowledge it on stdout with one JSON line")
+      .option("--batch-size <n>", "events per transaction (not with --atomic or --follow)", intArg(1), 500),
+  )
+    .addHelpText(
+      "after",
+      `
+Each line: {"type": "ImageGenerated", "data": {...}, "id"?: "...", "streamVersion"?: n,
+            "occurredAt"?: "2026-01-08T12:00:00Z", "metadata"?: {...}}
+streamVersion is the version the event will have in its stream (1 opens it); the line is
+rejected if the stream is not at streamVersion - 1 (expectedVersion, the library's name, works too).
+
+Exit code 1 if any line was rejected. With --follow each acknowledgement is
+{"line":n,"ok":true,"position":p,...} once the event is committed, or {"line":n,"ok":false,"error":{...}}.`,
+    )
+    .action(
+      action(async (file: string | undefined, raw: unknown) => {
+        const opts = Options.parse(raw);
+        if (opts.follow && (file ?? "-") !== "-") throw new UsageError("--follow reads stdin: give no file");
+        if (opts.follow && opts.atomic) throw new UsageError("--follow and --atomic cannot be combined: --follow commits each line on its own");
+        if (file !== undefined && file !== "-" && !existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`);
+        const store = openCliStore(io, opts.db);
+        try {
+          const input = file === undefined || file === "-" ? process.stdin : createReadStream(file, { encoding: "utf8" });
+          const lines = createInterface({ input, crlfDelay: Infinity });
+          if (opts.follow) {
+            const counts = await followLines(store, lines, (r) => io.out(JSON.stringify(ackOf(r)) + "\n"));
+            return counts.rejected > 0 ? EXIT.failure : EXIT.ok;
+          }
+          const report = await emitLines(store, lines, { atomic: opts.atomic, batchSize: opts.batchSize });
+          if (opts.json) printJson(io, { ...report, atomic: opts.atomic === true, written: !opts.atomic || report.rejected.length === 0 });
+          else {
+            const c = io.color;
+            const range = report.firstPosition === null ? "" : ` at positions ${report.firstPosition}–${report.lastPosition}`;
+            if (opts.atomic && report.rejected.length > 0) io.out(c.red(`nothing written (--atomic): ${report.rejected.length} bad line(s)\n`));
+            else io.out(`${c.green(`accepted ${report.accepted}`)} event(s)${report.duplicates ? ` (${report.duplicates} already in the log)` : ""}${range}\n`);
+            if (report.rejected.length > 0) {
+              io.out(c.red(`rejected ${report.rejected.length} line(s):\n`));
+              for (const r of report.rejected) io.out(`  ${r.message} ${c.dim(`[${r.code}]`)}\n`);
+            }
+          }
+          return report.rejected.length > 0 ? EXIT.failure : EXIT.ok;
+        } finally {
+          store.close();
+        }
+      }),
+    );
+};

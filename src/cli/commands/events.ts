@@ -1,0 +1,73 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { z } from "zod";
+import { queryEvents } from "../../events/queryEvents.js";
+import { EVENT_TYPES, isEventType } from "../../events/schemas.js";
+import { intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
+import type { Cli } from "../main.js";
+
+const Options = z.object({
+  db: z.string().optional(),
+  stream: z.string().optional(),
+  type: z.array(z.string()).optional(),
+  from: z.number().int().optional(),
+  to: z.number().int().optional(),
+  since: z.string().optional(),
+  until: z.string().optional(),
+  limit: z.number().int().optional(),
+});
+
+const collectTypes = (value: string, previous: string[] = []): string[] => {
+  const types = value.split(",").map((t) => t.trim()).filter(Boolean);
+  const unknown = types.find((t) => !isEventType(t));
+  if (unknown !== undefined) throw new InvalidArgumentError(`unknown event type "${unknown}" (known: ${EVENT_TYPES.join(", ")})`);
+  return [...previous, ...types];
+};
+
+export const registerEvents = (program: Command, { io, action }: Cli): void => {
+  withCommon(
+    program
+      .command("events")
+      .description("print the event log as JSON lines, filtered by stream, type, position range and time range")
+      .option("--stream <id>", "one stream: image:<filename>, training:<runId> or batch:<batchId>")
+      .option("--type <types>", "event type(s), comma-separated or repeated", collectTypes)
+      .option("--from <position>", "first position, inclusive", intArg(1))
+      .option("--to <position>", "last position, inclusive", intArg(0))
+      .option("--since <time>", "occurredAt at or after this ISO time (or date)", timeArg)
+      .option("--until <time>", "occurredAt before this ISO time (or date)", timeArg)
+      .option("--limit <n>", "at most n events", intArg(0)),
+    { json: false },
+  )
+    .addHelpText(
+      "after",
+      `
+Output is always JSON lines, one stored event per line, in position order:
+{"position":1,"eventId":"...","streamId":"image:a.png","streamVersion":1,"type":"ImageGenerated",
+ "schemaVersion":1,"data":{...},"metadata":{...},"occurredAt":"...","recordedAt":"..."}
+
+Examples:
+  $ artist-store events --stream image:20260108_120000_sunset_42.png
+  $ artist-store events --type ImageCurated,ImageGenerated --since 2026-01-08 --until 2026-01-09
+  $ artist-store events --from 100 --to 200 | jq .type`,
+    )
+    .action(
+      action((raw: unknown) => {
+        const opts = Options.parse(raw);
+        if (opts.from !== undefined && opts.to !== undefined && opts.to < opts.from) throw new UsageError(`--to ${opts.to} is before --from ${opts.from}`);
+        const store = openCliStore(io, opts.db);
+        try {
+          const events = queryEvents(store.db, {
+            streamId: opts.stream,
+            types: opts.type,
+            after: opts.from === undefined ? undefined : opts.from - 1,
+            to: opts.to,
+            since: opts.since,
+            until: opts.until,
+            limit: opts.limit,
+          });
+          for (const e of events) io.out(JSON.stringify(e) + "\n");
+        } finally {
+          store.close();
+        }
+      }),
+    );
+};

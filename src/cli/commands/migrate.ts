@@ -1,0 +1,80 @@
+import { existsSync, readdirSync } from "node:fs";
+import type { Command } from "commander";
+import { z } from "zod";
+import { openConnection } from "../../db/connection.js";
+import { knownMigrations, migrationStatus, runDbmate, type MigrationStatus } from "../../db/migrations.js";
+import { migrationsDir } from "../../db/paths.js";
+import { StoreError } from "../../errors.js";
+import { EXIT, printJson, resolveDb, withCommon } from "../common.js";
+import { table } from "../format.js";
+import type { Cli } from "../main.js";
+
+const Options = z.object({ db: z.string().optional(), json: z.boolean().optional() });
+
+/** The migration status of a database file; a file that does not exist has every migration pending. */
+export const readMigrationStatus = (path: string): MigrationStatus => {
+  if (!existsSync(path)) return { applied: [], pending: knownMigrations(), unknown: [] };
+  const db = openConnection(path, { readonly: true });
+  try {
+    return migrationStatus(db);
+  } finally {
+    db.close();
+  }
+};
+
+const migrationNames = (): Map<string, string> =>
+  new Map(readdirSync(migrationsDir).flatMap((f) => (/^\d+_.*\.sql$/.test(f) ? [[f.slice(0, f.indexOf("_")), f.replace(/\.sql$/, "")] as const] : [])));
+
+export const registerMigrate = (program: Command, { io, action }: Cli): void => {
+  const migrate = program
+    .command("migrate")
+    .description("apply pending migrations (dbmate); `migrate status`, `migrate rollback`")
+    .addHelpText("after", "\nWithout a subcommand, `migrate` is `migrate up`: it creates the database file if needed.");
+
+  withCommon(migrate.command("up", { isDefault: true }).description("apply every pending migration, creating the database if needed")).action(
+    action((raw: unknown) => {
+      const opts = Options.parse(raw);
+      const path = resolveDb(opts.db);
+      const before = readMigrationStatus(path);
+      runDbmate(path, ["up"]);
+      const applied = before.pending;
+      if (opts.json) printJson(io, { path, applied });
+      else io.out(applied.length ? `${path}: applied ${applied.join(", ")}\n` : `${path}: already up to date\n`);
+    }),
+  );
+
+  withCommon(migrate.command("status").description("list applied and pending migrations (exit 1 if any are pending or unknown)")).action(
+    action((raw: unknown) => {
+      const opts = Options.parse(raw);
+      const path = resolveDb(opts.db);
+      const status = readMigrationStatus(path);
+      const drift = status.pending.length > 0 || status.unknown.length > 0;
+      if (opts.json) printJson(io, { path, exists: existsSync(path), ...status, current: !drift });
+      else {
+        const names = migrationNames();
+        const rows = [
+          ...status.applied.map((v) => ({ version: v, name: names.get(v) ?? "(unknown to this code)", state: status.unknown.includes(v) ? io.color.red("unknown") : io.color.green("applied") })),
+          ...status.pending.map((v) => ({ version: v, name: names.get(v) ?? "", state: io.color.yellow("pending") })),
+        ];
+        io.out(`${path}${existsSync(path) ? "" : " (does not exist yet)"}\n` + table(io, rows));
+        if (status.pending.length) io.out(`${status.pending.length} pending: run \`artist-store migrate\`\n`);
+        if (status.unknown.length) io.out(`${status.unknown.length} applied migration(s) unknown to this code: the database is newer than it\n`);
+      }
+      return drift ? EXIT.failure : EXIT.ok;
+    }),
+  );
+
+  withCommon(migrate.command("rollback").description("roll back the newest applied migration (its -- migrate:down)")).action(
+    action((raw: unknown) => {
+      const opts = Options.parse(raw);
+      const path = resolveDb(opts.db);
+      if (!existsSync(path)) throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: nothing to roll back`, { path });
+      const before = readMigrationStatus(path);
+      const newest = before.applied.at(-1);
+      if (newest === undefined) throw new StoreError("SCHEMA_MISSING", `database ${path} has no applied migrations: nothing to roll back`, { path });
+      runDbmate(path, ["rollback"]);
+      if (opts.json) printJson(io, { path, rolledBack: newest });
+      else io.out(`${path}: rolled back ${migrationNames().get(newest) ?? newest}\n`);
+    }),
+  );
+};

@@ -1,0 +1,93 @@
+import { type Command, InvalidArgumentError, Option } from "commander";
+import pc from "picocolors";
+import { databasePath, databasePathFromEnv } from "../db/paths.js";
+import { isoTime } from "../events/schemas.js";
+import { openStore, type OpenStoreOptions, type Store } from "../store.js";
+
+/** A mistake in how the command was called: reported on stderr, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Exit codes of every command. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Where a command writes: stdout for results, stderr for progress and errors; colours only on a TTY. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** stdout is a terminal (colours, tables, progress bars). */
+  tty: boolean;
+  errTty: boolean;
+  color: ReturnType<typeof pc.createColors>;
+  errColor: ReturnType<typeof pc.createColors>;
+}
+
+const colorAllowed = (stream: NodeJS.WriteStream) => stream.isTTY === true && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
+
+export const processIo = (): Io => ({
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  tty: colorAllowed(process.stdout),
+  errTty: colorAllowed(process.stderr),
+  color: pc.createColors(colorAllowed(process.stdout)),
+  errColor: pc.createColors(colorAllowed(process.stderr)),
+});
+
+/** Options every command that touches a database takes. */
+export interface CommonOptions {
+  db?: string;
+  json?: boolean;
+}
+
+export const dbOption = () =>
+  new Option("--db <path>", "database file or sqlite: URL (default: $DATABASE_URL, else sqlite:data/ai_artist.db)");
+export const jsonOption = () => new Option("--json", "print JSON for scripts instead of tables");
+
+/** Add --db and --json to a command. */
+export const withCommon = (cmd: Command, { json = true }: { json?: boolean } = {}): Command => {
+  cmd.addOption(dbOption());
+  if (json) cmd.addOption(jsonOption());
+  return cmd;
+};
+
+/** The database file a command works on: --db, else DATABASE_URL, else the default. */
+export const resolveDb = (db: string | undefined): string => {
+  try {
+    return db === undefined ? databasePathFromEnv() : databasePath(db);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+};
+
+/** Argument parsers: a bad value is a usage error that names the option's value. */
+export const intArg =
+  (min: number) =>
+  (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got ${value}`);
+    return n;
+  };
+
+export const numberArg = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return n;
+};
+
+/** An ISO-8601 time (a bare date means its UTC midnight), normalised to the stored format. */
+export const timeArg = (value: string): string => {
+  const withTime = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  const parsed = isoTime.safeParse(withTime);
+  if (!parsed.success) throw new InvalidArgumentError(`expected an ISO-8601 time such as 2026-01-08T12:00:00Z or a date 2026-01-08, got "${value}"`);
+  return parsed.data;
+};
+
+/** JSON on stdout, one document, newline-terminated. */
+export const printJson = (io: Io, value: unknown): void => io.out(JSON.stringify(value, null, 2) + "\n");
+
+/** Open the store for a command: stale-projection warnings go to stderr as one `warning:` line. */
+export const openCliStore = (io: Io, db: string | undefined, options: Omit<OpenStoreOptions, "url" | "onWarning"> = {}): Store =>
+  openStore({ ...options, url: resolveDb(db), onWarning: (message) => io.err(`${io.errColor.yellow("warning:")} ${message}\n`) });

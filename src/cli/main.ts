@@ -1,0 +1,90 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command, CommanderError } from "commander";
+import { z } from "zod";
+import { packageRoot } from "../db/paths.js";
+import { StoreError } from "../errors.js";
+import { registerBackup } from "./commands/backup.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerDoctor } from "./commands/doctor.js";
+import { registerEmit } from "./commands/emit.js";
+import { registerEvents } from "./commands/events.js";
+import { registerMigrate } from "./commands/migrate.js";
+import { registerProjections } from "./commands/projections.js";
+import { registerQuery } from "./commands/query.js";
+import { EXIT, type ExitCode, type Io, processIo, UsageError } from "./common.js";
+
+/** What each command module gets: where to write, and how to wrap its action. */
+export interface Cli {
+  io: Io;
+  /** Wrap an action: its returned exit code (default 0) becomes the process's. */
+  action: <A extends unknown[]>(fn: (...args: A) => ExitCode | void | Promise<ExitCode | void>) => (...args: A) => Promise<void>;
+}
+
+/** The package's version, from the package.json beside db/migrations (the clone's, or the installed package's). */
+const VERSION = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8"))).version;
+
+/** One line naming the problem: the first line of the message, nothing more. */
+const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+
+/** Build the whole command tree. */
+export const buildProgram = (io: Io, onExit: (code: ExitCode) => void): Command => {
+  const program = new Command("artist-store")
+    .description("The AI-artist event store: emit and read events, query the projections, migrate, back up, restore and inspect the SQLite database.")
+    .version(VERSION, "-V, --version")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (s, write) => write(s) })
+    .addHelpText(
+      "after",
+      `
+Every command takes --db PATH (or DATABASE_URL; default sqlite:data/ai_artist.db) and
+most take --json. Exit codes: 0 ok, 1 failure or drift, 2 usage error.
+
+Examples:
+  $ artist-store demo                      play a pipeline day, print the five queries
+  $ artist-store migrate                   create or upgrade the database
+  $ artist-store emit events.jsonl         append JSON lines, report rejected lines
+  $ artist-store query recent --min-score 8
+  $ artist-store audit                     replay the log aside, compare with the tables
+  $ artist-store as-of --time 2026-01-08T12:00:00Z --query quality
+  $ artist-store backup && artist-store backup prune
+  $ artist-store doctor`,
+    );
+  const cli: Cli = {
+    io,
+    action:
+      (fn) =>
+      async (...args) => {
+        onExit((await fn(...args)) ?? EXIT.ok);
+      },
+  };
+  registerDemo(program, cli);
+  registerMigrate(program, cli);
+  registerEmit(program, cli);
+  registerEvents(program, cli);
+  registerQuery(program, cli);
+  registerProjections(program, cli);
+  registerBackup(program, cli);
+  registerDoctor(program, cli);
+  return program;
+};
+
+/**
+ * Run the command line with these arguments (process.argv shape) and return the exit code.
+ * @example process.exitCode = await runCli(process.argv);
+ */
+export const runCli = async (argv: readonly string[], io: Io = processIo()): Promise<ExitCode> => {
+  let code: ExitCode = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    io.err(`${io.errColor.red("error:")} ${oneLine(e)}\n`);
+    if (e instanceof UsageError) return EXIT.usage;
+    if (!(e instanceof StoreError) && process.env.ARTIST_STORE_DEBUG) io.err(`${(e as Error).stack ?? ""}\n`);
+    return EXIT.failure;
+  }
+};

@@ -1,0 +1,149 @@
+import { existsSync, statSync } from "node:fs";
+import { z } from "zod";
+import { CONNECTION_PRAGMAS, openConnection, readPragmas, type Db } from "../db/connection.js";
+import { migrationStatus, type MigrationStatus } from "../db/migrations.js";
+import { StoreError } from "../errors.js";
+import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
+import { integrityProblems } from "./integrity.js";
+import { createProjectionState, describeStale, type ProjectionStatus } from "./projectionState.js";
+
+export interface IndexInfo {
+  table: string;
+  name: string;
+  columns: string[];
+  unique: boolean;
+  /** c: CREATE INDEX, u: a UNIQUE constraint, pk: the primary key. */
+  origin: string;
+}
+
+export interface QueryPlan {
+  query: string;
+  /** EXPLAIN QUERY PLAN, one line per step, indented by depth. */
+  plan: string[];
+  warnings: string[];
+}
+
+export interface DoctorReport {
+  path: string;
+  files: { databaseBytes: number; walBytes: number; shmBytes: number };
+  pages: { pageSize: number; pageCount: number; freelistCount: number };
+  tables: { name: string; rows: number }[];
+  pragmas: { inForce: Record<string, unknown>; expected: Record<string, unknown> };
+  migrations: MigrationStatus;
+  logHead: number | null;
+  /** Each projection's checkpoint against the log head (empty before the projection_state migration). */
+  projections: ProjectionStatus[];
+  integrity: string[];
+  indexes: IndexInfo[];
+  queryPlans: QueryPlan[];
+  /** Things that are wrong (exit code 1). */
+  problems: string[];
+  /** Things worth a look (exit code 0). */
+  warnings: string[];
+}
+
+const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+const quoteId = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const PlanRow = z.object({ id: z.number(), parent: z.number(), detail: z.string() });
+const IndexListRow = z.object({ name: z.string(), unique: z.number(), origin: z.string() });
+const IndexColumnRow = z.object({ name: z.string().nullable(), key: z.number() });
+
+const tableNames = (db: Db): string[] =>
+  z.array(z.string()).parse(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all());
+
+/** Every table's row count: the schema document's "table statistics" counted one table only. */
+const tableRows = (db: Db) => tableNames(db).map((name) => ({ name, rows: z.number().parse(db.prepare(`SELECT count(*) FROM ${quoteId(name)}`).pluck().get()) }));
+
+const indexesOf = (db: Db): IndexInfo[] =>
+  tableNames(db).flatMap((table) =>
+    db
+      .prepare(`SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY name`)
+      .all(table)
+      .map((r) => IndexListRow.parse(r))
+      .map((ix) => ({
+        table,
+        name: ix.name,
+        unique: ix.unique === 1,
+        origin: ix.origin,
+        columns: db
+          .prepare("SELECT name, key FROM pragma_index_xinfo(?) ORDER BY seqno")
+          .all(ix.name)
+          .map((c) => IndexColumnRow.parse(c))
+          .filter((c) => c.key === 1)
+          .map((c) => c.name ?? "<expression>"),
+      })),
+  );
+
+/** EXPLAIN QUERY PLAN of one query, with a warning for a full table scan or a temporary B-tree. */
+export const explainQuery = (db: Db, query: string, sql: string): QueryPlan => {
+  const rows = db
+    .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .all({ minScore: 7, limit: 10 })
+    .map((r) => PlanRow.parse(r));
+  const depth = new Map<number, number>([[0, -1]]);
+  const plan = rows.map((r) => {
+    const d = (depth.get(r.parent) ?? -1) + 1;
+    depth.set(r.id, d);
+    return `${"  ".repeat(d)}${r.detail}`;
+  });
+  const warnings = rows.flatMap((r) => {
+    if (/^SCAN /.test(r.detail) && !/ USING (COVERING )?INDEX /.test(r.detail)) return [`${query}: full table scan (${r.detail})`];
+    if (r.detail.startsWith("USE TEMP B-TREE")) return [`${query}: temporary B-tree (${r.detail})`];
+    return [];
+  });
+  return { query, plan, warnings };
+};
+
+/**
+ * Everything an operator checks on a sick or slow database (the schema
+ * document's Monitoring and Troubleshooting sections), in one report.
+ * @example const report = diagnose("data/ai_artist.db"); report.problems // []
+ */
+export const diagnose = (path: string, { quick = false }: { quick?: boolean } = {}): DoctorReport => {
+  if (!existsSync(path)) throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`artist-store migrate\``, { path });
+  const db = openConnection(path);
+  try {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const inForce = readPragmas(db);
+    const expected = { journal_mode: "wal", synchronous: 1, cache_size: CONNECTION_PRAGMAS.cache_size, temp_store: 2, busy_timeout: CONNECTION_PRAGMAS.busy_timeout, foreign_keys: 1 };
+    const actual: Record<string, unknown> = inForce;
+    for (const [name, value] of Object.entries(expected))
+      if (actual[name] !== value) problems.push(`pragma ${name} is ${String(actual[name])}, expected ${value}`);
+    const migrations = migrationStatus(db);
+    if (migrations.applied.length === 0) problems.push("no migrations applied: run `artist-store migrate`");
+    else if (migrations.pending.length) problems.push(`${migrations.pending.length} pending migration(s) (${migrations.pending.join(", ")}): run \`artist-store migrate\``);
+    if (migrations.unknown.length) problems.push(`migrations unknown to this code (${migrations.unknown.join(", ")}): the database is newer than the code`);
+    // The projections' and queries' SQL only prepares against the schema it was written for.
+    const current = migrations.applied.length > 0 && migrations.pending.length === 0 && migrations.unknown.length === 0;
+    const tables = tableRows(db);
+    const hasLog = tables.some((t) => t.name === "events");
+    const logHead = hasLog ? z.number().parse(db.prepare("SELECT coalesce(max(position), 0) FROM events").pluck().get()) : null;
+    const projections = current ? createProjectionState(db).status() : [];
+    const stale = describeStale(path, projections);
+    if (stale) problems.push(stale);
+    const integrity = integrityProblems(db, { quick });
+    if (integrity.length) problems.push(`${quick ? "quick_check" : "integrity_check"}: ${integrity[0]}${integrity.length > 1 ? ` (and ${integrity.length - 1} more)` : ""}`);
+    const queryPlans = (current ? QUERY_NAMES : []).flatMap((q) => {
+      try {
+        return [explainQuery(db, q, QUERY_SQL[q])];
+      } catch (e) {
+        problems.push(`${q}: cannot be planned: ${(e as Error).message}`);
+        return [];
+      }
+    });
+    warnings.push(...queryPlans.flatMap((p) => p.warnings));
+    const files = { databaseBytes: sizeOf(path), walBytes: sizeOf(`${path}-wal`), shmBytes: sizeOf(`${path}-shm`) };
+    const pages = {
+      pageSize: z.number().parse(db.pragma("page_size", { simple: true })),
+      pageCount: z.number().parse(db.pragma("page_count", { simple: true })),
+      freelistCount: z.number().parse(db.pragma("freelist_count", { simple: true })),
+    };
+    if (pages.pageCount > 0 && pages.freelistCount / pages.pageCount > 0.25)
+      warnings.push(`${pages.freelistCount} of ${pages.pageCount} pages are free: VACUUM would shrink the file`);
+    if (files.walBytes > 64 * 1024 * 1024) warnings.push(`the WAL is ${files.walBytes} bytes: a long-lived reader may be preventing checkpoints`);
+    return { path, files, pages, tables, pragmas: { inForce, expected }, migrations, logHead, projections, integrity, indexes: indexesOf(db), queryPlans, problems, warnings };
+  } finally {
+    db.close();
+  }
+};

@@ -1,0 +1,169 @@
+import { z } from "zod";
+import type { AppendedEvent } from "../events/envelope.js";
+import { prepareEvent } from "../events/prepareEvent.js";
+import { StoreError } from "../errors.js";
+import type { Store } from "../store.js";
+
+/** A JSON line as `emit` reads it: the store's envelope, with `streamVersion` (the version the event will get) as an alternative to `expectedVersion`. */
+const Line = z.looseObject({
+  streamVersion: z.number().int().min(1).optional(),
+  expectedVersion: z.unknown().optional(),
+});
+
+export interface Rejection {
+  line: number;
+  code: string;
+  message: string;
+}
+export type LineResult = { line: number; ok: true; appended: AppendedEvent } | ({ ok: false } & Rejection);
+
+/** The store's messages say "event N" (its index in one append); a line report says which line. */
+const onLine = (line: number, message: string): string =>
+  /^event \d+/.test(message) ? message.replace(/^event \d+/, `line ${line}`) : `line ${line}: ${message}`;
+
+const reject = (line: number, e: unknown): Rejection => {
+  if (e instanceof StoreError) return { line, code: e.code, message: onLine(line, e.message) };
+  throw e;
+};
+
+/**
+ * Parse and validate one JSON line into the envelope `store.append` takes.
+ * Returns a rejection (never throws) for malformed JSON or an invalid event.
+ * @example checkLine('{"type":"BatchStarted","data":{"batchId":"b1"}}', 1, store.clock)
+ */
+export const checkLine = (text: string, line: number, clock: () => Date): { line: number; ok: true; envelope: unknown } | ({ ok: false } & Rejection) => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, line, code: "MALFORMED_JSON", message: `line ${line}: not valid JSON: ${(e as Error).message}` };
+  }
+  const parsed = Line.safeParse(json);
+  if (!parsed.success) return { ok: false, line, code: "INVALID_EVENT", message: `line ${line}: expected a JSON object {"type", "data", ...}` };
+  const { streamVersion, ...rest } = parsed.data;
+  if (streamVersion !== undefined && rest.expectedVersion !== undefined)
+    return { ok: false, line, code: "INVALID_EVENT", message: `line ${line}: give streamVersion or expectedVersion, not both` };
+  const envelope = streamVersion === undefined ? rest : { ...rest, expectedVersion: streamVersion - 1 };
+  try {
+    prepareEvent(envelope, 0, clock);
+  } catch (e) {
+    return { ok: false, ...reject(line, e) };
+  }
+  return { line, ok: true, envelope };
+};
+
+export interface EmitReport {
+  lines: number;
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+  /** Positions of the first and last new event (duplicates keep their old positions). */
+  firstPosition: number | null;
+  lastPosition: number | null;
+}
+
+export interface EmitLinesOptions {
+  /** All lines in one transaction, or none. */
+  atomic?: boolean;
+  /** Events per transaction when not atomic (default 500). */
+  batchSize?: number;
+}
+
+/**
+ * Append JSON lines to the store in batched transactions. Every line is validated
+ * first; a batch that fails in the store is retried line by line, so one bad line
+ * never takes its good neighbours down and is never half-written. With `atomic`,
+ * any bad line means nothing is written.
+ * @example const report = await emitLines(store, readline.createInterface({ input: process.stdin }));
+ */
+export const emitLines = async (store: Store, lines: AsyncIterable<string>, options: EmitLinesOptions = {}): Promise<EmitReport> => {
+  const batchSize = options.batchSize ?? 500;
+  const report: EmitReport = { lines: 0, accepted: 0, duplicates: 0, rejected: [], firstPosition: null, lastPosition: null };
+  const record = (appended: readonly AppendedEvent[]) => {
+    for (const a of appended) {
+      report.accepted++;
+      if (a.duplicate) {
+        report.duplicates++;
+        continue;
+      }
+      report.firstPosition ??= a.position;
+      report.lastPosition = a.position;
+    }
+  };
+  // A failure that is not about the line (the lock stayed taken, the disk is full) stops the run; say what is already durable.
+  const stopped = (e: unknown, line: number): never => {
+    const note = `stopped at line ${line}: the ${report.accepted} event(s) of the lines before it are appended, nothing from it on`;
+    if (e instanceof StoreError) throw new StoreError(e.code, `${e.message} (${note})`, { ...e.details, line }, { cause: e });
+    throw new Error(`${e instanceof Error ? e.message : String(e)} (${note})`, { cause: e });
+  };
+  const isAboutTheLine = (e: unknown) => e instanceof StoreError && e.code !== "STORE_BUSY";
+  let batch: { line: number; envelope: unknown }[] = [];
+  const flush = () => {
+    const pending = batch;
+    batch = [];
+    if (pending.length === 0) return;
+    try {
+      record(store.appendUnknown(pending.map((b) => b.envelope)));
+    } catch (e) {
+      if (!isAboutTheLine(e)) stopped(e, pending[0]?.line ?? 0);
+      for (const b of pending) {
+        try {
+          record(store.appendUnknown([b.envelope]));
+        } catch (err) {
+          if (!isAboutTheLine(err)) stopped(err, b.line);
+          report.rejected.push(reject(b.line, err));
+        }
+      }
+    }
+  };
+
+  for await (const text of lines) {
+    const n = ++report.lines;
+    if (text.trim() === "") continue;
+    const checked = checkLine(text, n, store.clock);
+    if (!checked.ok) report.rejected.push({ line: checked.line, code: checked.code, message: checked.message });
+    else batch.push(checked);
+    if (!options.atomic && batch.length >= batchSize) flush();
+  }
+  if (!options.atomic) flush();
+  else if (report.rejected.length === 0 && batch.length > 0) {
+    try {
+      record(store.appendUnknown(batch.map((b) => b.envelope)));
+    } catch (e) {
+      const index = e instanceof StoreError && typeof e.details.index === "number" ? e.details.index : 0;
+      report.rejected.push(reject(batch[index]?.line ?? 0, e));
+    }
+  }
+  report.rejected.sort((a, b) => a.line - b.line);
+  return report;
+};
+
+/**
+ * The long-lived mode for pipelines in other languages: append each line as it
+ * arrives, in its own transaction, and acknowledge it once it is committed.
+ * @example await followLines(store, rl, (ack) => process.stdout.write(JSON.stringify(ack) + "\n"));
+ */
+export const followLines = async (store: Store, lines: AsyncIterable<string>, ack: (result: LineResult) => void): Promise<{ accepted: number; rejected: number }> => {
+  let line = 0;
+  const counts = { accepted: 0, rejected: 0 };
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === "") continue;
+    const checked = checkLine(text, line, store.clock);
+    let result: LineResult;
+    if (!checked.ok) result = checked;
+    else {
+      try {
+        const [appended] = store.appendUnknown([checked.envelope]);
+        result = appended ? { line, ok: true, appended } : { ok: false, line, code: "INTERNAL", message: `line ${line}: append returned nothing` };
+      } catch (e) {
+        // Even a failure outside the store's vocabulary (disk full) is acknowledged, so the caller knows this line is not durable.
+        result = e instanceof StoreError ? { ok: false, ...reject(line, e) } : { ok: false, line, code: (e as { code?: string }).code ?? "INTERNAL", message: `line ${line}: ${(e as Error).message}` };
+      }
+    }
+    if (result.ok) counts.accepted++;
+    else counts.rejected++;
+    ack(result);
+  }
+  return counts;
+};

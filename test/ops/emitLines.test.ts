@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { openConnection } from "../../src/db/connection.js";
+import { StoreError } from "../../src/index.js";
+import { emitLines } from "../../src/ops/emitLines.js";
+import { freshStore, tableRows } from "../support.js";
+
+const started = (batchId: string) => JSON.stringify({ type: "BatchStarted", data: { batchId } });
+
+describe("emitLines", () => {
+  it("stops when the database stays locked, saying which lines are already durable", async () => {
+    const store = freshStore({ busyTimeoutMs: 5 });
+    const locker = openConnection(store.path);
+    async function* lines() {
+      yield started("b1");
+      yield started("b2"); // the batch of two is committed when this line fills it
+      locker.prepare("BEGIN IMMEDIATE").run();
+      yield started("b3");
+    }
+    try {
+      const error = await emitLines(store, lines(), { batchSize: 2 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ code: "STORE_BUSY", details: { line: 3 } });
+      expect(String((error as Error).message)).toMatch(/\(stopped at line 3: the 2 event\(s\) of the lines before it are appended, nothing from it on\)$/);
+    } finally {
+      locker.prepare("ROLLBACK").run();
+      locker.close();
+    }
+    expect(tableRows(store, "creation_sessions")).toHaveLength(2);
+  });
+});

@@ -1,0 +1,70 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { ROOT } from "./cli/run.js";
+import { tempDir } from "./support.js";
+
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+describe("the npm package", () => {
+  it("packs, installs into another project, and emits, queries and runs its CLI from there", () => {
+    const scratch = tempDir();
+    // dist/ was built by test/globalSetup.ts; --ignore-scripts skips the prepack rebuild.
+    const packed = execFileSync(npm, ["pack", "--ignore-scripts", "--json", "--pack-destination", scratch], { cwd: ROOT, encoding: "utf8" });
+    const [info] = z.array(z.object({ filename: z.string(), files: z.array(z.object({ path: z.string() })) })).parse(JSON.parse(packed));
+    if (!info) throw new Error("npm pack printed nothing");
+    const files = info.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(["bin/artist-store.js", "dist/src/index.js", "dist/src/index.d.ts", "dist/scripts/artist-store.js", "db/migrations/20260101000001_create_event_log.sql", "package.json", "README.md"]));
+    expect(files.filter((f) => f.startsWith("test/") || f.startsWith("src/") || f.startsWith("scripts/"))).toEqual([]);
+
+    // Install the tarball as npm would lay it out, with its dependencies linked from this
+    // project (a real `npm install` would compile better-sqlite3 for about 90 s).
+    const modules = join(scratch, "node_modules");
+    mkdirSync(join(modules, ".bin"), { recursive: true });
+    execFileSync("tar", ["xzf", join(scratch, info.filename), "-C", modules]);
+    renameSync(join(modules, "package"), join(modules, "ai-artist-store"));
+    const manifest = z.object({ dependencies: z.record(z.string(), z.string()) }).parse(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")));
+    for (const dep of Object.keys(manifest.dependencies)) symlinkSync(join(ROOT, "node_modules", dep), join(modules, dep));
+    symlinkSync(join("..", "ai-artist-store", "bin", "artist-store.js"), join(modules, ".bin", "artist-store"));
+    writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }));
+
+    writeFileSync(
+      join(scratch, "pipeline.ts"),
+      `import { openStore, StoreError, type ImageRow } from "ai-artist-store";
+import { given } from "ai-artist-store/testing";
+const store = openStore({ url: "sqlite:pipeline.db", migrate: true, producer: "consumer" });
+store.emit.imageGenerated({ filename: "a.png", prompt: "a fox", modelId: "sdxl" }, { occurredAt: "2026-01-08T12:00:00Z" });
+store.emit.imageCurated({ filename: "a.png", status: "curated", finalScore: 9.1, isFeatured: true });
+const rows: ImageRow[] = store.queries.recentHighQualityImages({ minScore: 9 });
+try { store.emit.imageCurated({ filename: "missing.png", status: "rejected" }); } catch (e) { if (e instanceof StoreError) console.log(e.code); }
+console.log(JSON.stringify(rows.map((r) => [r.filename, r.finalScore, r.isFeatured])));
+console.log(typeof given);
+store.close();
+`,
+    );
+    writeFileSync(
+      join(scratch, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, types: [] }, include: ["pipeline.ts"] }),
+    );
+    // The declarations type-check a consumer, and the compiled consumer runs against the installed JavaScript.
+    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", scratch], { cwd: scratch, encoding: "utf8" });
+    const run = spawnSync(process.execPath, [join(scratch, "out", "pipeline.js")], { cwd: scratch, encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe(`STREAM_NOT_FOUND\n[["a.png",9.1,true]]\nfunction\n`);
+
+    const env = { ...process.env, NO_COLOR: "1", DATABASE_URL: "sqlite:pipeline.db" };
+    const query = spawnSync(join(modules, ".bin", "artist-store"), ["query", "recent", "--json"], { cwd: scratch, encoding: "utf8", env });
+    expect(query.status).toBe(0);
+    expect(JSON.parse(query.stdout)).toEqual([expect.objectContaining({ filename: "a.png", finalScore: 9.1 })]);
+    const emit = spawnSync(join(modules, ".bin", "artist-store"), ["emit", "--json"], {
+      cwd: scratch,
+      encoding: "utf8",
+      env,
+      input: JSON.stringify({ type: "BatchStarted", data: { batchId: "b1" } }) + "\n",
+    });
+    expect(emit.status).toBe(0);
+    expect(JSON.parse(emit.stdout)).toMatchObject({ accepted: 1, firstPosition: 3 });
+  });
+});
