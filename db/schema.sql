@@ -12,8 +12,6 @@ CREATE TABLE events (
     recorded_at TEXT NOT NULL,
     UNIQUE (stream_id, stream_version)
 );
-CREATE INDEX idx_events_type ON events(type);
-CREATE INDEX idx_events_occurred_at ON events(occurred_at);
 CREATE TRIGGER events_no_update
 BEFORE UPDATE ON events
 BEGIN
@@ -107,6 +105,21 @@ CREATE TABLE projection_state (
     position INTEGER NOT NULL CHECK (position >= 0)
 );
 CREATE INDEX idx_diversity_score ON generated_images(diversity_score);
+CREATE TABLE quality_tiers (
+    tier TEXT PRIMARY KEY CHECK (tier IN ('Excellent', 'Good', 'Fair', 'Poor')),
+    images INTEGER NOT NULL CHECK (images >= 0),
+    scored INTEGER NOT NULL CHECK (scored >= 0 AND scored <= images),
+    score_sum REAL NOT NULL
+);
+CREATE INDEX idx_status_created ON generated_images(status, created_at);
+CREATE TABLE creation_days (
+    day TEXT PRIMARY KEY,
+    sessions INTEGER NOT NULL CHECK (sessions >= 0),
+    images_created INTEGER NOT NULL CHECK (images_created >= 0),
+    images_kept INTEGER NOT NULL CHECK (images_kept >= 0),
+    avg_score_sum REAL NOT NULL,
+    avg_scores INTEGER NOT NULL CHECK (avg_scores >= 0 AND avg_scores <= sessions)
+);
 CREATE TRIGGER events_no_replace
 BEFORE INSERT ON events
 WHEN EXISTS (
@@ -125,4 +138,8 @@ INSERT INTO "schema_migrations" (version) VALUES
   ('20260101000003'),
   ('20260102000001'),
   ('20260102000002'),
+  ('20260103000001'),
+  ('20260103000002'),
+  ('20260103000003'),
+  ('20260103000004'),
   ('20260105000001');

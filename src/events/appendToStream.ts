@@ -10,6 +10,12 @@ import { CLOSING_EVENTS, OPENING_EVENTS } from "./schemas.js";
 export type Projector = (event: StoredEvent) => void;
 
 const StreamHead = z.object({ version: z.number().int(), type: z.string() });
+type Head = z.output<typeof StreamHead>;
+const NO_STREAM: Head = { version: 0, type: "" };
+
+/** A UNIQUE violation on the given index columns (SQLite names them in the message). */
+const isUniqueViolation = (e: unknown, column: string): boolean =>
+  (e as { code?: unknown })?.code === "SQLITE_CONSTRAINT_UNIQUE" && String((e as Error).message).includes(column);
 const ExistingEvent = z.object({
   position: z.number().int(),
   streamId: z.string(),
@@ -78,7 +84,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     };
   };
 
-  const checkStream = (e: PreparedEvent, head: { version: number; type: string }, index: number) => {
+  const checkStream = (e: PreparedEvent, head: Head, index: number) => {
     if (e.expectedVersion !== undefined && e.expectedVersion !== head.version)
       throw new VersionConflictError(e.streamId, e.expectedVersion, head.version, index);
     if (OPENING_EVENTS.has(e.type) && head.version > 0)
@@ -97,23 +103,52 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
       });
   };
 
+  const headOf = (streamId: string) => {
+    const row = streamHead.get(streamId);
+    return row === undefined ? NO_STREAM : StreamHead.parse(row);
+  };
+
+  const insertAtNextVersion = (e: PreparedEvent, index: number, recordedAt: string, heads: Map<string, Head>) => {
+    const optimistic = !heads.has(e.streamId) && OPENING_EVENTS.has(e.type) && !e.expectedVersion;
+    const head = heads.get(e.streamId) ?? (optimistic ? NO_STREAM : headOf(e.streamId));
+    checkStream(e, head, index);
+    const streamVersion = head.version + 1;
+    try {
+      const info = insert.run(e.eventId, e.streamId, streamVersion, e.type, e.schemaVersion, e.dataJson, e.metadataJson, e.occurredAt, recordedAt);
+      return { position: Number(info.lastInsertRowid), streamVersion };
+    } catch (err) {
+      if (optimistic && isUniqueViolation(err, "events.stream_id")) checkStream(e, headOf(e.streamId), index);
+      throw err;
+    }
+  };
+
+  /**
+   * Write one event at the stream's next version. A stream opened by this event
+   * and not yet seen in the batch is not looked up: UNIQUE(stream_id, stream_version)
+   * refuses version 1 of an existing stream, and only then is its head read for the error.
+   * A given id is not looked up either: UNIQUE(event_id) refuses a repeat, and only
+   * then (or when the stream refuses the event) is the log asked whether it is a retry.
+   */
+  const appendOne = (e: PreparedEvent, index: number, recordedAt: string, heads: Map<string, Head>): AppendedEvent => {
+    let written: { position: number; streamVersion: number };
+    try {
+      written = insertAtNextVersion(e, index, recordedAt, heads);
+    } catch (err) {
+      const retry = findRetry(e, index);
+      if (retry) return retry;
+      throw err;
+    }
+    const { position, streamVersion } = written;
+    heads.set(e.streamId, { version: streamVersion, type: e.type });
+    project({ ...e, position, streamVersion, recordedAt });
+    return { position, eventId: e.eventId, streamId: e.streamId, streamVersion, type: e.type, duplicate: false };
+  };
+
   const write = db.transaction((events: readonly PreparedEvent[]): AppendedEvent[] => {
     const recordedAt = clock().toISOString();
     // Streams touched by this batch: later events see the earlier ones without another query.
-    const heads = new Map<string, { version: number; type: string }>();
-    const appended = events.map((e, index) => {
-      const retry = findRetry(e, index);
-      if (retry) return retry;
-      const row = heads.get(e.streamId) ?? streamHead.get(e.streamId);
-      const head = row === undefined ? { version: 0, type: "" } : StreamHead.parse(row);
-      checkStream(e, head, index);
-      const streamVersion = head.version + 1;
-      const info = insert.run(e.eventId, e.streamId, streamVersion, e.type, e.schemaVersion, e.dataJson, e.metadataJson, e.occurredAt, recordedAt);
-      const position = Number(info.lastInsertRowid);
-      heads.set(e.streamId, { version: streamVersion, type: e.type });
-      project({ ...e, position, streamVersion, recordedAt });
-      return { position, eventId: e.eventId, streamId: e.streamId, streamVersion, type: e.type, duplicate: false };
-    });
+    const heads = new Map<string, Head>();
+    const appended = events.map((e, index) => appendOne(e, index, recordedAt, heads));
     const last = appended.findLast((e) => !e.duplicate);
     if (last && hooks.beforeCommit) hooks.beforeCommit(last.position);
     return appended;

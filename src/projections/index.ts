@@ -1,7 +1,9 @@
 import type { Db } from "../db/connection.js";
 import type { StoredEvent } from "../events/envelope.js";
+import { withCreationDays } from "./creationDays.js";
 import { creationSessionsProjection } from "./creationSessions.js";
 import { generatedImagesProjection } from "./generatedImages.js";
+import { withQualityTiers } from "./qualityTiers.js";
 import { trainingSessionsProjection } from "./trainingSessions.js";
 
 /**
@@ -21,9 +23,11 @@ export interface Projection {
  * registry, so a projection added here is covered by all of them.
  */
 export const PROJECTIONS = {
-  generated_images: { tables: ["generated_images"], create: generatedImagesProjection },
+  // quality_tiers summarises generated_images and is written by the same handler (see qualityTiers.ts).
+  generated_images: { tables: ["generated_images", "quality_tiers"], create: (db: Db) => withQualityTiers(db, generatedImagesProjection(db)) },
   training_sessions: { tables: ["training_sessions"], create: trainingSessionsProjection },
-  creation_sessions: { tables: ["creation_sessions"], create: creationSessionsProjection },
+  // creation_days summarises creation_sessions per day and is written by the same handler (see creationDays.ts).
+  creation_sessions: { tables: ["creation_sessions", "creation_days"], create: (db: Db) => withCreationDays(db, creationSessionsProjection(db)) },
 } as const satisfies Record<string, Projection>;
 export type ProjectionName = keyof typeof PROJECTIONS;
 export const PROJECTION_NAMES = Object.keys(PROJECTIONS).filter((n): n is ProjectionName => n in PROJECTIONS);

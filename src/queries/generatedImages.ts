@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
+import { QUALITY_TIER_CASE } from "../projections/qualityTiers.js";
 import { IMAGE_COLUMNS, ImageRow } from "./rows.js";
 
 export const PendingImageRow = z.object({ id: z.number().int(), filename: z.string(), prompt: z.string() });
@@ -12,9 +13,27 @@ export const QualityTierRow = z.object({
 });
 export type QualityTierRow = z.output<typeof QualityTierRow>;
 
-/** The SQL of the documented queries on this table (doctor explains their plans). */
+const TIER_ORDER = `CASE qualityTier WHEN 'Excellent' THEN 1 WHEN 'Good' THEN 2 WHEN 'Fair' THEN 3 ELSE 4 END`;
+
+/**
+ * The document's Quality Distribution query, ordered best tier first (it left the
+ * order to GROUP BY). It aggregates every curated image on each call; the store
+ * answers from quality_tiers instead, and a test proves both agree.
+ */
+export const DOCUMENT_QUALITY_DISTRIBUTION_SQL = `SELECT
+       ${QUALITY_TIER_CASE} AS qualityTier,
+       COUNT(*) AS count,
+       AVG(final_score) AS avgScore
+     FROM generated_images
+     WHERE status = 'curated'
+     GROUP BY qualityTier
+     ORDER BY ${TIER_ORDER}`;
+
+/** The SQL the store runs for the documented queries on this table (doctor explains their plans). */
 export const GENERATED_IMAGES_SQL = {
-  recentHighQualityImages: `SELECT ${IMAGE_COLUMNS} FROM generated_images
+  // Newest curated first, stopping at the limit: without INDEXED BY the planner takes
+  // idx_covering for the score range and sorts every match (README "Performance").
+  recentHighQualityImages: `SELECT ${IMAGE_COLUMNS} FROM generated_images INDEXED BY idx_status_created
      WHERE status = 'curated' AND final_score >= @minScore
      ORDER BY created_at DESC, id DESC
      LIMIT @limit`,
@@ -22,26 +41,16 @@ export const GENERATED_IMAGES_SQL = {
      WHERE status = 'pending'
      ORDER BY created_at ASC, id ASC
      LIMIT @limit`,
-  qualityDistribution: `SELECT
-       CASE
-         WHEN final_score >= 8.0 THEN 'Excellent'
-         WHEN final_score >= 6.0 THEN 'Good'
-         WHEN final_score >= 4.0 THEN 'Fair'
-         ELSE 'Poor'
-       END AS qualityTier,
-       COUNT(*) AS count,
-       AVG(final_score) AS avgScore
-     FROM generated_images
-     WHERE status = 'curated'
-     GROUP BY qualityTier
-     ORDER BY CASE qualityTier WHEN 'Excellent' THEN 1 WHEN 'Good' THEN 2 WHEN 'Fair' THEN 3 ELSE 4 END`,
+  qualityDistribution: `SELECT tier AS qualityTier, images AS count, CASE WHEN scored > 0 THEN score_sum / scored END AS avgScore
+     FROM quality_tiers
+     WHERE images > 0
+     ORDER BY ${TIER_ORDER}`,
 };
 
 /** The document's queries on generated_images, prepared once per connection. */
 export const generatedImagesQueries = (db: Db) => {
   const recent = db.prepare(GENERATED_IMAGES_SQL.recentHighQualityImages);
   const pending = db.prepare(GENERATED_IMAGES_SQL.uncuratedImages);
-  // The document's SQL, ordered best tier first (it left the order to GROUP BY).
   const distribution = db.prepare(GENERATED_IMAGES_SQL.qualityDistribution);
   return {
     /**
@@ -57,7 +66,7 @@ export const generatedImagesQueries = (db: Db) => {
     uncuratedImages: ({ limit = 100 }: { limit?: number } = {}): PendingImageRow[] =>
       pending.all({ limit }).map((r) => PendingImageRow.parse(r)),
     /**
-     * Curated images per quality tier (Excellent ≥ 8, Good ≥ 6, Fair ≥ 4, else Poor).
+     * Curated images per quality tier (Excellent ≥ 8, Good ≥ 6, Fair ≥ 4, else Poor), read from quality_tiers.
      * @example store.queries.qualityDistribution()
      */
     qualityDistribution: (): QualityTierRow[] => distribution.all().map((r) => QualityTierRow.parse(r)),

@@ -21,7 +21,7 @@ describe("artist-store rebuild, audit and as-of", () => {
     const { db, report } = demo();
     expect(report.audit).toEqual({ ok: true, position: report.head, events: report.head });
     const human = cli(["demo", "--db", db]);
-    expect(human.stdout).toMatch(/Audit: the tables against a replay of the log\naudit ok: generated_images, training_sessions, creation_sessions match the log at position \d+/);
+    expect(human.stdout).toMatch(/Audit: the tables against a replay of the log\naudit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \d+/);
   });
 
   it("audit names a tampered row and exits 1; rebuild derives the tables again; doctor sees a lagging checkpoint", () => {
@@ -48,7 +48,7 @@ describe("artist-store rebuild, audit and as-of", () => {
     expect(json(rebuild)).toMatchObject({ projections: ["generated_images", "training_sessions", "creation_sessions"] });
     expect(cli(["audit", "--db", db]).code).toBe(0);
     expect(cli(["doctor", "--db", db]).code).toBe(0);
-    expect(cli(["rebuild", "--db", db, "--only", "creation_sessions"]).stdout).toMatch(/^rebuilt creation_sessions to log position \d+/);
+    expect(cli(["rebuild", "--db", db, "--only", "creation_sessions"]).stdout).toMatch(/^rebuilt creation_sessions, creation_days to log position \d+/);
   });
 
   it("as-of answers the queries as the tables stood at a position or a time", () => {

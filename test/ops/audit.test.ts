@@ -31,10 +31,12 @@ describe("auditProjections", () => {
     expect(report).toMatchObject({ ok: true, position: store.headPosition(), events: store.headPosition() });
     expect(report.tables.map((t) => [t.table, t.counts])).toEqual([
       ["generated_images", { missing: 0, extra: 0, differing: 0 }],
+      ["quality_tiers", { missing: 0, extra: 0, differing: 0 }],
       ["training_sessions", { missing: 0, extra: 0, differing: 0 }],
       ["creation_sessions", { missing: 0, extra: 0, differing: 0 }],
+      ["creation_days", { missing: 0, extra: 0, differing: 0 }],
     ]);
-    expect(formatAuditReport(report)).toMatch(/^audit ok: generated_images, training_sessions, creation_sessions match the log at position \d+$/);
+    expect(formatAuditReport(report)).toMatch(/^audit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \d+$/);
     store.close();
   });
 
@@ -42,7 +44,8 @@ describe("auditProjections", () => {
     const { store, tampered } = storeAndTamperedCopy();
     const report = auditProjections(tampered);
     const images = store.rows("generated_images");
-    const [gi, ts, cs] = report.tables;
+    const [gi, qt, ts, cs] = report.tables;
+    expect(qt?.counts).toEqual({ missing: 0, extra: 0, differing: 0 });
     expect(report.ok).toBe(false);
     expect(gi?.differing).toEqual([{ key: { id: 7 }, columns: [{ column: "final_score", live: 1.5, replayed: images[6]?.final_score }] }]);
     expect(gi?.extra).toEqual([expect.objectContaining({ id: images.length + 1, filename: "forged.png" })]);
@@ -79,7 +82,7 @@ describe("auditProjections", () => {
     expect(drift.stdout).toMatch(/generated_images: differs id=7: final_score live 1.5/);
     const rebuild = await run(tsxBin, [join(packageRoot, "scripts/rebuild-projections.ts")], env);
     expect(rebuild.code).toBe(0);
-    expect(rebuild.stdout).toMatch(/^rebuilt generated_images, training_sessions, creation_sessions to log position \d+: \d+ events in [\d.]+ s \([\d ]+ events\/s\), write lock held \d+ ms\n$/);
+    expect(rebuild.stdout).toMatch(/^rebuilt generated_images, quality_tiers, training_sessions, creation_sessions, creation_days to log position \d+: \d+ events in [\d.]+ s \([\d ]+ events\/s\), write lock held \d+ ms\n$/);
     const clean = await run(tsxBin, [join(packageRoot, "scripts/audit.ts")], env);
     expect([clean.code, clean.stdout]).toEqual([0, expect.stringMatching(/^audit ok/)]);
     store.close();

@@ -17,7 +17,7 @@ describe("rebuildProjections", () => {
     const counters = sequences(store.db);
     store.db.exec("DELETE FROM generated_images; DELETE FROM training_sessions; UPDATE sqlite_sequence SET seq = seq + 100");
     const result = rebuildProjections(store);
-    expect(result).toMatchObject({ events: store.headPosition(), position: store.headPosition(), tables: ["generated_images", "training_sessions", "creation_sessions"] });
+    expect(result).toMatchObject({ events: store.headPosition(), position: store.headPosition(), tables: ["generated_images", "quality_tiers", "training_sessions", "creation_sessions", "creation_days"] });
     expect(projectionDigests(store.db)).toEqual(live);
     expect(sequences(store.db)).toEqual(counters);
     store.close();

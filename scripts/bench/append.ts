@@ -1,0 +1,145 @@
+// Append throughput against the raw-direct baseline, batched and one event per transaction.
+import { createHash } from "node:crypto";
+import { openConnection, type Db } from "../../src/db/connection.js";
+import { openStore, type NewEvent } from "../../src/index.js";
+import { rawDirectWriter } from "./rawDirect.js";
+import { workload, type WorkloadOptions } from "../../src/demo/workload.js";
+import { dropDb, freshDb, measure, median } from "./support.js";
+
+/** A digest of the projected tables, to prove two paths reached the same end state. */
+export const tablesDigest = (db: Db, tables: readonly string[]): string => {
+  const hash = createHash("sha256");
+  for (const table of tables) for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY 1`).raw().iterate()) hash.update(JSON.stringify(row));
+  return hash.digest("hex").slice(0, 16);
+};
+
+export const PROJECTED_TABLES = ["generated_images", "quality_tiers", "training_sessions", "creation_sessions", "creation_days"];
+
+export interface PathRun {
+  seconds: number;
+  cpuSeconds: number;
+  digest: string | undefined;
+}
+
+/** Groups of events, one transaction (or append call) each, made afresh for every run so no run pays for a large live heap. */
+export type Groups = () => Iterable<readonly NewEvent[]>;
+
+/** Time `write` over each group, leaving the making of the groups out of the clock. */
+const timeGroups = (groups: Groups, write: (g: readonly NewEvent[]) => void): { wall: number; cpu: number } => {
+  let wall = 0;
+  let cpu = 0;
+  for (const g of groups()) {
+    const m = measure(() => write(g));
+    wall += m.wall;
+    cpu += m.cpu;
+  }
+  return { wall, cpu };
+};
+
+/** Write the groups (one transaction each) straight into the tables. */
+export const runRaw = (groups: Groups, digest = false): PathRun => {
+  const path = freshDb("raw");
+  const db = openConnection(path);
+  const write = rawDirectWriter(db);
+  const m = timeGroups(groups, write);
+  const result = { seconds: m.wall, cpuSeconds: m.cpu, digest: digest ? tablesDigest(db, PROJECTED_TABLES) : undefined };
+  db.close();
+  dropDb(path);
+  return result;
+};
+
+/** Append the groups (one append call each) through the store. */
+export const runAppend = (groups: Groups, digest = false, setupSql = ""): PathRun => {
+  const path = freshDb("append");
+  const store = openStore({ url: `sqlite:${path}` });
+  if (setupSql) store.db.exec(setupSql);
+  const m = timeGroups(groups, (g) => store.append(g));
+  const result = { seconds: m.wall, cpuSeconds: m.cpu, digest: digest ? tablesDigest(store.db, PROJECTED_TABLES) : undefined };
+  store.close();
+  dropDb(path);
+  return result;
+};
+
+export interface Comparison {
+  events: number;
+  rounds: number;
+  rawEventsPerSec: number;
+  appendEventsPerSec: number;
+  /** Median over rounds of append/raw, each round measured back to back. */
+  ratio: number;
+  /** The same ratio from CPU time (user + system) of this process: barely moved by other processes on a shared machine. */
+  cpuRatio: number;
+  sameEndState: boolean;
+}
+
+/** Raw-direct and append, alternating, `rounds` times on fresh databases; the ratio is the median of per-round ratios. */
+export const compareAppend = (groups: Groups, rounds: number): Comparison => {
+  let events = 0;
+  for (const g of groups()) events += g.length;
+  const raw: PathRun[] = [];
+  const app: PathRun[] = [];
+  let sameEndState = true;
+  for (let r = 0; r < rounds; r++) {
+    const a = runRaw(groups, r === 0);
+    const b = runAppend(groups, r === 0);
+    if (r === 0) sameEndState = a.digest === b.digest;
+    raw.push(a);
+    app.push(b);
+  }
+  return {
+    events,
+    rounds,
+    rawEventsPerSec: events / median(raw.map((r) => r.seconds)),
+    appendEventsPerSec: events / median(app.map((r) => r.seconds)),
+    ratio: median(raw.map((r, i) => r.seconds / app[i]!.seconds)),
+    cpuRatio: median(raw.map((r, i) => r.cpuSeconds / app[i]!.cpuSeconds)),
+    sameEndState,
+  };
+};
+
+/** The workload cut into groups of `perGroup` events, generated lazily. */
+export const workloadGroups = (options: WorkloadOptions, perGroup: number): Groups =>
+  function* () {
+    let group: NewEvent[] = [];
+    for (const e of workload(options)) {
+      group.push(e);
+      if (group.length === perGroup) {
+        yield group;
+        group = [];
+      }
+    }
+    if (group.length > 0) yield group;
+  };
+
+/** The log's indexes dropped by migration 20260103000001, put back: the append it cost. */
+export const OLD_LOG_INDEXES = "CREATE INDEX idx_events_type ON events(type); CREATE INDEX idx_events_occurred_at ON events(occurred_at);";
+
+export interface Ablation {
+  events: number;
+  perAppend: number;
+  /** Appends/s now over appends/s with the old indexes (above 1: dropping them paid). */
+  speedup: number;
+  cpuSpeedup: number;
+}
+
+/** Append with and without the old log indexes, alternating, on fresh databases. */
+export const compareLogIndexes = (groups: Groups, rounds: number): Ablation => {
+  let events = 0;
+  let perAppend = 0;
+  for (const g of groups()) {
+    events += g.length;
+    perAppend = Math.max(perAppend, g.length);
+  }
+  const now: PathRun[] = [];
+  const old: PathRun[] = [];
+  for (let r = 0; r < rounds; r++) {
+    old.push(runAppend(groups, false, OLD_LOG_INDEXES));
+    now.push(runAppend(groups));
+  }
+  return {
+    events,
+    perAppend,
+    speedup: median(old.map((o, i) => o.seconds / now[i]!.seconds)),
+    cpuSpeedup: median(old.map((o, i) => o.cpuSeconds / now[i]!.cpuSeconds)),
+  };
+};

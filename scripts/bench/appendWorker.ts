@@ -1,0 +1,29 @@
+// One appending process of the concurrency benchmark: builds its share of the
+// workload, says "ready", waits for "go" on stdin, appends, prints its figures as JSON.
+import { createInterface } from "node:readline";
+import { workload } from "../../src/demo/workload.js";
+import { openStore, StoreError, type NewEvent } from "../../src/index.js";
+
+const [path, prefix, images, perAppend, seed] = process.argv.slice(2);
+const events = [...workload({ images: Number(images), prefix, seed: Number(seed) })];
+const groups: NewEvent[][] = [];
+for (let i = 0; i < events.length; i += Number(perAppend)) groups.push(events.slice(i, i + Number(perAppend)));
+const store = openStore({ url: `sqlite:${path}`, producer: prefix });
+
+const lines = createInterface({ input: process.stdin });
+process.stdout.write("ready\n");
+lines.once("line", () => {
+  let busyErrors = 0;
+  const t0 = process.hrtime.bigint();
+  for (const g of groups)
+    try {
+      store.append(g);
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "STORE_BUSY") busyErrors++;
+      else throw e;
+    }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  store.close();
+  process.stdout.write(`${JSON.stringify({ events: events.length, seconds, busyErrors })}\n`);
+  lines.close();
+});

@@ -1,0 +1,74 @@
+// Appends from several processes at once against one process, same total work.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { dropDb, freshDb, median } from "./support.js";
+
+const worker = fileURLToPath(new URL("./appendWorker.ts", import.meta.url));
+
+interface WorkerResult {
+  events: number;
+  seconds: number;
+  busyErrors: number;
+}
+
+/** Start `processes` appenders on one database, release them together, and time until the last one finishes. */
+const runProcesses = async (processes: number, images: number, perAppend: number): Promise<{ eventsPerSec: number; events: number; busyErrors: number }> => {
+  const path = freshDb("concurrent");
+  const children = Array.from({ length: processes }, (_, i) =>
+    spawn(process.execPath, ["--import", "tsx", worker, path, `p${i}`, String(Math.floor(images / processes)), String(perAppend), String(100 + i)], {
+      stdio: ["pipe", "pipe", "inherit"],
+    }),
+  );
+  const outputs = children.map((c) => createInterface({ input: c.stdout! })[Symbol.asyncIterator]());
+  await Promise.all(outputs.map((o) => o.next()));
+  const t0 = process.hrtime.bigint();
+  for (const c of children) c.stdin!.end("go\n");
+  const results: WorkerResult[] = await Promise.all(
+    outputs.map(async (o) => {
+      const line = await o.next();
+      if (line.done) throw new Error("an appending process ended without reporting");
+      return JSON.parse(line.value) as WorkerResult;
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once("exit", resolve)))));
+  dropDb(path);
+  const events = results.reduce((s, r) => s + r.events, 0);
+  return { eventsPerSec: events / seconds, events, busyErrors: results.reduce((s, r) => s + r.busyErrors, 0) };
+};
+
+export interface ConcurrencyFigures {
+  processes: number;
+  perAppend: number;
+  events: number;
+  oneProcessEventsPerSec: number;
+  manyProcessesEventsPerSec: number;
+  ratio: number;
+  busyErrors: number;
+}
+
+/** One process, then `processes` processes, alternating `rounds` times; the same images in total each time. */
+export const compareProcesses = async (processes: number, images: number, perAppend: number, rounds: number): Promise<ConcurrencyFigures> => {
+  const one: number[] = [];
+  const many: number[] = [];
+  let busyErrors = 0;
+  let events = 0;
+  for (let r = 0; r < rounds; r++) {
+    const a = await runProcesses(1, images, perAppend);
+    const b = await runProcesses(processes, images, perAppend);
+    one.push(a.eventsPerSec);
+    many.push(b.eventsPerSec);
+    busyErrors += a.busyErrors + b.busyErrors;
+    events = b.events;
+  }
+  return {
+    processes,
+    perAppend,
+    events,
+    oneProcessEventsPerSec: median(one),
+    manyProcessesEventsPerSec: median(many),
+    ratio: median(many.map((m, i) => m / one[i]!)),
+    busyErrors,
+  };
+};

@@ -1,0 +1,99 @@
+// npm run bench [-- --json FILE] [--full]
+// Every speed figure is a ratio against the raw-direct baseline measured in the same
+// run on the same settings; absolute figures drift on a shared machine, ratios much less.
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import Table from "cli-table3";
+import { openConnection } from "../../src/db/connection.js";
+import { compareAppend, compareLogIndexes, workloadGroups } from "./append.js";
+import { compareProcesses } from "./concurrent.js";
+import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
+import { measureRebuild } from "./rebuild.js";
+import { cleanUp, dropDb, freshDb, log } from "./support.js";
+
+const { values } = parseArgs({ options: { json: { type: "string" }, full: { type: "boolean", default: false } } });
+const full = values.full ?? false;
+const size = {
+  batchedImages: full ? 250_000 : 50_000,
+  singleImages: full ? 10_000 : 2_500,
+  rounds: 3,
+  processImages: full ? 50_000 : 10_000,
+  processSingleImages: full ? 10_000 : 2_000,
+  rebuildEvents: full ? [200_000, 2_000_000] : [200_000],
+  queryImages: 1_000_000,
+};
+
+const started = performance.now();
+const db = openConnection(freshDb("probe"));
+const machine = {
+  nproc: cpus().length,
+  cpu: cpus()[0]?.model ?? "unknown",
+  node: process.version,
+  sqlite: String(db.prepare("SELECT sqlite_version()").pluck().get()),
+  loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
+};
+db.close();
+
+log("append, batched (1,000 events per append) vs raw-direct batched");
+const appendBatched = compareAppend(workloadGroups({ images: size.batchedImages }, 1000), size.rounds);
+log("append, single (one event per transaction) vs raw-direct single");
+const appendSingle = compareAppend(workloadGroups({ images: size.singleImages }, 1), size.rounds);
+log("log indexes: append now vs with idx_events_type and idx_events_occurred_at put back");
+const logIndexes = {
+  batched: compareLogIndexes(workloadGroups({ images: size.batchedImages / 2 }, 1000), size.rounds),
+  single: compareLogIndexes(workloadGroups({ images: size.singleImages }, 1), size.rounds),
+};
+log("4 processes appending at once vs 1 process");
+const processes = {
+  batched: await compareProcesses(4, size.processImages, 1000, 1),
+  single: await compareProcesses(4, size.processSingleImages, 1, 1),
+};
+log("rebuild and audit");
+const rebuild = size.rebuildEvents.map((n) => measureRebuild(n));
+log(`queries: loading ${size.queryImages.toLocaleString("en")} images`);
+const loaded = loadImages(size.queryImages);
+const documented = measureDocumentedQueries(loaded.path);
+log("queries: the document's index table");
+const indexes = measureIndexTable(loaded.path);
+dropDb(loaded.path);
+cleanUp();
+
+const results = {
+  machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))) },
+  full,
+  seconds: (performance.now() - started) / 1000,
+  appendBatched,
+  appendSingle,
+  logIndexes,
+  processes,
+  rebuild: rebuild.map((r) => ({ ...r, ratioToRawBatched: r.rebuildEventsPerSec / appendBatched.rawEventsPerSec })),
+  queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
+};
+
+const f = (x: number, digits = 0) => x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const speed = new Table({ head: ["figure", "events", "events/s", "baseline events/s", "ratio (wall)", "ratio (CPU)", "target"] });
+speed.push(
+  ["append batched vs raw-direct batched", f(appendBatched.events), f(appendBatched.appendEventsPerSec), f(appendBatched.rawEventsPerSec), f(appendBatched.ratio, 2), f(appendBatched.cpuRatio, 2), "≥ 0.60"],
+  ["append single vs raw-direct single", f(appendSingle.events), f(appendSingle.appendEventsPerSec), f(appendSingle.rawEventsPerSec), f(appendSingle.ratio, 2), f(appendSingle.cpuRatio, 2), "≥ 0.75"],
+  ["4 processes vs 1, batched", f(processes.batched.events), f(processes.batched.manyProcessesEventsPerSec), f(processes.batched.oneProcessEventsPerSec), f(processes.batched.ratio, 2), "", `≥ 1.00 (busy errors: ${processes.batched.busyErrors})`],
+  ["4 processes vs 1, single", f(processes.single.events), f(processes.single.manyProcessesEventsPerSec), f(processes.single.oneProcessEventsPerSec), f(processes.single.ratio, 2), "", `≥ 1.00 (busy errors: ${processes.single.busyErrors})`],
+  ...results.rebuild.map((r) => [`rebuild ${f(r.events)} events vs raw-direct batched`, f(r.events), f(r.rebuildEventsPerSec), f(appendBatched.rawEventsPerSec), f(r.ratioToRawBatched, 2), "", `≥ 1.20; peak RSS ${f(r.peakRssMb)} MB`]),
+  ...results.rebuild.map((r) => [`audit ${f(r.events)} events`, f(r.events), f(r.auditEventsPerSec), "", "", "", r.auditOk ? "ok" : "DRIFT"]),
+  ["append now vs old log indexes, batched", f(logIndexes.batched.events), "", "", f(logIndexes.batched.speedup, 2), f(logIndexes.batched.cpuSpeedup, 2), "> 1: the drop paid"],
+  ["append now vs old log indexes, single", f(logIndexes.single.events), "", "", f(logIndexes.single.speedup, 2), f(logIndexes.single.cpuSpeedup, 2), "> 1: the drop paid"],
+);
+console.log(speed.toString());
+if (rebuild.length > 1) console.log(`peak RSS of rebuild: ${rebuild.map((r) => `${f(r.peakRssMb)} MB at ${f(r.events)} events`).join(", ")} (ratio ${f(rebuild[1]!.peakRssMb / rebuild[0]!.peakRssMb, 2)}, target ≤ 1.20)`);
+
+const queryTable = new Table({ head: [`query (${f(size.queryImages)} images)`, "rows", "p50 ms", "p99 ms", "EXPLAIN QUERY PLAN"], colWidths: [28, 6, 9, 9, 70], wordWrap: true });
+for (const q of documented) queryTable.push([q.query, q.rows, f(q.p50Ms, 3), f(q.p99Ms, 3), q.plan]);
+console.log(queryTable.toString());
+const indexTable = new Table({ head: ["index", "purpose", "with (p50 ms)", "without (p50 ms)", "speedup", "document", "plan with / without"], colWidths: [22, 26, 10, 10, 9, 9, 50], wordWrap: true });
+for (const i of indexes) indexTable.push([i.index, i.purpose, f(i.withIndexP50Ms, 3), f(i.withoutIndexP50Ms, 1), `${f(i.speedup)}x`, i.claim, `${i.planWith} / ${i.planWithout}`]);
+console.log(indexTable.toString());
+console.log(`${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end; ${f(results.seconds)} s`);
+if (values.json) {
+  writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${values.json}`);
+}

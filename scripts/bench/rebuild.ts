@@ -1,0 +1,43 @@
+// Rebuild and audit throughput and peak memory on a log written through the store.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { openStore } from "../../src/index.js";
+import { workloadGroups } from "./append.js";
+import { dropDb, freshDb, log, time } from "./support.js";
+
+const worker = fileURLToPath(new URL("./rebuildWorker.ts", import.meta.url));
+
+export interface RebuildFigures {
+  events: number;
+  buildLogSeconds: number;
+  rebuildEventsPerSec: number;
+  auditEventsPerSec: number;
+  auditOk: boolean;
+  peakRssMb: number;
+  rssAtOpenMb: number;
+}
+
+/** Append about `events` workload events in 1,000-event appends, then rebuild and audit in a child process. */
+export const measureRebuild = (events: number): RebuildFigures => {
+  const path = freshDb("rebuild");
+  const store = openStore({ url: `sqlite:${path}` });
+  const buildLogSeconds = time(() => {
+    for (const g of workloadGroups({ images: Math.round(events / 2.03), seed: 3 }, 1000)()) store.append(g);
+  });
+  const head = store.headPosition();
+  store.close();
+  log(`  log of ${head} events written in ${buildLogSeconds.toFixed(1)} s; rebuilding in a child process`);
+  const child = spawnSync(process.execPath, ["--import", "tsx", worker, path], { encoding: "utf8", maxBuffer: 1 << 20 });
+  dropDb(path);
+  if (child.status !== 0) throw new Error(`rebuild worker failed: ${child.stderr}`);
+  const r = JSON.parse(child.stdout) as { events: number; rebuildMs: number; auditMs: number; auditOk: boolean; rssOpenKb: number; rssRebuildKb: number };
+  return {
+    events: r.events,
+    buildLogSeconds,
+    rebuildEventsPerSec: r.events / (r.rebuildMs / 1000),
+    auditEventsPerSec: r.events / (r.auditMs / 1000),
+    auditOk: r.auditOk,
+    peakRssMb: r.rssRebuildKb / 1024,
+    rssAtOpenMb: r.rssOpenKb / 1024,
+  };
+};

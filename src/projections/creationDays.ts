@@ -1,0 +1,32 @@
+import type { Db } from "../db/connection.js";
+import type { StoredEvent } from "../events/envelope.js";
+
+/**
+ * creation_days: per UTC day, what the document's Daily Creation Statistics sums.
+ * A batch counts on the day it started; its figures are added when it finishes
+ * (a batch finishes once: BatchFinished closes its stream). Read from the
+ * creation_sessions row the wrapped handler has just written, so both agree.
+ * @example const project = withCreationDays(db, creationSessionsProjection(db));
+ */
+export const withCreationDays = (db: Db, sessions: (event: StoredEvent) => void) => {
+  const start = db.prepare(
+    `INSERT INTO creation_days (day, sessions, images_created, images_kept, avg_score_sum, avg_scores)
+     SELECT DATE(started_at), 1, 0, 0, 0.0, 0 FROM creation_sessions WHERE batch_id = ?
+     ON CONFLICT (day) DO UPDATE SET sessions = sessions + 1`,
+  );
+  const finish = db.prepare(
+    `UPDATE creation_days SET
+       images_created = creation_days.images_created + batch.images_created,
+       images_kept = creation_days.images_kept + batch.images_kept,
+       avg_score_sum = avg_score_sum + coalesce(batch.avg_score, 0.0),
+       avg_scores = avg_scores + (batch.avg_score IS NOT NULL)
+     FROM (SELECT started_at, images_created, images_kept, avg_score FROM creation_sessions WHERE batch_id = ?) AS batch
+     WHERE day = DATE(batch.started_at)`,
+  );
+  return (event: StoredEvent): void => {
+    sessions(event);
+    // A started batch counts as a session with nothing yet; a finished one adds its figures once.
+    if (event.type === "BatchStarted") start.run(event.data.batchId);
+    else if (event.type === "BatchFinished") finish.run(event.data.batchId);
+  };
+};

@@ -1,0 +1,45 @@
+import type { Db } from "../db/connection.js";
+import type { StoredEvent } from "../events/envelope.js";
+
+/** The document's tiers, in one place: the projection and the reference query both use it. */
+export const QUALITY_TIER_CASE = `CASE
+         WHEN final_score >= 8.0 THEN 'Excellent'
+         WHEN final_score >= 6.0 THEN 'Good'
+         WHEN final_score >= 4.0 THEN 'Fair'
+         ELSE 'Poor'
+       END`;
+
+/**
+ * quality_tiers: per tier, the curated images, those scored and their score sum.
+ * An image's contribution is taken out just before a curation changes its row
+ * and put back just after, read from the row itself, so re-curations move it
+ * between tiers. It wraps the generated_images handler because it must see the
+ * row on both sides of that handler's UPDATE.
+ * @example const project = withQualityTiers(db, generatedImagesProjection(db));
+ */
+export const withQualityTiers = (db: Db, images: (event: StoredEvent) => void) => {
+  const enter = db.prepare(
+    `INSERT INTO quality_tiers (tier, images, scored, score_sum)
+     SELECT ${QUALITY_TIER_CASE}, 1, final_score IS NOT NULL, coalesce(final_score, 0.0)
+     FROM generated_images WHERE filename = ? AND status = 'curated'
+     ON CONFLICT (tier) DO UPDATE SET
+       images = images + excluded.images,
+       scored = scored + excluded.scored,
+       score_sum = score_sum + excluded.score_sum`,
+  );
+  const leave = db.prepare(
+    `UPDATE quality_tiers SET
+       images = images - 1,
+       scored = scored - (image.final_score IS NOT NULL),
+       score_sum = score_sum - coalesce(image.final_score, 0.0)
+     FROM (SELECT final_score FROM generated_images WHERE filename = ? AND status = 'curated') AS image
+     WHERE tier = ${QUALITY_TIER_CASE}`,
+  );
+  return (event: StoredEvent): void => {
+    // Only a curation changes status or final_score; every other event passes straight through.
+    if (event.type !== "ImageCurated") return images(event);
+    leave.run(event.data.filename);
+    images(event);
+    enter.run(event.data.filename);
+  };
+};
