@@ -13,9 +13,17 @@ const StreamHead = z.object({ version: z.number().int(), type: z.string() });
 type Head = z.output<typeof StreamHead>;
 const NO_STREAM: Head = { version: 0, type: "" };
 
-/** A UNIQUE violation on the given index columns (SQLite names them in the message). */
-const isUniqueViolation = (e: unknown, column: string): boolean =>
-  (e as { code?: unknown })?.code === "SQLITE_CONSTRAINT_UNIQUE" && String((e as Error).message).includes(column);
+/**
+ * The insert collided with an event already in the log. The events_no_replace
+ * trigger (it stops INSERT OR REPLACE from rewriting the log) aborts every
+ * colliding insert before the UNIQUE indexes see it, so it is the usual signal;
+ * a UNIQUE violation is matched too, for a schema without that trigger.
+ */
+const isCollision = (e: unknown): boolean => {
+  const code = (e as { code?: unknown })?.code;
+  const message = String((e as { message?: unknown })?.message);
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || (code === "SQLITE_CONSTRAINT_TRIGGER" && message.includes("may not replace an existing event"));
+};
 const ExistingEvent = z.object({
   position: z.number().int(),
   streamId: z.string(),
@@ -117,16 +125,17 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
       const info = insert.run(e.eventId, e.streamId, streamVersion, e.type, e.schemaVersion, e.dataJson, e.metadataJson, e.occurredAt, recordedAt);
       return { position: Number(info.lastInsertRowid), streamVersion };
     } catch (err) {
-      if (optimistic && isUniqueViolation(err, "events.stream_id")) checkStream(e, headOf(e.streamId), index);
+      if (optimistic && isCollision(err)) checkStream(e, headOf(e.streamId), index);
       throw err;
     }
   };
 
   /**
    * Write one event at the stream's next version. A stream opened by this event
-   * and not yet seen in the batch is not looked up: UNIQUE(stream_id, stream_version)
-   * refuses version 1 of an existing stream, and only then is its head read for the error.
-   * A given id is not looked up either: UNIQUE(event_id) refuses a repeat, and only
+   * and not yet seen in the batch is not looked up: the log refuses version 1 of an
+   * existing stream (events_no_replace, then UNIQUE(stream_id, stream_version)), and only
+   * then is its head read for the error. A given id is not looked up either: the log
+   * refuses a repeated event_id the same way, and only
    * then (or when the stream refuses the event) is the log asked whether it is a retry.
    */
   const appendOne = (e: PreparedEvent, index: number, recordedAt: string, heads: Map<string, Head>): AppendedEvent => {
