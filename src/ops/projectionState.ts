@@ -78,9 +78,15 @@ export const createProjectionState = (db: Db) => {
   const advance = db.prepare(`UPDATE projection_state SET position = @last WHERE position = @before`);
   const headPosition = () => z.number().int().parse(head.get());
 
+  // One read transaction: the checkpoints and the log head from the same snapshot. Read
+  // separately, an append by another process between the two looks like a lag.
+  const snapshot = db.transaction(() => ({
+    recorded: new Map(rows.all().map((r) => StateRow.parse(r)).map((r) => [r.projection, r])),
+    at: headPosition(),
+  }));
+
   const status = (): ProjectionStatus[] => {
-    const recorded = new Map(rows.all().map((r) => StateRow.parse(r)).map((r) => [r.projection, r]));
-    const at = headPosition();
+    const { recorded, at } = snapshot.deferred();
     return PROJECTION_NAMES.map((projection) => {
       const row = recorded.get(projection);
       const expected = projectionFingerprint(db, projection);
