@@ -6,13 +6,29 @@ const isCalendarDay = (s: string): boolean => {
   return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 };
 
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const TIME_MESSAGE = "expected an ISO-8601 time with a zone, e.g. 2026-01-08T12:00:00Z";
+
+/** An ISO-8601 time with a zone, as the canonical stored form (UTC, milliseconds, as `Date.toISOString()` prints it), or undefined. */
+const canonicalTime = (s: string): string | undefined => {
+  // Most emitters already send the canonical form: one Date round trip proves it a real instant (2026-02-30 would not survive).
+  if (CANONICAL_TIME.test(s)) {
+    const ms = Date.parse(s);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString() === s) return s;
+  }
+  if (!ISO_TIME.test(s) || !isCalendarDay(s)) return undefined;
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+};
+
 /** Canonical stored time: ISO-8601 UTC with milliseconds, as `Date.toISOString()` prints it. */
-export const isoTime = z
-  .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) && isCalendarDay(s), {
-    message: "expected an ISO-8601 time with a zone, e.g. 2026-01-08T12:00:00Z",
-  })
-  .transform((s) => new Date(s).toISOString());
+export const isoTime = z.string().transform((s, ctx) => {
+  const iso = canonicalTime(s);
+  if (iso !== undefined) return iso;
+  ctx.issues.push({ code: "custom", message: TIME_MESSAGE, input: s });
+  return z.NEVER;
+});
 
 const key = z.string().trim().min(1).max(512);
 const score = (max: number) => z.number().finite().min(0).max(max);
