@@ -19,7 +19,7 @@ export const TRAINING_SESSIONS_SQL = {
        training_time_seconds / 3600.0 AS trainingHours,
        status
      FROM training_sessions
-     ORDER BY started_at DESC, id DESC
+     ORDER BY started_at DESC, id ASC
      LIMIT @limit`,
 };
 
