@@ -4,6 +4,7 @@ import { openConnection } from "../db/connection.js";
 import { appliedMigrations } from "../db/migrations.js";
 import { StoreError } from "../errors.js";
 import { integrityProblems } from "./integrity.js";
+import { removeLeftoversOfDeadProcesses } from "./leftovers.js";
 
 export interface BackupProgress {
   totalPages: number;
@@ -75,7 +76,10 @@ export const backupDatabase = async (dbPath: string, options: BackupOptions = {}
   mkdirSync(dir, { recursive: true });
   const file = join(dir, backupName(dbPath, options.now ?? new Date()));
   if (existsSync(file)) throw new StoreError("BACKUP_FAILED", `backup ${file} already exists`, { file });
-  const partial = join(dir, `.${basename(file)}.partial`);
+  // The copy is written under a hidden name that names this process: a backup killed
+  // mid-copy leaves it (never under a backup's name), and the next backup removes it.
+  removeLeftoversOfDeadProcesses(dir, /^\.[^/]+\.(\d+)\.partial(-journal|-wal|-shm)?$/);
+  const partial = join(dir, `.${basename(file)}.${process.pid}.partial`);
   const db = openConnection(dbPath);
   let pages = 0;
   try {

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { openConnection, type Db } from "../db/connection.js";
+import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "./leftovers.js";
 import { knownMigrations, runDbmate } from "../db/migrations.js";
 
 let template: { path: string; migrations: string } | undefined;
@@ -45,7 +46,9 @@ export interface Scratch {
  * @example const scratch = createScratch(store.path); ...; scratch.dispose();
  */
 export const createScratch = (near?: string): Scratch => {
-  const dir = mkdtempSync(near ? join(dirname(near), `.${basename(near)}.scratch-`) : join(tmpdir(), "ai-artist-store-scratch-"));
+  // The folder names its process: a rebuild killed mid-way leaves it, and the next one removes it.
+  if (near) removeLeftoversOfDeadProcesses(dirname(near), new RegExp(`^\\.${escapeForRegExp(basename(near))}\\.scratch-(\\d+)-`));
+  const dir = mkdtempSync(near ? join(dirname(near), `.${basename(near)}.scratch-${process.pid}-`) : join(tmpdir(), `ai-artist-store-scratch-${process.pid}-`));
   const path = join(dir, "scratch.db");
   createMigratedDatabase(path);
   const db = openConnection(path);
