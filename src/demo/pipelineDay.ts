@@ -108,7 +108,8 @@ export const pipelineDay = ({ seed = 42, day = "2026-01-08", imagesPerBatch = [4
       const clip = round(0.5 + random() * 0.5, 3);
       const technical = round(0.6 + random() * 0.4, 3);
       const final = round(Math.min(10, aesthetic * 0.6 + clip * 2.5 + technical * 1.5), 2);
-      const keep = final >= 5;
+      // A curator keeps what scores well, and now and then a weaker image for its idea.
+      const keep = final >= 6.5 || (final >= 4 && random() < 0.15);
       if (keep) kept++;
       scores.push(final);
       push({
