@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
-import { openStore, type OpenStoreOptions, type Store } from "../src/index.js";
+import { afterEach, expect } from "vitest";
+import { openStore, StoreError, type OpenStoreOptions, type Store } from "../src/index.js";
 
 const folders: string[] = [];
 const stores: Store[] = [];
@@ -38,3 +38,16 @@ export const snapshot = (store: Store) => ({
   training_sessions: tableRows(store, "training_sessions"),
   creation_sessions: tableRows(store, "creation_sessions"),
 });
+
+/** Run fn and expect it to throw one StoreError with this code and a message matching `message`. */
+export const expectStoreError = (fn: () => unknown, code: string, message: RegExp): void => {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(StoreError);
+  expect(caught).toMatchObject({ code });
+  expect(String((caught as Error).message)).toMatch(message);
+};

@@ -4,20 +4,8 @@ import { describe, expect, it } from "vitest";
 import { openConnection, readPragmas } from "../../src/db/connection.js";
 import { knownMigrations, runDbmate } from "../../src/db/migrations.js";
 import { databasePath, databasePathFromEnv } from "../../src/db/paths.js";
-import { openStore, StoreError } from "../../src/index.js";
-import { freshStore, tempDir } from "../support.js";
-
-const expectStoreError = (fn: () => unknown, code: string, message: RegExp) => {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(StoreError);
-  expect(caught).toMatchObject({ code });
-  expect(String((caught as Error).message)).toMatch(message);
-};
+import { openStore } from "../../src/index.js";
+import { expectStoreError, freshStore, tempDir } from "../support.js";
 
 describe("pragmas", () => {
   it("are in force on the store's connection", () => {

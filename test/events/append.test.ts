@@ -1,22 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { StoreError, VersionConflictError, type NewEvent } from "../../src/index.js";
+import { VersionConflictError, type NewEvent } from "../../src/index.js";
 import { curated, generated, trainingStarted } from "../fixtures.js";
-import { freshStore, snapshot } from "../support.js";
+import { expectStoreError, freshStore, snapshot } from "../support.js";
 
 const T = "2026-01-08T12:00:00Z";
 
 /** Run fn, expect a StoreError of `code`, and prove the log and tables did not change. */
 const expectRejected = (store: ReturnType<typeof freshStore>, fn: () => unknown, code: string, message: RegExp) => {
   const before = snapshot(store);
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(StoreError);
-  expect(caught).toMatchObject({ code });
-  expect((caught as Error).message).toMatch(message);
+  expectStoreError(fn, code, message);
   expect(snapshot(store)).toEqual(before);
 };
 
