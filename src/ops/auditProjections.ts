@@ -1,7 +1,7 @@
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 import type { Store } from "../store.js";
 import { compareTable, hasDrift, type TableDrift } from "./compareTables.js";
-import { createReplayer, REPLAY_PAGE_SIZE, type OnProgress } from "./replay.js";
+import { createReplayer, type OnProgress } from "./replay.js";
 import { createScratch } from "./scratch.js";
 import { ASIDE, tablesOf } from "./tables.js";
 
@@ -39,13 +39,13 @@ export const auditProjections = (store: Store, options: AuditOptions = {}): Audi
     const replayer = createReplayer(scratch.db);
     let total = store.headPosition();
     const report = (done: number) => options.onProgress?.({ done, total: Math.max(total, done) });
-    replayer.replay(store.iterateAll({ after: 0, to: total, pageSize: REPLAY_PAGE_SIZE }), report);
+    replayer.catchUp(store, total, report);
     store.db.prepare(`ATTACH DATABASE ? AS ${ASIDE}`).run(scratch.path);
     attached = true;
     // One read transaction: the live tables and the log's tail come from the same snapshot.
     const compare = store.db.transaction(() => {
       total = store.headPosition();
-      replayer.replay(store.iterateAll({ after: replayer.position, to: total, pageSize: REPLAY_PAGE_SIZE }), report);
+      replayer.catchUp(store, total, report);
       return tables.map((t) => compareTable(store.db, t, options.maxRows ?? 100));
     });
     const drift = compare();

@@ -73,7 +73,7 @@ export const openStoreAsOf = (source: Store | string, options: AsOfOptions): Sto
       replayer.replay(eventsAsOfTime(store.db, time.data), (done) => options.onProgress?.({ done, total: Math.max(total, done) }));
     } else {
       const to = Math.min(position?.success ? position.data : 0, store.headPosition());
-      replayer.replay(store.iterateAll({ to, pageSize: REPLAY_PAGE_SIZE }), (done) => options.onProgress?.({ done, total: to }));
+      replayer.catchUp(store, to, (done) => options.onProgress?.({ done, total: to }));
     }
     return { queries: createQueries(scratch.db), position: replayer.position, events: replayer.done, db: scratch.db, close: scratch.dispose };
   } catch (e) {

@@ -73,7 +73,7 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
     let total = store.headPosition();
     const report = (done: number) => options.onProgress?.({ done, total: Math.max(total, done) });
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      replayer.replay(store.iterateAll({ after: replayer.position, to: total, pageSize: REPLAY_PAGE_SIZE }), report);
+      replayer.catchUp(store, total, report);
       total = store.headPosition();
       if (total - replayer.position <= REPLAY_PAGE_SIZE) break;
     }
@@ -88,7 +88,7 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
       const lockedAt = performance.now();
       lock.run();
       total = store.headPosition();
-      replayer.replay(store.iterateAll({ after: replayer.position, to: total, pageSize: REPLAY_PAGE_SIZE }), report);
+      replayer.catchUp(store, total, report);
       for (const statements of swaps) for (const statement of statements) statement.run();
       state.record(only, total);
       return lockedAt;

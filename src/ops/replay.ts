@@ -1,4 +1,5 @@
 import type { Db } from "../db/connection.js";
+import type { LogReader } from "../events/readEvents.js";
 import type { StoredEvent } from "../events/envelope.js";
 import { createProjector, PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 
@@ -46,6 +47,10 @@ export const createReplayer = (db: Db, only: readonly ProjectionName[] = PROJECT
         if (page.length >= REPLAY_PAGE_SIZE) flush();
       }
       if (page.length > 0) flush();
+    },
+    /** Replay the log's events after the ones already applied, up to position `to`. */
+    catchUp(log: Pick<LogReader, "iterateAll">, to: number, report?: (done: number) => void): void {
+      this.replay(log.iterateAll({ after: position, to, pageSize: REPLAY_PAGE_SIZE }), report);
     },
   };
 };
