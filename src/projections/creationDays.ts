@@ -1,14 +1,14 @@
 import type { Db } from "../db/connection.js";
-import type { StoredEvent } from "../events/envelope.js";
+import type { Handlers } from "./handlers.js";
 
 /**
  * creation_days: per UTC day, what the document's Daily Creation Statistics sums.
  * A batch counts on the day it started; its figures are added when it finishes
  * (a batch finishes once: BatchFinished closes its stream). Read from the
  * creation_sessions row the wrapped handler has just written, so both agree.
- * @example const project = withCreationDays(db, creationSessionsProjection(db));
+ * @example const handlers = withCreationDays(db, creationSessionsProjection(db));
  */
-export const withCreationDays = (db: Db, sessions: (event: StoredEvent) => void) => {
+export const withCreationDays = (db: Db, sessions: Handlers): Handlers => {
   const start = db.prepare(
     `INSERT INTO creation_days (day, sessions, images_created, images_kept, avg_score_sum, avg_scores)
      SELECT DATE(started_at), 1, 0, 0, 0.0, 0 FROM creation_sessions WHERE batch_id = ?
@@ -23,10 +23,17 @@ export const withCreationDays = (db: Db, sessions: (event: StoredEvent) => void)
      FROM (SELECT started_at, images_created, images_kept, avg_score FROM creation_sessions WHERE batch_id = ?) AS batch
      WHERE day = DATE(batch.started_at)`,
   );
-  return (event: StoredEvent): void => {
-    sessions(event);
-    // A started batch counts as a session with nothing yet; a finished one adds its figures once.
-    if (event.type === "BatchStarted") start.run(event.data.batchId);
-    else if (event.type === "BatchFinished") finish.run(event.data.batchId);
+  const { BatchStarted: started, BatchFinished: finished } = sessions;
+  // A started batch counts as a session with nothing yet; a finished one adds its figures once.
+  return {
+    ...sessions,
+    BatchStarted: (event) => {
+      started?.(event);
+      start.run(event.data.batchId);
+    },
+    BatchFinished: (event) => {
+      finished?.(event);
+      finish.run(event.data.batchId);
+    },
   };
 };

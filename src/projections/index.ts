@@ -3,18 +3,19 @@ import type { StoredEvent } from "../events/envelope.js";
 import { withCreationDays } from "./creationDays.js";
 import { creationSessionsProjection } from "./creationSessions.js";
 import { generatedImagesProjection } from "./generatedImages.js";
+import { dispatch, routesOf, type Handlers } from "./handlers.js";
 import { withQualityTiers } from "./qualityTiers.js";
 import { trainingSessionsProjection } from "./trainingSessions.js";
 
 /**
- * A projection: the tables it alone writes, and its event handler for one
- * connection. `create` prepares every statement it will run (they are part of
+ * A projection: the tables it alone writes, and its handler of each event type
+ * for one connection. `create` prepares every statement it will run (they are part of
  * the projection's fingerprint); bump `version` (default 1) when the handler's
  * TypeScript changes what it writes without changing its SQL.
  */
 export interface Projection {
   readonly tables: readonly string[];
-  readonly create: (db: Db) => (event: StoredEvent) => void;
+  readonly create: (db: Db) => Handlers;
   readonly version?: number;
 }
 
@@ -29,17 +30,17 @@ export const PROJECTIONS = {
   // creation_days summarises creation_sessions per day and is written by the same handler (see creationDays.ts).
   creation_sessions: { tables: ["creation_sessions", "creation_days"], create: (db: Db) => withCreationDays(db, creationSessionsProjection(db)) },
 } as const satisfies Record<string, Projection>;
+export type { Handlers } from "./handlers.js";
 export type ProjectionName = keyof typeof PROJECTIONS;
 export const PROJECTION_NAMES = Object.keys(PROJECTIONS).filter((n): n is ProjectionName => n in PROJECTIONS);
 
 /**
- * One function that applies an event to the chosen projections (all by default).
- * Live appends and replays both go through it.
+ * One function that applies an event to the chosen projections (all by default),
+ * each event only to the handlers of its type. Live appends and replays both go
+ * through it.
  * @example const project = createProjector(db); project(storedEvent);
  */
 export const createProjector = (db: Db, only: readonly ProjectionName[] = PROJECTION_NAMES): ((event: StoredEvent) => void) => {
-  const handlers = only.map((name) => PROJECTIONS[name].create(db));
-  return (event) => {
-    for (const handle of handlers) handle(event);
-  };
+  const routes = routesOf(only.map((name) => PROJECTIONS[name].create(db)));
+  return (event) => dispatch(routes, event);
 };

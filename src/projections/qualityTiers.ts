@@ -1,5 +1,5 @@
 import type { Db } from "../db/connection.js";
-import type { StoredEvent } from "../events/envelope.js";
+import type { Handlers } from "./handlers.js";
 
 /** The document's tiers, in one place: the projection and the reference query both use it. */
 export const QUALITY_TIER_CASE = `CASE
@@ -15,9 +15,9 @@ export const QUALITY_TIER_CASE = `CASE
  * and put back just after, read from the row itself, so re-curations move it
  * between tiers. It wraps the generated_images handler because it must see the
  * row on both sides of that handler's UPDATE.
- * @example const project = withQualityTiers(db, generatedImagesProjection(db));
+ * @example const handlers = withQualityTiers(db, generatedImagesProjection(db));
  */
-export const withQualityTiers = (db: Db, images: (event: StoredEvent) => void) => {
+export const withQualityTiers = (db: Db, images: Handlers): Handlers => {
   const enter = db.prepare(
     `INSERT INTO quality_tiers (tier, images, scored, score_sum)
      SELECT ${QUALITY_TIER_CASE}, 1, final_score IS NOT NULL, coalesce(final_score, 0.0)
@@ -35,11 +35,15 @@ export const withQualityTiers = (db: Db, images: (event: StoredEvent) => void) =
      FROM (SELECT final_score FROM generated_images WHERE filename = ? AND status = 'curated') AS image
      WHERE tier = ${QUALITY_TIER_CASE}`,
   );
-  return (event: StoredEvent): void => {
-    // Only a curation changes status or final_score; every other event passes straight through.
-    if (event.type !== "ImageCurated") return images(event);
-    leave.run(event.data.filename);
-    images(event);
-    enter.run(event.data.filename);
+  const curate = images.ImageCurated;
+  // Only a curation changes status or final_score; every other event passes straight through.
+  return {
+    ...images,
+    ImageCurated: (event) => {
+      // At stream version 2 the only event before is ImageGenerated: the row is pending and in no tier yet.
+      if (event.streamVersion > 2) leave.run(event.data.filename);
+      curate?.(event);
+      enter.run(event.data.filename);
+    },
   };
 };
