@@ -6,7 +6,7 @@ import { createAppender } from "./events/appendToStream.js";
 import type { AppendedEvent, NewEvent, StoredEvent } from "./events/envelope.js";
 import { prepareEvent } from "./events/prepareEvent.js";
 import { createLogReader, type LogReader } from "./events/readEvents.js";
-import type { EventInput, EventType, Metadata } from "./events/schemas.js";
+import type { EventInput, EventType } from "./events/schemas.js";
 import { asWriteFailure, StoreError } from "./errors.js";
 import { createProjectionState, describeStale, type ProjectionStatus } from "./ops/projectionState.js";
 import { createProjector } from "./projections/index.js";
@@ -102,29 +102,26 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     }
   };
   const log = createLogReader(db);
-  const withProducer = (m: Metadata | undefined): Metadata | undefined =>
-    options.producer && !m?.producer ? { ...m, producer: options.producer } : m;
 
   /**
    * Append events in one transaction: all are written and projected, or none.
    * @example store.append([{ type: "BatchStarted", data: { batchId: "b1", theme: "forests" } }])
    */
   const append = (events: readonly NewEvent[]): AppendedEvent[] => {
-    const prepared = events.map((e, i) => prepareEvent({ ...e, metadata: withProducer(e.metadata) }, i, clock));
-    return write(prepared);
+    return write(events.map((e, i) => prepareEvent(e, i, clock, options.producer)));
   };
 
   /** Append events that arrive untyped (JSON lines, other languages): validated exactly as typed ones. */
   const appendUnknown = (events: readonly unknown[]): AppendedEvent[] => {
     // Untyped callers may pass anything: refuse a non-list as bad input, not with a TypeError.
     if (!Array.isArray(events)) throw new StoreError("INVALID_EVENT", `expected a list of events, received ${events === null ? "null" : typeof events}`, {});
-    return write(events.map((e, i) => prepareEvent(e, i, clock)));
+    return write(events.map((e, i) => prepareEvent(e, i, clock, options.producer)));
   };
 
   const emitOne =
     <T extends EventType>(type: T) =>
     (data: EventInput[T], emitOptions: EmitOptions = {}): AppendedEvent => {
-      const [appended] = write([prepareEvent({ ...emitOptions, metadata: withProducer(emitOptions.metadata), type, data }, 0, clock)]);
+      const [appended] = write([prepareEvent({ ...emitOptions, type, data }, 0, clock, options.producer)]);
       if (!appended) throw new Error("append of one event returned nothing");
       return appended;
     };

@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError, VersionConflictError } from "../errors.js";
 import type { AppendedEvent, StoredEvent } from "./envelope.js";
-import type { PreparedEvent } from "./prepareEvent.js";
-import { CLOSING_EVENTS, OPENING_EVENTS } from "./schemas.js";
+import type { PreparedEvent, PreparedEventOf } from "./prepareEvent.js";
+import { CLOSING_EVENTS, OPENING_EVENTS, type EventType } from "./schemas.js";
 
 /** Applies one event to the projection tables, inside the append's transaction. */
 export type Projector = (event: StoredEvent) => void;
@@ -30,6 +30,23 @@ const ExistingEvent = z.object({
   streamVersion: z.number().int(),
   type: z.string(),
   data: z.string(),
+});
+
+/**
+ * The stored form of a prepared event, built field by field: a spread of objects
+ * of so many shapes takes V8's slow path (about 4 µs per event in a profile).
+ */
+const storedEvent = <T extends EventType>(e: PreparedEventOf<T>, position: number, streamVersion: number, recordedAt: string): StoredEvent<T> => ({
+  position,
+  eventId: e.eventId,
+  streamId: e.streamId,
+  streamVersion,
+  type: e.type,
+  schemaVersion: e.schemaVersion,
+  data: e.data,
+  metadata: e.metadata,
+  occurredAt: e.occurredAt,
+  recordedAt,
 });
 
 export interface AppendHooks {
@@ -149,7 +166,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     }
     const { position, streamVersion } = written;
     heads.set(e.streamId, { version: streamVersion, type: e.type });
-    project({ ...e, position, streamVersion, recordedAt });
+    project(storedEvent(e, position, streamVersion, recordedAt));
     return { position, eventId: e.eventId, streamId: e.streamId, streamVersion, type: e.type, duplicate: false };
   };
 

@@ -23,7 +23,7 @@ const Envelope = z.strictObject({
 
 /** An event checked and serialised, ready for the write transaction. */
 export type PreparedEvent = { [T in EventType]: PreparedEventOf<T> }[EventType];
-interface PreparedEventOf<T extends EventType> {
+export interface PreparedEventOf<T extends EventType> {
   type: T;
   data: EventData[T];
   dataJson: string;
@@ -44,6 +44,9 @@ interface PreparedEventOf<T extends EventType> {
  * its place: the tables would disagree with the log, and two keys could collide.
  */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** How JSON.stringify writes a lone surrogate (or, rarely, a text that merely reads so: the walk decides). */
+const SURROGATE_ESCAPE = /\\ud[89a-f][0-9a-f]{2}/;
 
 /** The path of the first string (or object key) in `value` that is not well-formed Unicode. */
 const findLoneSurrogate = (value: unknown, path: string): string | undefined => {
@@ -91,22 +94,27 @@ export const streamIdOf = (data: EventData[EventType]): string =>
   "filename" in data ? `image:${data.filename}` : "runId" in data ? `training:${data.runId}` : `batch:${data.batchId}`;
 
 /**
- * Validate one event to append (from code or from a JSON line) and serialise it.
+ * Validate one event to append (from code or from a JSON line) and serialise it;
+ * `producer` goes into metadata.producer unless the event names one.
  * Throws a StoreError naming the event's index and the field path.
  * @example prepareEvent({ type: "BatchStarted", data: { batchId: "b1" } }, 0, () => new Date())
  */
-export const prepareEvent = (input: unknown, index: number, clock: () => Date): PreparedEvent => {
+export const prepareEvent = (input: unknown, index: number, clock: () => Date, producer?: string): PreparedEvent => {
   const where = `event ${index}`;
   const envelope = Envelope.safeParse(input);
   if (!envelope.success) throw new StoreError("INVALID_EVENT", `${where}: ${describeIssues(envelope.error, "")}`, { index });
-  const { type, data: rawData, id, expectedVersion, occurredAt, metadata = {} } = envelope.data;
+  const { type, data: rawData, id, expectedVersion, occurredAt, metadata: given = {} } = envelope.data;
+  const metadata = producer && !given.producer ? { ...given, producer } : given;
   if (!isEventType(type))
     throw new StoreError("UNKNOWN_EVENT_TYPE", `${where}: unknown event type "${type}" (known: ${Object.keys(eventTypes).join(", ")})`, { index, type });
   const data = parsePayload(type, rawData, where);
   const dataJson = toJson(data, "data", `${where} ${type}`, index);
   const metadataJson = toJson(metadata, "metadata", `${where} ${type}`, index);
+  // JSON.stringify writes a lone surrogate as a \udXXX escape: only text with one needs the walk that names the path.
   // After toJson: a value that serialised has no cycle, so the walk ends.
-  const malformed = findLoneSurrogate(data, "data") ?? findLoneSurrogate(metadata, "metadata");
+  const malformed =
+    (SURROGATE_ESCAPE.test(dataJson) ? findLoneSurrogate(data, "data") : undefined) ??
+    (SURROGATE_ESCAPE.test(metadataJson) ? findLoneSurrogate(metadata, "metadata") : undefined);
   if (malformed)
     throw new StoreError("INVALID_EVENT", `${where} ${type}: ${malformed}: contains an unpaired UTF-16 surrogate (not valid Unicode text)`, { index, type, path: malformed });
   const dataBytes = Buffer.byteLength(dataJson);

@@ -41,6 +41,13 @@ describe("append", () => {
     });
   });
 
+  it("writes the store's producer into untyped and emitted events too, unless the event names one", () => {
+    const store = freshStore({ producer: "pipeline-test" });
+    store.appendUnknown([{ type: "ImageGenerated", data: { filename: "a.png", prompt: "p", modelId: "m" }, occurredAt: T }]);
+    store.emit.imageGenerated({ filename: "b.png", prompt: "p", modelId: "m" }, { occurredAt: T, metadata: { producer: "other" } });
+    expect(store.readAll().events.map((e) => e.metadata)).toEqual([{ producer: "pipeline-test" }, { producer: "other" }]);
+  });
+
   it("writes a batch all or nothing: one bad event leaves the log and tables untouched", () => {
     const store = freshStore();
     store.append([generated("a.png", T)]);
