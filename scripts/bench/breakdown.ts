@@ -1,0 +1,72 @@
+// npx tsx scripts/bench/breakdown.ts [events per append = 1000] [images = 20000]
+// Where an append's time goes: the raw-direct writes, the validation alone, raw-direct
+// plus a hand-rolled log insert, and the store's append, in CPU µs per event (median
+// of 5 rounds, alternating; CPU time barely moves with other processes' load).
+import { uuidv7 } from "uuidv7";
+import { openConnection } from "../../src/db/connection.js";
+import { prepareEvent } from "../../src/events/prepareEvent.js";
+import { openStore, type NewEvent } from "../../src/index.js";
+import { workloadGroups } from "./append.js";
+import { rawDirectApplier, rawDirectWriter } from "./rawDirect.js";
+import { cleanUp, dropDb, freshDb, measure, median } from "./support.js";
+
+const perAppend = Number(process.argv[2] ?? 1000);
+const images = Number(process.argv[3] ?? 20_000);
+const groups = [...workloadGroups({ images }, perAppend)()];
+const events = groups.reduce((n, g) => n + g.length, 0);
+
+interface Path {
+  write: (g: readonly NewEvent[]) => void;
+  close: () => void;
+}
+const paths: Record<string, () => Path> = {
+  "raw-direct": () => {
+    const path = freshDb();
+    const db = openConnection(path);
+    return { write: rawDirectWriter(db), close: () => (db.close(), dropDb(path)) };
+  },
+  "validation only (prepareEvent)": () => {
+    const clock = () => new Date();
+    return { write: (g) => g.forEach((e, i) => prepareEvent(e, i, clock)), close: () => {} };
+  },
+  "raw-direct + hand-rolled log insert": () => {
+    const path = freshDb();
+    const db = openConnection(path);
+    const apply = rawDirectApplier(db);
+    const insert = db.prepare(
+      `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const versions = new Map<string, number>();
+    const write = db.transaction((g: readonly NewEvent[]) => {
+      const now = new Date().toISOString();
+      for (const e of g) {
+        const d = e.data;
+        const stream = "filename" in d ? `image:${d.filename}` : "runId" in d ? `training:${d.runId}` : `batch:${d.batchId}`;
+        const version = (versions.get(stream) ?? 0) + 1;
+        versions.set(stream, version);
+        insert.run(uuidv7(), stream, version, e.type, 1, JSON.stringify(e.data), "{}", e.occurredAt ?? now, now);
+        apply(e);
+      }
+    });
+    return { write: (g) => write.immediate(g), close: () => (db.close(), dropDb(path)) };
+  },
+  "store.append": () => {
+    const path = freshDb();
+    const store = openStore({ url: `sqlite:${path}` });
+    return { write: (g) => store.append(g), close: () => (store.close(), dropDb(path)) };
+  },
+};
+
+const cpu: Record<string, number[]> = {};
+for (let round = 0; round < 5; round++)
+  for (const [name, open] of Object.entries(paths)) {
+    const path = open();
+    let seconds = 0;
+    for (const g of groups) seconds += measure(() => path.write(g)).cpu;
+    path.close();
+    (cpu[name] ??= []).push((seconds * 1e6) / events);
+  }
+const raw = median(cpu["raw-direct"]!);
+console.log(`${events.toLocaleString("en")} events, ${perAppend} per append; CPU µs per event (median of 5) and raw-direct's share of it`);
+for (const [name, xs] of Object.entries(cpu)) console.log(`${name.padEnd(36)} ${median(xs).toFixed(1).padStart(6)} µs  ${(raw / median(xs)).toFixed(2)}`);
+cleanUp();
