@@ -194,7 +194,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   log(`CLI emit through ${CLI}`);
   const figures = await measureCliEmit(MODES(CLI_EMIT_IMAGES), 3);
   cleanUp();
-  const table = new Table({ head: ["figure", "lines", "lines/s", "baseline events/s", "ratio (wall)", "ratio (CPU)", "note"] });
+  const table = new Table({ head: ["figure", "lines", "lines/s", "baseline events/s", "ratio (wall)", "ratio (CPU)", "note"], style: { head: [], border: [] } });
   table.push(...cliEmitRows(figures));
   console.log(table.toString());
   console.log(`CLI: ${CLI}`);
