@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { openConnection } from "../../src/db/connection.js";
 import { compareAppend, compareLogIndexes, workloadGroups } from "./append.js";
+import { CLI_EMIT_IMAGES, cliEmitRows, measureCliEmit, MODES } from "./cliEmit.js";
 import { compareProcesses } from "./concurrent.js";
 import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
 import { measureRebuild } from "./rebuild.js";
@@ -49,6 +50,8 @@ const processes = {
   batched: await compareProcesses(4, size.processImages, 1000, 1),
   single: await compareProcesses(4, size.processSingleImages, 1, 1),
 };
+log("CLI emit (JSON lines through bin/artist-store.js) vs store.append with the same grouping");
+const cliEmit = await measureCliEmit(MODES(CLI_EMIT_IMAGES), size.rounds);
 log("rebuild and audit");
 const rebuild = size.rebuildEvents.map((n) => measureRebuild(n));
 log(`queries: loading ${size.queryImages.toLocaleString("en")} images`);
@@ -67,6 +70,7 @@ const results = {
   appendSingle,
   logIndexes,
   processes,
+  cliEmit,
   rebuild: rebuild.map((r) => ({ ...r, ratioToRawBatched: r.rebuildEventsPerSec / appendBatched.rawEventsPerSec })),
   queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
 };
@@ -78,6 +82,7 @@ speed.push(
   ["append single vs raw-direct single", f(appendSingle.events), f(appendSingle.appendEventsPerSec), f(appendSingle.rawEventsPerSec), f(appendSingle.ratio, 2), f(appendSingle.cpuRatio, 2), "≥ 0.75"],
   ["4 processes vs 1, batched", f(processes.batched.events), f(processes.batched.manyProcessesEventsPerSec), f(processes.batched.oneProcessEventsPerSec), f(processes.batched.ratio, 2), "", `≥ 1.00 (busy errors: ${processes.batched.busyErrors})`],
   ["4 processes vs 1, single", f(processes.single.events), f(processes.single.manyProcessesEventsPerSec), f(processes.single.oneProcessEventsPerSec), f(processes.single.ratio, 2), "", `≥ 1.00 (busy errors: ${processes.single.busyErrors})`],
+  ...cliEmitRows(cliEmit),
   ...results.rebuild.map((r) => [`rebuild ${f(r.events)} events vs raw-direct batched`, f(r.events), f(r.rebuildEventsPerSec), f(appendBatched.rawEventsPerSec), f(r.ratioToRawBatched, 2), "", `≥ 1.20; peak RSS ${f(r.peakRssMb)} MB`]),
   ...results.rebuild.map((r) => [`audit ${f(r.events)} events`, f(r.events), f(r.auditEventsPerSec), "", "", "", r.auditOk ? "ok" : "DRIFT"]),
   ["append now vs old log indexes, batched", f(logIndexes.batched.events), "", "", f(logIndexes.batched.speedup, 2), f(logIndexes.batched.cpuSpeedup, 2), "> 1: the drop paid"],

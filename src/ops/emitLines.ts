@@ -26,12 +26,10 @@ const reject = (line: number, e: unknown): Rejection => {
   throw e;
 };
 
-/**
- * Parse and validate one JSON line into the envelope `store.append` takes.
- * Returns a rejection (never throws) for malformed JSON or an invalid event.
- * @example checkLine('{"type":"BatchStarted","data":{"batchId":"b1"}}', 1, store.clock)
- */
-export const checkLine = (text: string, line: number, clock: () => Date): { line: number; ok: true; envelope: unknown } | ({ ok: false } & Rejection) => {
+type Parsed = { line: number; ok: true; envelope: unknown } | ({ ok: false } & Rejection);
+
+/** JSON and the line's own fields (streamVersion); the event itself is validated by the append, or by `validate`. */
+const parseLine = (text: string, line: number): Parsed => {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -43,13 +41,29 @@ export const checkLine = (text: string, line: number, clock: () => Date): { line
   const { streamVersion, ...rest } = parsed.data;
   if (streamVersion !== undefined && rest.expectedVersion !== undefined)
     return { ok: false, line, code: "INVALID_EVENT", message: `line ${line}: give streamVersion or expectedVersion, not both` };
-  const envelope = streamVersion === undefined ? rest : { ...rest, expectedVersion: streamVersion - 1 };
+  return { line, ok: true, envelope: streamVersion === undefined ? rest : { ...rest, expectedVersion: streamVersion - 1 } };
+};
+
+/** The rejection the store would give this line whatever its state (a bad payload, an unknown type), if any. */
+const validate = (envelope: unknown, line: number, clock: () => Date): Rejection | undefined => {
   try {
     prepareEvent(envelope, 0, clock);
+    return undefined;
   } catch (e) {
-    return { ok: false, ...reject(line, e) };
+    return reject(line, e);
   }
-  return { line, ok: true, envelope };
+};
+
+/**
+ * Parse and validate one JSON line into the envelope `store.append` takes.
+ * Returns a rejection (never throws) for malformed JSON or an invalid event.
+ * @example checkLine('{"type":"BatchStarted","data":{"batchId":"b1"}}', 1, store.clock)
+ */
+export const checkLine = (text: string, line: number, clock: () => Date): Parsed => {
+  const parsed = parseLine(text, line);
+  if (!parsed.ok) return parsed;
+  const invalid = validate(parsed.envelope, line, clock);
+  return invalid ? { ok: false, ...invalid } : parsed;
 };
 
 export interface EmitReport {
@@ -70,10 +84,10 @@ export interface EmitLinesOptions {
 }
 
 /**
- * Append JSON lines to the store in batched transactions. Every line is validated
- * first; a batch that fails in the store is retried line by line, so one bad line
- * never takes its good neighbours down and is never half-written. With `atomic`,
- * any bad line means nothing is written.
+ * Append JSON lines to the store in batched transactions. A batch that fails loses
+ * its invalid lines and is tried again, then line by line if the store still refuses
+ * it, so one bad line never takes its good neighbours down and is never half-written.
+ * With `atomic`, any bad line means nothing is written.
  * @example const report = await emitLines(store, readline.createInterface({ input: process.stdin }));
  */
 export const emitLines = async (store: Store, lines: AsyncIterable<string>, options: EmitLinesOptions = {}): Promise<EmitReport> => {
@@ -97,41 +111,58 @@ export const emitLines = async (store: Store, lines: AsyncIterable<string>, opti
     throw new Error(`${e instanceof Error ? e.message : String(e)} (${note})`, { cause: e });
   };
   const isAboutTheLine = (e: unknown) => e instanceof StoreError && !["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR"].includes(e.code);
-  let batch: { line: number; envelope: unknown }[] = [];
-  const flush = () => {
-    const pending = batch;
-    batch = [];
+  type Pending = { line: number; envelope: unknown };
+  /** The lines the store would refuse whatever its state, reported; the rest returned. */
+  const withoutInvalid = (pending: readonly Pending[]): Pending[] =>
+    pending.filter((b) => {
+      const invalid = validate(b.envelope, b.line, store.clock);
+      if (invalid) report.rejected.push(invalid);
+      return !invalid;
+    });
+  // Events are validated by the append itself; only a batch that fails is validated line by line, so a good batch pays once.
+  const flush = (pending: readonly Pending[]): void => {
     if (pending.length === 0) return;
     try {
       record(store.appendUnknown(pending.map((b) => b.envelope)));
+      return;
     } catch (e) {
       if (!isAboutTheLine(e)) stopped(e, pending[0]?.line ?? 0);
-      for (const b of pending) {
-        try {
-          record(store.appendUnknown([b.envelope]));
-        } catch (err) {
-          if (!isAboutTheLine(err)) stopped(err, b.line);
-          report.rejected.push(reject(b.line, err));
-        }
+    }
+    const valid = withoutInvalid(pending);
+    if (valid.length < pending.length) return flush(valid);
+    for (const b of pending) {
+      try {
+        record(store.appendUnknown([b.envelope]));
+      } catch (err) {
+        if (!isAboutTheLine(err)) stopped(err, b.line);
+        report.rejected.push(reject(b.line, err));
       }
     }
   };
 
+  let batch: Pending[] = [];
   for await (const text of lines) {
     const n = ++report.lines;
     if (text.trim() === "") continue;
-    const checked = checkLine(text, n, store.clock);
-    if (!checked.ok) report.rejected.push({ line: checked.line, code: checked.code, message: checked.message });
-    else batch.push(checked);
-    if (!options.atomic && batch.length >= batchSize) flush();
+    const parsed = parseLine(text, n);
+    if (!parsed.ok) report.rejected.push({ line: parsed.line, code: parsed.code, message: parsed.message });
+    else batch.push(parsed);
+    if (!options.atomic && batch.length >= batchSize) {
+      flush(batch);
+      batch = [];
+    }
   }
-  if (!options.atomic) flush();
-  else if (report.rejected.length === 0 && batch.length > 0) {
+  if (!options.atomic) flush(batch);
+  // Atomic: every bad line is reported (not only the first), and with any, nothing is written.
+  else if (report.rejected.length > 0) withoutInvalid(batch);
+  else if (batch.length > 0) {
     try {
       record(store.appendUnknown(batch.map((b) => b.envelope)));
     } catch (e) {
-      const index = e instanceof StoreError && typeof e.details.index === "number" ? e.details.index : 0;
-      report.rejected.push(reject(batch[index]?.line ?? 0, e));
+      if (withoutInvalid(batch).length === batch.length) {
+        const index = e instanceof StoreError && typeof e.details.index === "number" ? e.details.index : 0;
+        report.rejected.push(reject(batch[index]?.line ?? 0, e));
+      }
     }
   }
   report.rejected.sort((a, b) => a.line - b.line);
@@ -149,12 +180,13 @@ export const followLines = async (store: Store, lines: AsyncIterable<string>, ac
   for await (const text of lines) {
     line++;
     if (text.trim() === "") continue;
-    const checked = checkLine(text, line, store.clock);
+    // The append validates the event: its refusal names the line as checkLine's would.
+    const parsed = parseLine(text, line);
     let result: LineResult;
-    if (!checked.ok) result = checked;
+    if (!parsed.ok) result = parsed;
     else {
       try {
-        const [appended] = store.appendUnknown([checked.envelope]);
+        const [appended] = store.appendUnknown([parsed.envelope]);
         result = appended ? { line, ok: true, appended } : { ok: false, line, code: "INTERNAL", message: `line ${line}: append returned nothing` };
       } catch (e) {
         // Even a failure outside the store's vocabulary (disk full) is acknowledged, so the caller knows this line is not durable.

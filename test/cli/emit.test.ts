@@ -99,6 +99,11 @@ describe("artist-store emit", () => {
     expect(json(bad)).toMatchObject({ accepted: 0, written: false, rejected: [{ line: 3 }, { line: 4 }, { line: 8 }] });
     expect(logOf(db).events).toEqual([]);
 
+    // Every invalid event is reported, not only the first the append meets, even when all lines are JSON.
+    const invalid = cli(["emit", "--atomic", "--db", db, "--json"], { input: [generated("a.png"), curated("a.png", 11), line({ type: "ImageDeleted", data: {} })].join("\n") });
+    expect(json(invalid)).toMatchObject({ accepted: 0, written: false, rejected: [{ line: 2, code: "INVALID_EVENT" }, { line: 3, code: "UNKNOWN_EVENT_TYPE" }] });
+    expect(logOf(db).events).toEqual([]);
+
     // Valid lines that fail inside the transaction (line 3 conflicts) roll the whole file back.
     const conflict = cli(["emit", "--atomic", "--db", db, "--json"], { input: [generated("a.png"), generated("b.png"), curated("a.png", 7, { streamVersion: 3 })].join("\n") });
     expect(conflict.code).toBe(1);
@@ -140,6 +145,7 @@ describe("artist-store emit", () => {
     expect(await send("{not json")).toEqual({ line: 2, ok: false, error: { code: "MALFORMED_JSON", message: expect.stringMatching(/^line 2: not valid JSON/) } });
     expect(await send(curated("zz.png", 5))).toMatchObject({ line: 3, ok: false, error: { code: "STREAM_NOT_FOUND" } });
     expect(await send(curated("a.png", 9.5, { streamVersion: 2 }))).toMatchObject({ line: 4, ok: true, position: 2, streamVersion: 2 });
+    expect(await send(curated("a.png", 11))).toEqual({ line: 5, ok: false, error: { code: "INVALID_EVENT", message: "line 5 ImageCurated: data.finalScore: Too big: expected number to be <=10" } });
     child.stdin.end();
     const result = await done;
     expect(result.code).toBe(1);
