@@ -131,6 +131,7 @@ WHEN EXISTS (
 BEGIN
     SELECT RAISE(ABORT, 'events is append-only: an insert may not replace an existing event');
 END;
+CREATE INDEX idx_training_listing ON training_sessions(started_at DESC, id, name, dataset_size, final_loss, training_time_seconds, status);
 -- Dbmate schema migrations
 INSERT INTO "schema_migrations" (version) VALUES
   ('20260101000001'),
@@ -142,4 +143,5 @@ INSERT INTO "schema_migrations" (version) VALUES
   ('20260103000002'),
   ('20260103000003'),
   ('20260103000004'),
-  ('20260105000001');
+  ('20260105000001'),
+  ('20260106000001');

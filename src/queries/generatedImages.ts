@@ -13,6 +13,11 @@ export const QualityTierRow = z.object({
 });
 export type QualityTierRow = z.output<typeof QualityTierRow>;
 
+// A page of rows parsed in one call: a parse per row pays a call's overhead on each.
+const ImageRows = z.array(ImageRow);
+const PendingImageRows = z.array(PendingImageRow);
+const QualityTierRows = z.array(QualityTierRow);
+
 const TIER_ORDER = `CASE qualityTier WHEN 'Excellent' THEN 1 WHEN 'Good' THEN 2 WHEN 'Fair' THEN 3 ELSE 4 END`;
 
 /**
@@ -58,17 +63,17 @@ export const generatedImagesQueries = (db: Db) => {
      * @example store.queries.recentHighQualityImages({ minScore: 8, limit: 5 })
      */
     recentHighQualityImages: ({ minScore = 7.0, limit = 10 }: { minScore?: number; limit?: number } = {}): ImageRow[] =>
-      recent.all({ minScore, limit }).map((r) => ImageRow.parse(r)),
+      ImageRows.parse(recent.all({ minScore, limit })),
     /**
      * Images still pending curation, oldest first (default 100).
      * @example store.queries.uncuratedImages({ limit: 20 })
      */
     uncuratedImages: ({ limit = 100 }: { limit?: number } = {}): PendingImageRow[] =>
-      pending.all({ limit }).map((r) => PendingImageRow.parse(r)),
+      PendingImageRows.parse(pending.all({ limit })),
     /**
      * Curated images per quality tier (Excellent ≥ 8, Good ≥ 6, Fair ≥ 4, else Poor), read from quality_tiers.
      * @example store.queries.qualityDistribution()
      */
-    qualityDistribution: (): QualityTierRow[] => distribution.all().map((r) => QualityTierRow.parse(r)),
+    qualityDistribution: (): QualityTierRow[] => QualityTierRows.parse(distribution.all()),
   };
 };

@@ -9,6 +9,8 @@ export const TrainingStatsRow = z.object({
   status: z.enum(["running", "completed", "failed"]),
 });
 export type TrainingStatsRow = z.output<typeof TrainingStatsRow>;
+/** A page of rows parsed in one call: a parse per row pays a call's overhead on each. */
+const TrainingStatsRows = z.array(TrainingStatsRow);
 
 /** The SQL of the documented queries on this table (doctor explains their plans). */
 export const TRAINING_SESSIONS_SQL = {
@@ -32,6 +34,6 @@ export const trainingSessionsQueries = (db: Db) => {
      * @example store.queries.trainingSessionStatistics()
      */
     trainingSessionStatistics: ({ limit = -1 }: { limit?: number } = {}): TrainingStatsRow[] =>
-      stats.all({ limit }).map((r) => TrainingStatsRow.parse(r)),
+      TrainingStatsRows.parse(stats.all({ limit })),
   };
 };
