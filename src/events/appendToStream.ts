@@ -59,9 +59,6 @@ const BUSY_RETRIES = 5;
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 const isBusy = (e: unknown) => typeof (e as { code?: unknown })?.code === "string" && (e as { code: string }).code.startsWith("SQLITE_BUSY");
 
-const storeBusy = (cause: unknown) =>
-  new StoreError("STORE_BUSY", `database stayed locked by another writer through ${BUSY_RETRIES + 1} busy timeouts`, {}, { cause });
-
 /** Run a write transaction, retrying a bounded number of times if another writer held the lock past the busy timeout. */
 export const withBusyRetry = <T>(write: () => T): T => {
   for (let attempt = 0; ; attempt++) {
@@ -69,42 +66,11 @@ export const withBusyRetry = <T>(write: () => T): T => {
       return write();
     } catch (e) {
       if (!isBusy(e)) throw e;
-      if (attempt >= BUSY_RETRIES) throw storeBusy(e);
+      if (attempt >= BUSY_RETRIES)
+        throw new StoreError("STORE_BUSY", `database stayed locked by another writer through ${BUSY_RETRIES + 1} busy timeouts`, {}, { cause: e });
       sleep(25 * 2 ** attempt + Math.random() * 25);
     }
   }
-};
-
-/**
- * Run a write transaction, taking the write lock by polling it in short,
- * jittered pauses (50 µs, doubling to 2 ms) instead of SQLite's busy handler,
- * which sleeps 1, 2, 5, 10 … 100 ms between tries: while every waiter sleeps the
- * lock stands idle, and four processes appended slower together than one alone.
- * The connection's busy timeout is off only while this runs; the patience is the
- * same as withBusyRetry's (BUSY_RETRIES + 1 busy timeouts).
- * @example const locked = createLockPoller(db); locked(() => write.immediate(events));
- */
-export const createLockPoller = (db: Db) => {
-  const timeoutMs = z.number().int().min(0).parse(db.pragma("busy_timeout", { simple: true }));
-  const noWait = db.prepare(`PRAGMA busy_timeout = 0`);
-  const restore = db.prepare(`PRAGMA busy_timeout = ${timeoutMs}`);
-  return <T>(write: () => T): T => {
-    noWait.run();
-    try {
-      const deadline = performance.now() + timeoutMs * (BUSY_RETRIES + 1);
-      for (let pauseMs = 0.05; ; pauseMs = Math.min(pauseMs * 2, 2)) {
-        try {
-          return write();
-        } catch (e) {
-          if (!isBusy(e)) throw e;
-          if (performance.now() >= deadline) throw storeBusy(e);
-          sleep(pauseMs * (0.5 + Math.random()));
-        }
-      }
-    } finally {
-      restore.run();
-    }
-  };
 };
 
 /**
@@ -214,6 +180,5 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     return appended;
   });
 
-  const locked = createLockPoller(db);
-  return (events: readonly PreparedEvent[]): AppendedEvent[] => (events.length === 0 ? [] : locked(() => write.immediate(events)));
+  return (events: readonly PreparedEvent[]): AppendedEvent[] => (events.length === 0 ? [] : withBusyRetry(() => write.immediate(events)));
 };
