@@ -55,6 +55,13 @@ const paths: Record<string, () => Path> = {
     const store = openStore({ url: `sqlite:${path}` });
     return { write: (g) => store.append(g), close: () => (store.close(), dropDb(path)) };
   },
+  // What the INSERT OR REPLACE guard (migration 20260105000001) costs every append.
+  "store.append without events_no_replace": () => {
+    const path = freshDb();
+    const store = openStore({ url: `sqlite:${path}` });
+    store.db.exec("DROP TRIGGER events_no_replace");
+    return { write: (g) => store.append(g), close: () => (store.close(), dropDb(path)) };
+  },
 };
 
 const cpu: Record<string, number[]> = {};
