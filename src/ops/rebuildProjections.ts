@@ -4,7 +4,7 @@ import type { Store } from "../store.js";
 import { formatRate } from "./progress.js";
 import { createProjectionState } from "./projectionState.js";
 import { createReplayer, REPLAY_PAGE_SIZE, type OnProgress } from "./replay.js";
-import { createScratch } from "./scratch.js";
+import { createScratch, deferIndexes } from "./scratch.js";
 import type { Db } from "../db/connection.js";
 import { ASIDE, columnsOf, keyOf, quote, tablesOf } from "./tables.js";
 
@@ -69,6 +69,9 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
   let attached = false;
   try {
     // Every handler runs aside, even for one projection: a handler may read another projection's table.
+    // The scratch only lends its rows to the swap, which matches them by primary key: its secondary
+    // indexes would be built only to be thrown away, so they are dropped for good.
+    deferIndexes(scratch.db, tablesOf());
     const replayer = createReplayer(scratch.db);
     let total = store.headPosition();
     const report = (done: number) => options.onProgress?.({ done, total: Math.max(total, done) });
