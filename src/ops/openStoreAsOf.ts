@@ -42,7 +42,7 @@ function* eventsAsOfTime(db: Db, time: string): Generator<StoredEvent> {
      WHERE e.position > @after AND e.occurred_at <= @time
        AND NOT EXISTS (SELECT 1 FROM events p WHERE p.stream_id = e.stream_id AND p.stream_version < e.stream_version AND p.occurred_at > @time)
      ORDER BY e.position LIMIT @limit`,
-  );
+  ).raw();
   let after = 0;
   for (;;) {
     const events = page.all({ after, time, limit: REPLAY_PAGE_SIZE }).map(parseEventRow);
