@@ -50,6 +50,10 @@ const fieldsOf = (raw: unknown): readonly unknown[] => {
   throw new StoreError("CORRUPT_LOG", `event row should be the columns of EVENT_COLUMNS, got ${describeValue(raw)}`, { value: raw });
 };
 
+/** An event whose payload no handler could read. (Module level, not a closure per row: tsx names every closure it creates.) */
+const corruptEvent = (position: number, type: string, streamId: string, why: string): StoreError =>
+  new StoreError("CORRUPT_LOG", `event at position ${position} (${type} on ${streamId}): ${why}`, { position });
+
 /** Most events carry no metadata: `{}` parses to the same object every time, unless the schema stops accepting it. */
 const EMPTY_METADATA = Metadata.safeParse({});
 const parseMetadata = (json: string): Metadata => (json === "{}" && EMPTY_METADATA.success ? { ...EMPTY_METADATA.data } : Metadata.parse(JSON.parse(json)));
@@ -65,13 +69,11 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
   const streamId = text(fields, 2);
   const type = text(fields, 4);
   const schemaVersion = integer(fields, 5);
-  const fail = (why: string): never => {
-    throw new StoreError("CORRUPT_LOG", `event at position ${position} (${type} on ${streamId}): ${why}`, { position });
-  };
-  if (!isEventType(type)) return fail(`unknown event type "${type}"`);
-  if (schemaVersion > eventTypes[type].version) return fail(`schema version ${schemaVersion} is newer than this code knows (${eventTypes[type].version})`);
+  if (!isEventType(type)) throw corruptEvent(position, type, streamId, `unknown event type "${type}"`);
+  if (schemaVersion > eventTypes[type].version)
+    throw corruptEvent(position, type, streamId, `schema version ${schemaVersion} is newer than this code knows (${eventTypes[type].version})`);
   const payload = eventTypes[type].schema.safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
-  if (!payload.success) return fail(payload.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`).join("; "));
+  if (!payload.success) throw corruptEvent(position, type, streamId, payload.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`).join("; "));
   const event = {
     position,
     eventId: text(fields, 1),
