@@ -6,7 +6,7 @@ import { isoTime } from "../events/schemas.js";
 import { StoreError } from "../errors.js";
 import { createQueries, type Queries } from "../queries/index.js";
 import { openStore, type Store } from "../store.js";
-import { createReplayer, REPLAY_PAGE_SIZE, type OnProgress } from "./replay.js";
+import { createReplayer, READ_PAGE_SIZE, type OnProgress } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";
 import { tablesOf } from "./tables.js";
 
@@ -45,10 +45,10 @@ function* eventsAsOfTime(db: Db, time: string): Generator<StoredEvent> {
   ).raw();
   let after = 0;
   for (;;) {
-    const events = page.all({ after, time, limit: REPLAY_PAGE_SIZE }).map(parseEventRow);
+    const events = page.all({ after, time, limit: READ_PAGE_SIZE }).map(parseEventRow);
     yield* events;
     const last = events.at(-1);
-    if (!last || events.length < REPLAY_PAGE_SIZE) return;
+    if (!last || events.length < READ_PAGE_SIZE) return;
     after = last.position;
   }
 }

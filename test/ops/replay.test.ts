@@ -1,11 +1,34 @@
 import { describe, expect, it } from "vitest";
-import { auditProjections, rebuildProjections } from "../../src/index.js";
+import { auditProjections, projectionDigests, rebuildProjections } from "../../src/index.js";
+import { createReplayer, REPLAY_PAGE_SIZE } from "../../src/ops/replay.js";
+import { createScratch } from "../../src/ops/scratch.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { expectStoreError } from "../support.js";
 import { pipelineDays } from "./support.js";
 
 const forge = (columns: string) =>
   `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at) VALUES (${columns})`;
+
+describe("createReplayer", () => {
+  it("applies a stream a transaction of REPLAY_PAGE_SIZE events at a time, then catches up from where it stopped", () => {
+    const store = createTestStore();
+    store.append(pipelineDays(8));
+    const head = store.headPosition();
+    expect(head).toBeGreaterThan(2 * REPLAY_PAGE_SIZE);
+    const scratch = createScratch();
+    const replayer = createReplayer(scratch.db);
+    const reported: number[] = [];
+    replayer.replay(store.iterateAll({ to: 2 * REPLAY_PAGE_SIZE }), (done) => reported.push(done));
+    expect(reported).toEqual([REPLAY_PAGE_SIZE, 2 * REPLAY_PAGE_SIZE]);
+    expect(replayer.position).toBe(2 * REPLAY_PAGE_SIZE);
+    replayer.catchUp(store, head, (done) => reported.push(done));
+    expect(reported.at(-1)).toBe(head);
+    expect([replayer.position, replayer.done]).toEqual([head, head]);
+    expect(projectionDigests(scratch.db)).toEqual(projectionDigests(store.db));
+    scratch.dispose();
+    store.close();
+  });
+});
 
 describe("replaying rows of the log", () => {
   it("stops with CORRUPT_LOG naming the column and its value at a row whose envelope has the wrong type", () => {
