@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../errors.js";
 import type { StoredEvent } from "./envelope.js";
-import { eventTypes, isEventType, Metadata } from "./schemas.js";
+import { eventTypes, isEventType, Metadata, type EventType } from "./schemas.js";
 import { upcast } from "./upcast.js";
 
 export const EVENT_COLUMNS = `position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type,
@@ -50,6 +50,22 @@ const fieldsOf = (raw: unknown): readonly unknown[] => {
   throw new StoreError("CORRUPT_LOG", `event row should be the columns of EVENT_COLUMNS, got ${describeValue(raw)}`, { value: raw });
 };
 
+/**
+ * The payload schemas for reading, compiled by zod: a generated fast path that
+ * hands any input it does not accept to the runtime parser, so results and
+ * issues are the runtime's. Schemas it cannot compile (z.json() is recursive)
+ * come back unchanged. Appends keep parsing with the schemas themselves.
+ */
+const payloadSchemas = {
+  ImageGenerated: z.compile(eventTypes.ImageGenerated.schema),
+  ImageCurated: z.compile(eventTypes.ImageCurated.schema),
+  TrainingStarted: z.compile(eventTypes.TrainingStarted.schema),
+  TrainingCompleted: z.compile(eventTypes.TrainingCompleted.schema),
+  TrainingFailed: z.compile(eventTypes.TrainingFailed.schema),
+  BatchStarted: z.compile(eventTypes.BatchStarted.schema),
+  BatchFinished: z.compile(eventTypes.BatchFinished.schema),
+} satisfies { [T in EventType]: (typeof eventTypes)[T]["schema"] };
+
 /** An event whose payload no handler could read. (Module level, not a closure per row: tsx names every closure it creates.) */
 const corruptEvent = (position: number, type: string, streamId: string, why: string): StoreError =>
   new StoreError("CORRUPT_LOG", `event at position ${position} (${type} on ${streamId}): ${why}`, { position });
@@ -72,7 +88,7 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
   if (!isEventType(type)) throw corruptEvent(position, type, streamId, `unknown event type "${type}"`);
   if (schemaVersion > eventTypes[type].version)
     throw corruptEvent(position, type, streamId, `schema version ${schemaVersion} is newer than this code knows (${eventTypes[type].version})`);
-  const payload = eventTypes[type].schema.safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
+  const payload = payloadSchemas[type].safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
   if (!payload.success) throw corruptEvent(position, type, streamId, payload.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`).join("; "));
   const event = {
     position,
