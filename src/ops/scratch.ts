@@ -86,6 +86,9 @@ export const createScratch = (near?: string): Scratch => {
   // no journal (a third faster than WAL on a 100,000-event replay).
   db.pragma("journal_mode = OFF");
   db.pragma("synchronous = OFF");
+  // Building an index after the replay sorts the whole table: spilled to disk, that sort stays out of
+  // the process (with temp_store=MEMORY an index of a 2,000,000-event log added 65 MB to peak RSS).
+  db.pragma("temp_store = FILE");
   return {
     path,
     db,

@@ -9,6 +9,14 @@ import { pipelineDays } from "./support.js";
 const schemaOf = (db: Db) => db.prepare("SELECT type, name, tbl_name AS tbl, sql FROM sqlite_master ORDER BY type, name").all();
 const indexNames = (db: Db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").pluck().all();
 
+describe("createScratch", () => {
+  it("sorts on disk, so an index built after a long replay does not grow the process", () => {
+    const scratch = createScratch();
+    expect(scratch.db.pragma("temp_store", { simple: true })).toBe(1);
+    scratch.dispose();
+  });
+});
+
 describe("deferIndexes", () => {
   it("drops the plain secondary indexes of the tables and keeps every UNIQUE and PRIMARY KEY index", () => {
     const scratch = createScratch();
