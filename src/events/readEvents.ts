@@ -2,41 +2,107 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../errors.js";
 import type { StoredEvent } from "./envelope.js";
-import { eventTypes, isEventType, Metadata } from "./schemas.js";
+import { eventTypes, isEventType, Metadata, type EventType } from "./schemas.js";
 import { upcast } from "./upcast.js";
 
 export const EVENT_COLUMNS = `position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type,
   schema_version AS schemaVersion, data, metadata, occurred_at AS occurredAt, recorded_at AS recordedAt`;
 
-const EventRow = z.object({
-  position: z.number().int(),
-  eventId: z.string(),
-  streamId: z.string(),
-  streamVersion: z.number().int(),
-  type: z.string(),
-  schemaVersion: z.number().int(),
-  data: z.string(),
-  metadata: z.string(),
-  occurredAt: z.string(),
-  recordedAt: z.string(),
-});
+/** The aliases of EVENT_COLUMNS, in its order: the fields of a `.raw()` row. */
+const FIELDS = ["position", "eventId", "streamId", "streamVersion", "type", "schemaVersion", "data", "metadata", "occurredAt", "recordedAt"] as const;
+
+/** A value as SQLite stored it, briefly. */
+const describeValue = (v: unknown): string =>
+  v === null || v === undefined
+    ? "NULL"
+    : typeof v === "string"
+      ? `text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`
+      : typeof v === "number" || typeof v === "bigint"
+        ? `the number ${v}`
+        : v instanceof Uint8Array
+          ? `a blob of ${v.length} bytes`
+          : typeof v;
+
+/** A row whose envelope does not have the log's column types: the log was written by foreign code. */
+const corruptRow = (fields: readonly unknown[], i: number, expected: string): StoreError => {
+  const position = fields[0];
+  const field = FIELDS[i] ?? `column ${i + 1}`;
+  const where = typeof position === "number" ? ` at position ${position}` : "";
+  return new StoreError("CORRUPT_LOG", `event row${where}: ${field} should be ${expected}, got ${describeValue(fields[i])}`, { position, field, value: fields[i] });
+};
+
+// The envelope is checked by hand: a zod object parse of every row cost as much as reading it.
+const text = (fields: readonly unknown[], i: number): string => {
+  const v = fields[i];
+  if (typeof v === "string") return v;
+  throw corruptRow(fields, i, "text");
+};
+const integer = (fields: readonly unknown[], i: number): number => {
+  const v = fields[i];
+  if (typeof v === "number" && Number.isInteger(v)) return v;
+  throw corruptRow(fields, i, "an integer");
+};
+
+/** The row's fields in EVENT_COLUMNS order, from a `.raw()` row or an object keyed by the aliases. */
+const fieldsOf = (raw: unknown): readonly unknown[] => {
+  if (Array.isArray(raw)) return raw;
+  if (typeof raw === "object" && raw !== null) return FIELDS.map((f): unknown => Reflect.get(raw, f));
+  throw new StoreError("CORRUPT_LOG", `event row should be the columns of EVENT_COLUMNS, got ${describeValue(raw)}`, { value: raw });
+};
 
 /**
- * Parse one row of the log into a typed event, upcasting its payload to the newest schema.
+ * The payload schemas for reading, compiled by zod: a generated fast path that
+ * hands any input it does not accept to the runtime parser, so results and
+ * issues are the runtime's. Schemas it cannot compile (z.json() is recursive)
+ * come back unchanged. Appends keep parsing with the schemas themselves.
+ */
+const payloadSchemas = {
+  ImageGenerated: z.compile(eventTypes.ImageGenerated.schema),
+  ImageCurated: z.compile(eventTypes.ImageCurated.schema),
+  TrainingStarted: z.compile(eventTypes.TrainingStarted.schema),
+  TrainingCompleted: z.compile(eventTypes.TrainingCompleted.schema),
+  TrainingFailed: z.compile(eventTypes.TrainingFailed.schema),
+  BatchStarted: z.compile(eventTypes.BatchStarted.schema),
+  BatchFinished: z.compile(eventTypes.BatchFinished.schema),
+} satisfies { [T in EventType]: (typeof eventTypes)[T]["schema"] };
+
+/** An event whose payload no handler could read. (Module level, not a closure per row: tsx names every closure it creates.) */
+const corruptEvent = (position: number, type: string, streamId: string, why: string): StoreError =>
+  new StoreError("CORRUPT_LOG", `event at position ${position} (${type} on ${streamId}): ${why}`, { position });
+
+/** Most events carry no metadata: `{}` parses to the same object every time, unless the schema stops accepting it. */
+const EMPTY_METADATA = Metadata.safeParse({});
+const parseMetadata = (json: string): Metadata => (json === "{}" && EMPTY_METADATA.success ? { ...EMPTY_METADATA.data } : Metadata.parse(JSON.parse(json)));
+
+/**
+ * Parse one row of the log (selected with EVENT_COLUMNS, as an object or a
+ * `.raw()` array) into a typed event, upcasting its payload to the newest schema.
  * A row that does not parse means the log was written by foreign code: CORRUPT_LOG.
  */
 export const parseEventRow = (raw: unknown): StoredEvent => {
-  const row = EventRow.parse(raw);
-  const fail = (why: string): never => {
-    throw new StoreError("CORRUPT_LOG", `event at position ${row.position} (${row.type} on ${row.streamId}): ${why}`, { position: row.position });
+  const fields = fieldsOf(raw);
+  const position = integer(fields, 0);
+  const streamId = text(fields, 2);
+  const type = text(fields, 4);
+  const schemaVersion = integer(fields, 5);
+  if (!isEventType(type)) throw corruptEvent(position, type, streamId, `unknown event type "${type}"`);
+  if (schemaVersion > eventTypes[type].version)
+    throw corruptEvent(position, type, streamId, `schema version ${schemaVersion} is newer than this code knows (${eventTypes[type].version})`);
+  const payload = payloadSchemas[type].safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
+  if (!payload.success) throw corruptEvent(position, type, streamId, payload.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`).join("; "));
+  const event = {
+    position,
+    eventId: text(fields, 1),
+    streamId,
+    streamVersion: integer(fields, 3),
+    type,
+    schemaVersion,
+    data: payload.data,
+    metadata: parseMetadata(text(fields, 7)),
+    occurredAt: text(fields, 8),
+    recordedAt: text(fields, 9),
   };
-  if (!isEventType(row.type)) return fail(`unknown event type "${row.type}"`);
-  if (row.schemaVersion > eventTypes[row.type].version)
-    return fail(`schema version ${row.schemaVersion} is newer than this code knows (${eventTypes[row.type].version})`);
-  const payload = eventTypes[row.type].schema.safeParse(upcast(row.type, row.schemaVersion, JSON.parse(row.data)));
-  if (!payload.success) return fail(payload.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`).join("; "));
-  const event = { ...row, type: row.type, data: payload.data, metadata: Metadata.parse(JSON.parse(row.metadata)) };
-  // payload was parsed by the schema of row.type, so type and data agree.
+  // payload was parsed by the schema of type, so type and data agree.
   return event as StoredEvent;
 };
 
@@ -63,8 +129,9 @@ export interface EventPage {
 
 /** Statements for reading the log, prepared once per connection. */
 export const createLogReader = (db: Db) => {
-  const byStream = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`);
-  const byPosition = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`);
+  // Rows as arrays: no object per row that parseEventRow would only take apart.
+  const byStream = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`).raw();
+  const byPosition = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`).raw();
   const head = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
 
   const readAll = (options: ReadAllOptions = {}): EventPage => {

@@ -2,7 +2,7 @@ import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 import type { Store } from "../store.js";
 import { compareTable, hasDrift, type TableDrift } from "./compareTables.js";
 import { createReplayer, type OnProgress } from "./replay.js";
-import { createScratch } from "./scratch.js";
+import { createScratch, deferIndexes } from "./scratch.js";
 import { ASIDE, tablesOf } from "./tables.js";
 
 export interface AuditOptions {
@@ -36,6 +36,8 @@ export const auditProjections = (store: Store, options: AuditOptions = {}): Audi
   const scratch = createScratch(store.path);
   let attached = false;
   try {
+    // Compared by primary key only: the scratch's secondary indexes are never needed.
+    deferIndexes(scratch.db, tablesOf());
     const replayer = createReplayer(scratch.db);
     let total = store.headPosition();
     const report = (done: number) => options.onProgress?.({ done, total: Math.max(total, done) });

@@ -6,8 +6,9 @@ import { isoTime } from "../events/schemas.js";
 import { StoreError } from "../errors.js";
 import { createQueries, type Queries } from "../queries/index.js";
 import { openStore, type Store } from "../store.js";
-import { createReplayer, REPLAY_PAGE_SIZE, type OnProgress } from "./replay.js";
-import { createScratch } from "./scratch.js";
+import { createReplayer, READ_PAGE_SIZE, type OnProgress } from "./replay.js";
+import { createScratch, deferIndexes } from "./scratch.js";
+import { tablesOf } from "./tables.js";
 
 export interface AsOfOptions {
   /** Replay the log up to this global position, inclusive. */
@@ -41,13 +42,13 @@ function* eventsAsOfTime(db: Db, time: string): Generator<StoredEvent> {
      WHERE e.position > @after AND e.occurred_at <= @time
        AND NOT EXISTS (SELECT 1 FROM events p WHERE p.stream_id = e.stream_id AND p.stream_version < e.stream_version AND p.occurred_at > @time)
      ORDER BY e.position LIMIT @limit`,
-  );
+  ).raw();
   let after = 0;
   for (;;) {
-    const events = page.all({ after, time, limit: REPLAY_PAGE_SIZE }).map(parseEventRow);
+    const events = page.all({ after, time, limit: READ_PAGE_SIZE }).map(parseEventRow);
     yield* events;
     const last = events.at(-1);
-    if (!last || events.length < REPLAY_PAGE_SIZE) return;
+    if (!last || events.length < READ_PAGE_SIZE) return;
     after = last.position;
   }
 }
@@ -67,6 +68,8 @@ export const openStoreAsOf = (source: Store | string, options: AsOfOptions): Sto
   const store = typeof source === "string" ? openStore({ url: source, stale: "ignore" }) : source;
   const scratch = createScratch();
   try {
+    // Loaded bare, indexed once at the end: the queries then run on the store's own schema and plans.
+    const restoreIndexes = deferIndexes(scratch.db, tablesOf());
     const replayer = createReplayer(scratch.db);
     if (time?.success) {
       const total = z.number().int().parse(store.db.prepare(`SELECT count(*) FROM events WHERE occurred_at <= ?`).pluck().get(time.data));
@@ -75,6 +78,7 @@ export const openStoreAsOf = (source: Store | string, options: AsOfOptions): Sto
       const to = Math.min(position?.success ? position.data : 0, store.headPosition());
       replayer.catchUp(store, to, (done) => options.onProgress?.({ done, total: to }));
     }
+    restoreIndexes();
     return { queries: createQueries(scratch.db), position: replayer.position, events: replayer.done, db: scratch.db, close: scratch.dispose };
   } catch (e) {
     scratch.dispose();

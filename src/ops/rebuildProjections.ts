@@ -1,10 +1,11 @@
+import { z } from "zod";
 import { withBusyRetry } from "../events/appendToStream.js";
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 import type { Store } from "../store.js";
 import { formatRate } from "./progress.js";
 import { createProjectionState } from "./projectionState.js";
 import { createReplayer, REPLAY_PAGE_SIZE, type OnProgress } from "./replay.js";
-import { createScratch } from "./scratch.js";
+import { createScratch, deferIndexes } from "./scratch.js";
 import type { Db } from "../db/connection.js";
 import { ASIDE, columnsOf, keyOf, quote, tablesOf } from "./tables.js";
 
@@ -26,6 +27,34 @@ export interface RebuildResult {
   lockMs: number;
 }
 
+/** A column's type affinity, by SQLite's rules on its declared type (https://sqlite.org/datatype3.html#determination_of_column_affinity). */
+const affinityOf = (declared: string): "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC" => {
+  const t = declared.toUpperCase();
+  if (t.includes("INT")) return "INTEGER";
+  if (t.includes("CHAR") || t.includes("CLOB") || t.includes("TEXT")) return "TEXT";
+  if (t.includes("BLOB") || t === "") return "BLOB";
+  if (t.includes("REAL") || t.includes("FLOA") || t.includes("DOUB")) return "REAL";
+  return "NUMERIC";
+};
+
+const DeclaredTypes = z.array(z.object({ name: z.string(), type: z.string() }));
+
+/**
+ * The columns where equal values (IS) may still differ in storage class. Only a
+ * column without affinity can hold 9 and 9.0 side by side: TEXT affinity stores
+ * numbers as text, INTEGER and NUMERIC store an integral real as an integer,
+ * REAL stores an integer as a real. So when both sides give a column the same
+ * affinity, IS alone tells identical values apart, and the swap skips the
+ * typeof() check that cost half of its scan.
+ */
+const storageClassMayDiffer = (db: Db, table: string): Set<string> => {
+  const types = (schema: string) =>
+    new Map(DeclaredTypes.parse(db.prepare(`SELECT name, type FROM pragma_table_info(?, ?)`).all(table, schema)).map((c) => [c.name, affinityOf(c.type)]));
+  const live = types("main");
+  const aside = types(ASIDE);
+  return new Set([...live].filter(([name, affinity]) => affinity === "BLOB" || aside.get(name) !== affinity).map(([name]) => name));
+};
+
 /**
  * Make `main.<table>` equal to the scratch's, touching only the rows that
  * differ: delete every live row without an identical twin aside (same key,
@@ -38,9 +67,11 @@ const swapStatements = (db: Db, table: string) => {
   const t = quote(table);
   const key = keyOf(db, table);
   const columns = columnsOf(db, table);
+  const typed = storageClassMayDiffer(db, table);
   const inserted = (key[0] === "rowid" ? ["rowid", ...columns] : columns).map(quote).join(", ");
   const sameKey = key.map((k) => `l.${quote(k)} IS r.${quote(k)}`).join(" AND ");
-  const sameRow = columns.map((c) => `l.${quote(c)} IS r.${quote(c)} AND typeof(l.${quote(c)}) = typeof(r.${quote(c)})`).join(" AND ");
+  const sameValue = (c: string) => `l.${quote(c)} IS r.${quote(c)}` + (typed.has(c) ? ` AND typeof(l.${quote(c)}) = typeof(r.${quote(c)})` : "");
+  const sameRow = columns.map(sameValue).join(" AND ");
   return [
     db.prepare(`DELETE FROM main.${t} AS l WHERE NOT EXISTS (SELECT 1 FROM ${ASIDE}.${t} r WHERE ${sameKey} AND ${sameRow})`),
     db.prepare(`INSERT INTO main.${t} (${inserted}) SELECT ${inserted} FROM ${ASIDE}.${t} r WHERE NOT EXISTS (SELECT 1 FROM main.${t} l WHERE ${sameKey})`),
@@ -69,6 +100,9 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
   let attached = false;
   try {
     // Every handler runs aside, even for one projection: a handler may read another projection's table.
+    // The scratch only lends its rows to the swap, which matches them by primary key: its secondary
+    // indexes would be built only to be thrown away, so they are dropped for good.
+    deferIndexes(scratch.db, tablesOf());
     const replayer = createReplayer(scratch.db);
     let total = store.headPosition();
     const report = (done: number) => options.onProgress?.({ done, total: Math.max(total, done) });

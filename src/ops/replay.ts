@@ -10,17 +10,34 @@ export interface Progress {
 }
 export type OnProgress = (progress: Progress) => void;
 
-/** Events per read page and per scratch transaction: large enough to amortise, small enough to stay flat. */
+/** Events per scratch transaction: large enough to amortise a commit, small enough to stay flat. */
 export const REPLAY_PAGE_SIZE = 2000;
 
 /**
+ * Events per read of the log. Smaller than a transaction: a page lives until
+ * its last event is applied, and every young-generation GC copies what lives;
+ * pages of 500 cut the GC time of a replay to about a third of pages of 2,000.
+ */
+export const READ_PAGE_SIZE = 500;
+
+/**
  * Apply events to a database through the live handlers (createProjector), one
- * transaction per page. Returns the position of the last event applied.
+ * transaction per REPLAY_PAGE_SIZE events, pulled from the stream as they are
+ * applied. Returns the position of the last event applied.
  */
 export const createReplayer = (db: Db, only: readonly ProjectionName[] = PROJECTION_NAMES) => {
   const project = createProjector(db, only);
-  const applyPage = db.transaction((events: readonly StoredEvent[]) => {
-    for (const e of events) project(e);
+  const applyBatch = db.transaction((events: Iterator<StoredEvent>): { applied: number; last: number | undefined } => {
+    let applied = 0;
+    let last: number | undefined;
+    while (applied < REPLAY_PAGE_SIZE) {
+      const next = events.next();
+      if (next.done) break;
+      project(next.value);
+      last = next.value.position;
+      applied++;
+    }
+    return { applied, last };
   });
   let position = 0;
   let done = 0;
@@ -31,26 +48,21 @@ export const createReplayer = (db: Db, only: readonly ProjectionName[] = PROJECT
     get done() {
       return done;
     },
-    /** Replay a stream of events page by page; `report` runs after each page. */
+    /** Replay a stream of events, a transaction at a time; `report` runs after each. */
     replay(events: Iterable<StoredEvent>, report?: (done: number) => void): void {
-      let page: StoredEvent[] = [];
-      const flush = () => {
-        applyPage(page);
-        done += page.length;
-        const last = page.at(-1);
-        if (last) position = last.position;
-        page = [];
+      const stream = events[Symbol.iterator]();
+      for (;;) {
+        const { applied, last } = applyBatch(stream);
+        if (applied === 0) return;
+        done += applied;
+        if (last !== undefined) position = last;
         report?.(done);
-      };
-      for (const e of events) {
-        page.push(e);
-        if (page.length >= REPLAY_PAGE_SIZE) flush();
+        if (applied < REPLAY_PAGE_SIZE) return;
       }
-      if (page.length > 0) flush();
     },
     /** Replay the log's events after the ones already applied, up to position `to`. */
     catchUp(log: Pick<LogReader, "iterateAll">, to: number, report?: (done: number) => void): void {
-      this.replay(log.iterateAll({ after: position, to, pageSize: REPLAY_PAGE_SIZE }), report);
+      this.replay(log.iterateAll({ after: position, to, pageSize: READ_PAGE_SIZE }), report);
     },
   };
 };

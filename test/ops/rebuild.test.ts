@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { auditProjections, projectionDigests, rebuildProjections, StoreError, type Progress } from "../../src/index.js";
 import { createTestStore } from "../../src/testing/index.js";
+import { tempDir } from "../support.js";
 import { pipelineDays, tsxBin } from "./support.js";
 
 const sequences = (db: { prepare: (sql: string) => { all: () => unknown[] } }) => db.prepare("SELECT name, seq FROM sqlite_sequence WHERE name != 'events' ORDER BY name").all();
@@ -91,5 +92,29 @@ describe("rebuildProjections", () => {
     expect(store.db.prepare("SELECT count(*) FROM creation_sessions WHERE batch_id LIKE 'emitter-%'").pluck().get()).toBe(report.emitted);
     expect(auditProjections(store).ok).toBe(true);
     store.close();
+  });
+
+  it("puts back a row whose value was swapped for a blob of the same bytes", () => {
+    const store = createTestStore();
+    store.append(pipelineDays(1));
+    const live = projectionDigests(store.db);
+    // The swap compares this column with IS alone (see the next test): IS must tell text from a blob.
+    store.db.exec("UPDATE generated_images SET tags = CAST(tags AS BLOB) WHERE id = 1");
+    expect(projectionDigests(store.db)).not.toEqual(live);
+    rebuildProjections(store);
+    expect(projectionDigests(store.db)).toEqual(live);
+    store.close();
+  });
+
+  it("relies on affinities that keep one storage class per value: the swap compares those columns with IS alone", () => {
+    const db = openConnection(join(tempDir(), "affinity.db"), { create: true });
+    db.exec("CREATE TABLE t (i INTEGER, n NUMERIC, b BOOLEAN, d DATETIME, j JSON, r REAL, x TEXT, none)");
+    db.exec("INSERT INTO t VALUES (9.0, 9.0, 1.0, 9.0, 9.0, 9, 9, 9.0), (9, 9, 1, 9, 9, 9.0, 9.0, 9)");
+    const classes = db.prepare("SELECT typeof(i), typeof(n), typeof(b), typeof(d), typeof(j), typeof(r), typeof(x), typeof(none) FROM t").raw().all();
+    expect(classes).toEqual([
+      ["integer", "integer", "integer", "integer", "integer", "real", "text", "real"],
+      ["integer", "integer", "integer", "integer", "integer", "real", "text", "integer"],
+    ]);
+    db.close();
   });
 });
