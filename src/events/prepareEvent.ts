@@ -1,25 +1,28 @@
 import { uuidv7 } from "uuidv7";
 import { z } from "zod";
 import { StoreError } from "../errors.js";
-import { eventTypes, isEventType, isoTime, Metadata, type EventData, type EventType } from "./schemas.js";
+import { eventTypes, isEventType, isoTime, Metadata, payloadSchemas, type EventData, type EventType } from "./schemas.js";
 
 /** Largest accepted payload (`data` as JSON, UTF-8): 64 KiB. Metadata gets 16 KiB. */
 export const MAX_DATA_BYTES = 64 * 1024;
 export const MAX_METADATA_BYTES = 16 * 1024;
 
-const Envelope = z.strictObject({
-  type: z.string().min(1),
-  data: z.unknown(),
-  id: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\x21-\x7e]+$/, "expected printable ASCII without spaces")
-    .optional(),
-  expectedVersion: z.number().int().min(0).optional(),
-  occurredAt: isoTime.optional(),
-  metadata: Metadata.optional(),
-});
+/** The envelope around a payload (compiled like the payloads: see payloadSchemas). */
+const Envelope = z.compile(
+  z.strictObject({
+    type: z.string().min(1),
+    data: z.unknown(),
+    id: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[\x21-\x7e]+$/, "expected printable ASCII without spaces")
+      .optional(),
+    expectedVersion: z.number().int().min(0).optional(),
+    occurredAt: isoTime.optional(),
+    metadata: Metadata.optional(),
+  }),
+);
 
 /** An event checked and serialised, ready for the write transaction. */
 export type PreparedEvent = { [T in EventType]: PreparedEventOf<T> }[EventType];
@@ -79,7 +82,7 @@ const describeIssues = (error: z.ZodError, prefix: string): string =>
     .join("; ");
 
 const parsePayload = <T extends EventType>(type: T, data: unknown, where: string): EventData[T] => {
-  const result = eventTypes[type].schema.safeParse(data);
+  const result = payloadSchemas[type].safeParse(data);
   if (!result.success)
     throw new StoreError("INVALID_EVENT", `${where} ${type}: ${describeIssues(result.error, "data")}`, {
       type,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../errors.js";
 import type { StoredEvent } from "./envelope.js";
-import { eventTypes, isEventType, Metadata, type EventType } from "./schemas.js";
+import { eventTypes, isEventType, Metadata, payloadSchemas } from "./schemas.js";
 import { upcast } from "./upcast.js";
 
 export const EVENT_COLUMNS = `position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type,
@@ -49,22 +49,6 @@ const fieldsOf = (raw: unknown): readonly unknown[] => {
   if (typeof raw === "object" && raw !== null) return FIELDS.map((f): unknown => Reflect.get(raw, f));
   throw new StoreError("CORRUPT_LOG", `event row should be the columns of EVENT_COLUMNS, got ${describeValue(raw)}`, { value: raw });
 };
-
-/**
- * The payload schemas for reading, compiled by zod: a generated fast path that
- * hands any input it does not accept to the runtime parser, so results and
- * issues are the runtime's. Schemas it cannot compile (z.json() is recursive)
- * come back unchanged. Appends keep parsing with the schemas themselves.
- */
-const payloadSchemas = {
-  ImageGenerated: z.compile(eventTypes.ImageGenerated.schema),
-  ImageCurated: z.compile(eventTypes.ImageCurated.schema),
-  TrainingStarted: z.compile(eventTypes.TrainingStarted.schema),
-  TrainingCompleted: z.compile(eventTypes.TrainingCompleted.schema),
-  TrainingFailed: z.compile(eventTypes.TrainingFailed.schema),
-  BatchStarted: z.compile(eventTypes.BatchStarted.schema),
-  BatchFinished: z.compile(eventTypes.BatchFinished.schema),
-} satisfies { [T in EventType]: (typeof eventTypes)[T]["schema"] };
 
 /** An event whose payload no handler could read. (Module level, not a closure per row: tsx names every closure it creates.) */
 const corruptEvent = (position: number, type: string, streamId: string, why: string): StoreError =>
