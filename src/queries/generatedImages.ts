@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { QUALITY_TIER_CASE } from "../projections/qualityTiers.js";
-import { IMAGE_COLUMNS, ImageRow } from "./rows.js";
+import { allRows, IMAGE_COLUMNS, ImageRow } from "./rows.js";
 
 export const PendingImageRow = z.object({ id: z.number().int(), filename: z.string(), prompt: z.string() });
 export type PendingImageRow = z.output<typeof PendingImageRow>;
@@ -13,10 +13,10 @@ export const QualityTierRow = z.object({
 });
 export type QualityTierRow = z.output<typeof QualityTierRow>;
 
-// A page of rows parsed in one call: a parse per row pays a call's overhead on each.
-const ImageRows = z.array(ImageRow);
-const PendingImageRows = z.array(PendingImageRow);
-const QualityTierRows = z.array(QualityTierRow);
+// A page of rows parsed in one call (a parse per row pays a call's overhead on each), by a zod-compiled schema.
+const ImageRows = z.compile(z.array(ImageRow));
+const PendingImageRows = z.compile(z.array(PendingImageRow));
+const QualityTierRows = z.compile(z.array(QualityTierRow));
 
 const TIER_ORDER = `CASE qualityTier WHEN 'Excellent' THEN 1 WHEN 'Good' THEN 2 WHEN 'Fair' THEN 3 ELSE 4 END`;
 
@@ -63,17 +63,17 @@ export const generatedImagesQueries = (db: Db) => {
      * @example store.queries.recentHighQualityImages({ minScore: 8, limit: 5 })
      */
     recentHighQualityImages: ({ minScore = 7.0, limit = 10 }: { minScore?: number; limit?: number } = {}): ImageRow[] =>
-      ImageRows.parse(recent.all({ minScore, limit })),
+      ImageRows.parse(allRows(recent, { minScore, limit })),
     /**
      * Images still pending curation, oldest first (default 100).
      * @example store.queries.uncuratedImages({ limit: 20 })
      */
     uncuratedImages: ({ limit = 100 }: { limit?: number } = {}): PendingImageRow[] =>
-      PendingImageRows.parse(pending.all({ limit })),
+      PendingImageRows.parse(allRows(pending, { limit })),
     /**
      * Curated images per quality tier (Excellent ≥ 8, Good ≥ 6, Fair ≥ 4, else Poor), read from quality_tiers.
      * @example store.queries.qualityDistribution()
      */
-    qualityDistribution: (): QualityTierRow[] => QualityTierRows.parse(distribution.all()),
+    qualityDistribution: (): QualityTierRow[] => QualityTierRows.parse(allRows(distribution)),
   };
 };
