@@ -206,6 +206,7 @@ export const payloadSchemas = {
   BatchStarted: z.compile(eventTypes.BatchStarted.schema),
   BatchFinished: z.compile(eventTypes.BatchFinished.schema),
 } satisfies { [T in EventType]: (typeof eventTypes)[T]["schema"] };
+
 export const EVENT_TYPES = [
   "ImageGenerated",
   "ImageCurated",
