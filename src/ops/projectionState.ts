@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { match } from "ts-pattern";
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { withBusyRetry } from "../events/appendToStream.js";
@@ -126,11 +127,12 @@ export const describeStale = (path: string, statuses: readonly ProjectionStatus[
   const stale = statuses.filter((s) => s.state !== "fresh");
   if (stale.length === 0) return undefined;
   const why = stale.map((s) =>
-    s.state === "unrecorded"
-      ? `${s.projection} (no record of the code that built it)`
-      : s.state === "code"
-        ? `${s.projection} (built by other projection code: ${s.recorded?.slice(0, 12)}, this code is ${s.expected.slice(0, 12)})`
-        : `${s.projection} (at log position ${s.position}, the log is at ${s.head})`,
+    match(s.state)
+      .with("unrecorded", () => `${s.projection} (no record of the code that built it)`)
+      .with("code", () => `${s.projection} (built by other projection code: ${s.recorded?.slice(0, 12)}, this code is ${s.expected.slice(0, 12)})`)
+      .with("lag", () => `${s.projection} (at log position ${s.position}, the log is at ${s.head})`)
+      .with("fresh", () => `${s.projection} (fresh)`)
+      .exhaustive(),
   );
   return `projection tables of ${path} are stale: ${why.join("; ")}: ${REBUILD_HINT}`;
 };
