@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { allRows } from "./rows.js";
+import { rowReader } from "./rows.js";
 
 export const DailyCreationRow = z.object({
   date: z.string(),
@@ -42,13 +42,13 @@ export const CREATION_SESSIONS_SQL = {
 
 /** The document's query on creation_sessions, answered from the creation_days summary, prepared once per connection. */
 export const creationSessionsQueries = (db: Db) => {
-  const daily = db.prepare(CREATION_SESSIONS_SQL.dailyCreationStatistics);
+  const daily = rowReader(db.prepare(CREATION_SESSIONS_SQL.dailyCreationStatistics));
   return {
     /**
      * Creation batches per UTC day, newest day first, read from creation_days.
      * @example store.queries.dailyCreationStatistics({ limit: 7 })
      */
     dailyCreationStatistics: ({ limit = -1 }: { limit?: number } = {}): DailyCreationRow[] =>
-      DailyCreationRows.parse(allRows(daily, { limit })),
+      DailyCreationRows.parse(daily({ limit })),
   };
 };

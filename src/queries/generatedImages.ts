@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { QUALITY_TIER_CASE } from "../projections/qualityTiers.js";
-import { allRows, IMAGE_COLUMNS, ImageRow } from "./rows.js";
+import { IMAGE_COLUMNS, ImageRow, rowReader } from "./rows.js";
 
 export const PendingImageRow = z.object({ id: z.number().int(), filename: z.string(), prompt: z.string() });
 export type PendingImageRow = z.output<typeof PendingImageRow>;
@@ -54,26 +54,26 @@ export const GENERATED_IMAGES_SQL = {
 
 /** The document's queries on generated_images, prepared once per connection. */
 export const generatedImagesQueries = (db: Db) => {
-  const recent = db.prepare(GENERATED_IMAGES_SQL.recentHighQualityImages);
-  const pending = db.prepare(GENERATED_IMAGES_SQL.uncuratedImages);
-  const distribution = db.prepare(GENERATED_IMAGES_SQL.qualityDistribution);
+  const recent = rowReader(db.prepare(GENERATED_IMAGES_SQL.recentHighQualityImages));
+  const pending = rowReader(db.prepare(GENERATED_IMAGES_SQL.uncuratedImages));
+  const distribution = rowReader(db.prepare(GENERATED_IMAGES_SQL.qualityDistribution));
   return {
     /**
      * Curated images scoring at least `minScore` (default 7.0), newest first.
      * @example store.queries.recentHighQualityImages({ minScore: 8, limit: 5 })
      */
     recentHighQualityImages: ({ minScore = 7.0, limit = 10 }: { minScore?: number; limit?: number } = {}): ImageRow[] =>
-      ImageRows.parse(allRows(recent, { minScore, limit })),
+      ImageRows.parse(recent({ minScore, limit })),
     /**
      * Images still pending curation, oldest first (default 100).
      * @example store.queries.uncuratedImages({ limit: 20 })
      */
     uncuratedImages: ({ limit = 100 }: { limit?: number } = {}): PendingImageRow[] =>
-      PendingImageRows.parse(allRows(pending, { limit })),
+      PendingImageRows.parse(pending({ limit })),
     /**
      * Curated images per quality tier (Excellent ≥ 8, Good ≥ 6, Fair ≥ 4, else Poor), read from quality_tiers.
      * @example store.queries.qualityDistribution()
      */
-    qualityDistribution: (): QualityTierRow[] => QualityTierRows.parse(allRows(distribution)),
+    qualityDistribution: (): QualityTierRow[] => QualityTierRows.parse(distribution()),
   };
 };

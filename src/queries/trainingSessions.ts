@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { allRows } from "./rows.js";
+import { rowReader } from "./rows.js";
 
 export const TrainingStatsRow = z.object({
   name: z.string(),
@@ -28,13 +28,13 @@ export const TRAINING_SESSIONS_SQL = {
 
 /** The document's query on training_sessions, prepared once per connection. */
 export const trainingSessionsQueries = (db: Db) => {
-  const stats = db.prepare(TRAINING_SESSIONS_SQL.trainingSessionStatistics);
+  const stats = rowReader(db.prepare(TRAINING_SESSIONS_SQL.trainingSessionStatistics));
   return {
     /**
      * Every training run, newest first, with its duration in hours.
      * @example store.queries.trainingSessionStatistics()
      */
     trainingSessionStatistics: ({ limit = -1 }: { limit?: number } = {}): TrainingStatsRow[] =>
-      TrainingStatsRows.parse(allRows(stats, { limit })),
+      TrainingStatsRows.parse(stats({ limit })),
   };
 };
