@@ -1,10 +1,10 @@
 // Run the documented queries as the tables stood at a log position or a time:
 // `npm run as-of -- --time 2026-01-08T12:00:00Z [--query qualityDistribution] [--json]`.
 import { parseArgs } from "node:util";
-import { openStoreAsOf } from "../src/ops/openStoreAsOf.js";
-import { createProgress } from "../src/ops/progress.js";
-import { runAsOfQueries } from "../src/ops/asOfQueries.js";
-import { runScript } from "../src/ops/runScript.js";
+import { openStoreAsOf } from "../src/replay/openStoreAsOf.js";
+import { createProgress } from "../src/cli/progress.js";
+import { runAsOfQueries } from "../src/queries/byName.js";
+import { runScript } from "../src/cli/runScript.js";
 import { databasePathFromEnv } from "../src/db/paths.js";
 
 runScript(() => {

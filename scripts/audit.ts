@@ -1,10 +1,10 @@
 // Replay the log aside and compare it with the live tables: `npm run audit [-- --json]`. Exit 1 on drift.
 import { parseArgs } from "node:util";
 import { openStore } from "../src/index.js";
-import { auditProjections, formatAuditReport } from "../src/ops/auditProjections.js";
-import { createProgress } from "../src/ops/progress.js";
-import { runScript } from "../src/ops/runScript.js";
-import { parseProjectionNames } from "../src/ops/tables.js";
+import { auditProjections, formatAuditReport } from "../src/replay/auditProjections.js";
+import { createProgress } from "../src/cli/progress.js";
+import { runScript } from "../src/cli/runScript.js";
+import { parseProjectionNames } from "../src/replay/tables.js";
 
 runScript(() => {
   const { values } = parseArgs({ options: { url: { type: "string" }, only: { type: "string" }, json: { type: "boolean" }, "max-rows": { type: "string" } } });

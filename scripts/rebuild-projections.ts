@@ -1,10 +1,11 @@
 // Derive the projection tables again from the log: `npm run rebuild [-- --only generated_images]`.
 import { parseArgs } from "node:util";
 import { openStore } from "../src/index.js";
-import { describeRebuild, rebuildProjections } from "../src/ops/rebuildProjections.js";
-import { createProgress } from "../src/ops/progress.js";
-import { runScript } from "../src/ops/runScript.js";
-import { parseProjectionNames } from "../src/ops/tables.js";
+import { rebuildProjections } from "../src/replay/rebuildProjections.js";
+import { describeRebuild } from "../src/cli/progress.js";
+import { createProgress } from "../src/cli/progress.js";
+import { runScript } from "../src/cli/runScript.js";
+import { parseProjectionNames } from "../src/replay/tables.js";
 
 runScript(() => {
   const { values } = parseArgs({ options: { url: { type: "string" }, only: { type: "string" } } });

@@ -3,7 +3,7 @@
 import { openConnection, type Db } from "../../src/db/connection.js";
 import { workload } from "../../src/demo/workload.js";
 import { openStore, QUERY_NAMES, type NewEvent } from "../../src/index.js";
-import { explainQuery } from "../../src/ops/doctor.js";
+import { explainQuery } from "../../src/maintenance/doctor.js";
 import { QUERY_SQL } from "../../src/queries/index.js";
 import { QUALITY_TIER_CASE } from "../../src/projections/qualityTiers.js";
 import { rawDirectApplier } from "./rawDirect.js";

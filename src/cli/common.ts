@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
 import { databasePath, databasePathFromEnv } from "../db/paths.js";
 import { isoTime } from "../events/schemas.js";
-import { openStore, type OpenStoreOptions, type Store } from "../store.js";
+import { openStore, type OpenStoreOptions, type Store } from "../store/openStore.js";
 
 /** A mistake in how the command was called: reported on stderr, exit code 2. */
 export class UsageError extends Error {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { z } from "zod";
 import { packageRoot } from "../db/paths.js";
-import { StoreError } from "../errors.js";
+import { StoreError } from "../db/errors.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";

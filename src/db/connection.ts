@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { StoreError } from "../errors.js";
+import { StoreError } from "./errors.js";
 
 export type Db = Database.Database;
 

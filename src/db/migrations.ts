@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { resolveBinary } from "dbmate";
-import { StoreError } from "../errors.js";
+import { StoreError } from "./errors.js";
 import type { Db } from "./connection.js";
 import { migrationsDir, schemaFile } from "./paths.js";
 

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { StoreError, VersionConflictError } from "../errors.js";
+import { StoreError, VersionConflictError } from "../db/errors.js";
 import type { AppendedEvent, StoredEvent } from "./envelope.js";
 import type { PreparedEvent, PreparedEventOf } from "./prepareEvent.js";
 import { CLOSING_EVENTS, OPENING_EVENTS, type EventType } from "./schemas.js";

@@ -1,6 +1,6 @@
 import { uuidv7 } from "uuidv7";
 import { z } from "zod";
-import { StoreError } from "../errors.js";
+import { StoreError } from "../db/errors.js";
 import { eventTypes, isEventType, isoTime, Metadata, payloadSchemas, type EventData, type EventType } from "./schemas.js";
 
 /** Largest accepted payload (`data` as JSON, UTF-8): 64 KiB. Metadata gets 16 KiB. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { StoreError } from "../errors.js";
+import { StoreError } from "../db/errors.js";
 import type { StoredEvent } from "./envelope.js";
 import { eventTypes, isEventType, Metadata, payloadSchemas } from "./schemas.js";
 import { upcast } from "./upcast.js";

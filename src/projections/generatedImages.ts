@@ -1,6 +1,6 @@
 import type { Db } from "../db/connection.js";
 import type { StoredEvent } from "../events/envelope.js";
-import { StoreError } from "../errors.js";
+import { StoreError } from "../db/errors.js";
 import type { Handlers } from "./handlers.js";
 
 /**

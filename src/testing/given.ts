@@ -1,8 +1,8 @@
 import { deepStrictEqual, fail, match as assertMatch } from "node:assert/strict";
 import type { NewEvent } from "../events/envelope.js";
-import { StoreError, type StoreErrorCode } from "../errors.js";
-import { auditProjections, formatAuditReport } from "../ops/auditProjections.js";
-import { tablesOf } from "../ops/tables.js";
+import { StoreError, type StoreErrorCode } from "../db/errors.js";
+import { auditProjections, formatAuditReport } from "../replay/auditProjections.js";
+import { tablesOf } from "../replay/tables.js";
 import { createTestStore, expectRows, type ExpectedRows, type TestStore } from "./testStore.js";
 
 /** The append must fail with this code (and message), and leave log and tables as they were. */

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import type { NewEvent } from "../events/envelope.js";
-import { StoreError } from "../errors.js";
+import { StoreError } from "../db/errors.js";
 import { prepareEvent } from "../events/prepareEvent.js";
-import { createMigratedDatabase } from "../ops/scratch.js";
-import { keyOf, quote } from "../ops/tables.js";
-import { openStore, type OpenStoreOptions, type Store } from "../store.js";
+import { createMigratedDatabase } from "../replay/scratch.js";
+import { keyOf, quote } from "../replay/tables.js";
+import { openStore, type OpenStoreOptions, type Store } from "../store/openStore.js";
 
 export type Row = Record<string, unknown>;
 /** Expected rows per table, in key order; each row lists only the columns it checks. */

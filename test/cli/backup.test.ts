@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import { openStore } from "../../src/index.js";
-import { integrityProblems } from "../../src/ops/integrity.js";
+import { integrityProblems } from "../../src/db/integrity.js";
 import { tempDir } from "../support.js";
 import { cli, cliProcess, finished, json } from "./run.js";
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { openConnection } from "../../src/db/connection.js";
 import { openStore, type NewEvent } from "../../src/index.js";
-import { listBackups } from "../../src/ops/backup.js";
+import { listBackups } from "../../src/maintenance/backup.js";
 import { cli, cliProcess, finished } from "../cli/run.js";
 import { tempDir } from "../support.js";
 import { prng, type AckedEvent } from "./children/protocol.js";

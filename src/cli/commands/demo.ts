@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { pipelineDay } from "../../demo/pipelineDay.js";
-import { auditProjections, formatAuditReport } from "../../ops/auditProjections.js";
+import { auditProjections, formatAuditReport } from "../../replay/auditProjections.js";
 import { EXIT, intArg, openCliStore, printJson, timeArg, withCommon } from "../common.js";
 import { heading } from "../format.js";
 import type { Cli } from "../main.js";

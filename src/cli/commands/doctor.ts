@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { diagnose } from "../../ops/doctor.js";
+import { diagnose } from "../../maintenance/doctor.js";
 import { EXIT, printJson, resolveDb, withCommon } from "../common.js";
 import { formatBytes, heading, keyValues, table } from "../format.js";
 import type { Cli } from "../main.js";

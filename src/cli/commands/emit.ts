@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { z } from "zod";
-import { emitLines, followLines, type LineResult } from "../../ops/emitLines.js";
+import { emitLines, followLines, type LineResult } from "../../ingest/emitLines.js";
 import { EXIT, intArg, openCliStore, printJson, UsageError, withCommon } from "../common.js";
 import type { Cli } from "../main.js";
 

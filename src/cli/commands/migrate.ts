@@ -4,7 +4,7 @@ import { z } from "zod";
 import { openConnection } from "../../db/connection.js";
 import { knownMigrations, migrationStatus, runDbmate, type MigrationStatus } from "../../db/migrations.js";
 import { migrationsDir } from "../../db/paths.js";
-import { StoreError } from "../../errors.js";
+import { StoreError } from "../../db/errors.js";
 import { EXIT, printJson, resolveDb, withCommon } from "../common.js";
 import { table } from "../format.js";
 import type { Cli } from "../main.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isoWeek, planRetention } from "../../src/ops/retention.js";
+import { isoWeek, planRetention } from "../../src/maintenance/retention.js";
 
 const day = (iso: string) => ({ time: new Date(`${iso}T02:00:00Z`), name: iso });
 const everyDay = (from: string, to: string) => {

@@ -1,5 +1,5 @@
-import { StoreError } from "../errors.js";
-import { QUERY_NAMES, type Queries } from "../queries/index.js";
+import { StoreError } from "../db/errors.js";
+import { QUERY_NAMES, type Queries } from "./index.js";
 
 type QueryName = (typeof QUERY_NAMES)[number];
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { withBusyRetry } from "../events/appendToStream.js";
 import { EVENT_TYPES, eventTypes } from "../events/schemas.js";
-import { PROJECTION_NAMES, PROJECTIONS, type Projection, type ProjectionName } from "../projections/index.js";
+import { PROJECTION_NAMES, PROJECTIONS, type Projection, type ProjectionName } from "./index.js";
 
 /** The command that brings stale projection tables back in step with the log. */
 export const REBUILD_COMMAND = "npx artist-store rebuild";

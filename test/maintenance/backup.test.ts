@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import { openStore } from "../../src/index.js";
-import { backupDatabase, backupName, backupTime, listBackups } from "../../src/ops/backup.js";
-import { integrityProblems } from "../../src/ops/integrity.js";
+import { backupDatabase, backupName, backupTime, listBackups } from "../../src/maintenance/backup.js";
+import { integrityProblems } from "../../src/db/integrity.js";
 import { freshStore, tempDir } from "../support.js";
 
 describe("backupDatabase", () => {

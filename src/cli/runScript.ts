@@ -1,4 +1,4 @@
-import { StoreError } from "../errors.js";
+import { StoreError } from "../db/errors.js";
 
 /**
  * Run a script's body and set the exit code: its return value, or 2 with one

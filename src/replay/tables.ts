@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { StoreError } from "../errors.js";
+import { StoreError } from "../db/errors.js";
 import { PROJECTION_NAMES, PROJECTIONS, type ProjectionName } from "../projections/index.js";
 
 /** The schema name a scratch database is attached under on the store's connection. */

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { withBusyRetry } from "../events/appendToStream.js";
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
-import type { Store } from "../store.js";
-import { formatRate } from "./progress.js";
-import { createProjectionState } from "./projectionState.js";
+import type { Store } from "../store/openStore.js";
+import { createProjectionState } from "../projections/projectionState.js";
 import { createReplayer, REPLAY_PAGE_SIZE, type OnProgress } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";
 import type { Db } from "../db/connection.js";
@@ -135,10 +134,3 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
     scratch.dispose();
   }
 };
-
-/**
- * One summary line of a rebuild.
- * @example describeRebuild(rebuildProjections(store)) // "rebuilt generated_images, …: 100000 events in 2.4 s (41 000 events/s), write lock held 120 ms"
- */
-export const describeRebuild = (r: RebuildResult): string =>
-  `rebuilt ${r.tables.join(", ")} to log position ${r.position}: ${r.events} events in ${(r.durationMs / 1000).toFixed(1)} s (${formatRate(r.events, r.durationMs)} events/s), write lock held ${Math.round(r.lockMs)} ms`;

@@ -72,7 +72,7 @@ describe("rebuildProjections", () => {
     const store = createTestStore();
     store.append(pipelineDays(12));
     const stopFile = join(dirname(store.path), "stop");
-    const child = spawn(tsxBin, [join(import.meta.dirname, "emitter.ts"), store.path, stopFile]);
+    const child = spawn(tsxBin, [join(import.meta.dirname, "../reliability/children/batchEmitter.ts"), store.path, stopFile]);
     let out = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));

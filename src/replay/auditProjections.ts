@@ -1,5 +1,5 @@
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/openStore.js";
 import { compareTable, hasDrift, type TableDrift } from "./compareTables.js";
 import { createReplayer, type OnProgress } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { StoreError } from "../../src/index.js";
-import { emitLines } from "../../src/ops/emitLines.js";
+import { emitLines } from "../../src/ingest/emitLines.js";
 import { freshStore, tableRows } from "../support.js";
 
 const started = (batchId: string) => JSON.stringify({ type: "BatchStarted", data: { batchId } });

@@ -1,16 +1,16 @@
 import { existsSync } from "node:fs";
-import { openConnection, type Db } from "./db/connection.js";
-import { assertSchemaCurrent, runDbmate } from "./db/migrations.js";
-import { databasePath, databasePathFromEnv } from "./db/paths.js";
-import { createAppender } from "./events/appendToStream.js";
-import type { AppendedEvent, NewEvent, StoredEvent } from "./events/envelope.js";
-import { prepareEvent } from "./events/prepareEvent.js";
-import { createLogReader, type LogReader } from "./events/readEvents.js";
-import type { EventInput, EventType } from "./events/schemas.js";
-import { asWriteFailure, StoreError } from "./errors.js";
-import { createProjectionState, describeStale, type ProjectionStatus } from "./ops/projectionState.js";
-import { createProjector } from "./projections/index.js";
-import { createQueries, type Queries } from "./queries/index.js";
+import { openConnection, type Db } from "../db/connection.js";
+import { assertSchemaCurrent, runDbmate } from "../db/migrations.js";
+import { databasePath, databasePathFromEnv } from "../db/paths.js";
+import { createAppender } from "../events/appendToStream.js";
+import type { AppendedEvent, NewEvent, StoredEvent } from "../events/envelope.js";
+import { prepareEvent } from "../events/prepareEvent.js";
+import { createLogReader, type LogReader } from "../events/readEvents.js";
+import type { EventInput, EventType } from "../events/schemas.js";
+import { asWriteFailure, StoreError } from "../db/errors.js";
+import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
+import { createProjector } from "../projections/index.js";
+import { createQueries, type Queries } from "../queries/index.js";
 
 export interface OpenStoreOptions {
   /** `sqlite:path` URL or a plain path. Default: `DATABASE_URL`, else `sqlite:data/ai_artist.db`. */

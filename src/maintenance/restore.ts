@@ -2,8 +2,8 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, re
 import { basename, dirname, extname, join } from "node:path";
 import { openConnection } from "../db/connection.js";
 import { migrationStatus } from "../db/migrations.js";
-import { StoreError } from "../errors.js";
-import { integrityProblems } from "./integrity.js";
+import { StoreError } from "../db/errors.js";
+import { integrityProblems } from "../db/integrity.js";
 
 export interface RestoreResult {
   /** The live database, now holding the backup's content. */

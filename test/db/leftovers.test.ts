@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { backupDatabase } from "../../src/ops/backup.js";
-import { removeLeftoversOfDeadProcesses } from "../../src/ops/leftovers.js";
-import { createScratch } from "../../src/ops/scratch.js";
+import { backupDatabase } from "../../src/maintenance/backup.js";
+import { removeLeftoversOfDeadProcesses } from "../../src/db/leftovers.js";
+import { createScratch } from "../../src/replay/scratch.js";
 import { freshStore, tempDir } from "../support.js";
 
 /** The pid of a process that has exited. */

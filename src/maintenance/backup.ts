@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { basename, dirname, extname, join } from "node:path";
 import { openConnection } from "../db/connection.js";
 import { appliedMigrations } from "../db/migrations.js";
-import { StoreError } from "../errors.js";
-import { integrityProblems } from "./integrity.js";
-import { removeLeftoversOfDeadProcesses } from "./leftovers.js";
+import { StoreError } from "../db/errors.js";
+import { integrityProblems } from "../db/integrity.js";
+import { removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 
 export interface BackupProgress {
   totalPages: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { openStoreAsOf } from "../../src/index.js";
-import { createScratch, deferIndexes } from "../../src/ops/scratch.js";
-import { tablesOf } from "../../src/ops/tables.js";
+import { createScratch, deferIndexes } from "../../src/replay/scratch.js";
+import { tablesOf } from "../../src/replay/tables.js";
 import { createTestStore } from "../../src/testing/index.js";
 import type { Db } from "../../src/db/connection.js";
 import { pipelineDays } from "./support.js";

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { AppendedEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
-import { StoreError } from "../errors.js";
-import type { Store } from "../store.js";
+import { StoreError } from "../db/errors.js";
+import type { Store } from "../store/openStore.js";
 
 /** A JSON line as `emit` reads it: the store's envelope, with `streamVersion` (the version the event will get) as an alternative to `expectedVersion`. */
 const Line = z.looseObject({

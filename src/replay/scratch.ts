@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { openConnection, type Db } from "../db/connection.js";
-import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "./leftovers.js";
+import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 import { knownMigrations, runDbmate } from "../db/migrations.js";
 import { quote } from "./tables.js";
 

@@ -1,4 +1,4 @@
-import type { Db } from "../db/connection.js";
+import type { Db } from "./connection.js";
 
 /**
  * SQLite's integrity_check (or the faster quick_check): the problems it reports, [] when the file is sound.

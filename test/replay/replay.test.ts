@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { auditProjections, projectionDigests, rebuildProjections } from "../../src/index.js";
-import { createReplayer, REPLAY_PAGE_SIZE } from "../../src/ops/replay.js";
-import { createScratch } from "../../src/ops/scratch.js";
+import { createReplayer, REPLAY_PAGE_SIZE } from "../../src/replay/replay.js";
+import { createScratch } from "../../src/replay/scratch.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { expectStoreError } from "../support.js";
 import { pipelineDays } from "./support.js";

@@ -2,10 +2,10 @@ import { existsSync, statSync } from "node:fs";
 import { z } from "zod";
 import { CONNECTION_PRAGMAS, openConnection, readPragmas, type Db } from "../db/connection.js";
 import { migrationStatus, type MigrationStatus } from "../db/migrations.js";
-import { StoreError } from "../errors.js";
+import { StoreError } from "../db/errors.js";
 import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
-import { integrityProblems } from "./integrity.js";
-import { createProjectionState, describeStale, type ProjectionStatus } from "./projectionState.js";
+import { integrityProblems } from "../db/integrity.js";
+import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 
 export interface IndexInfo {
   table: string;
