@@ -1,15 +1,21 @@
 // Run the documented queries as the tables stood at a log position or a time:
 // `npm run as-of -- --time 2026-01-08T12:00:00Z [--query qualityDistribution] [--json]`.
 import { parseArgs } from "node:util";
-import { openStoreAsOf } from "../src/replay/openStoreAsOf.js";
 import { createProgress } from "../src/cli/progress.js";
-import { runAsOfQueries } from "../src/queries/byName.js";
 import { runScript } from "../src/cli/runScript.js";
 import { databasePathFromEnv } from "../src/db/paths.js";
+import { runAsOfQueries } from "../src/queries/byName.js";
+import { openStoreAsOf } from "../src/replay/openStoreAsOf.js";
 
 runScript(() => {
   const { values } = parseArgs({
-    options: { url: { type: "string" }, position: { type: "string" }, time: { type: "string" }, query: { type: "string" }, json: { type: "boolean" } },
+    options: {
+      url: { type: "string" },
+      position: { type: "string" },
+      time: { type: "string" },
+      query: { type: "string" },
+      json: { type: "boolean" },
+    },
   });
   // With --json, stdout carries the JSON alone.
   const progress = createProgress("as-of", values.json ? { out: process.stderr } : {});

@@ -6,12 +6,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { pipelineDay } from "../src/demo/pipelineDay.js";
 import { auditProjections, formatRate, openStore, rebuildProjections } from "../src/index.js";
 
-const { values } = parseArgs({ options: { events: { type: "string", default: "100000" }, db: { type: "string" }, child: { type: "string" } } });
+const { values } = parseArgs({
+  options: { events: { type: "string", default: "100000" }, db: { type: "string" }, child: { type: "string" } },
+});
 
 if (values.child) {
   const store = openStore({ url: values.child, stale: "ignore" });
@@ -19,7 +21,15 @@ if (values.child) {
   const rebuild = rebuildProjections(store);
   const rssRebuild = process.resourceUsage().maxRSS;
   const audit = auditProjections(store);
-  console.log(JSON.stringify({ rebuild, audit: { ok: audit.ok, durationMs: audit.durationMs }, rssOpenKb: rss0, rssRebuildKb: rssRebuild, rssAfterAuditKb: process.resourceUsage().maxRSS }));
+  console.log(
+    JSON.stringify({
+      rebuild,
+      audit: { ok: audit.ok, durationMs: audit.durationMs },
+      rssOpenKb: rss0,
+      rssRebuildKb: rssRebuild,
+      rssAfterAuditKb: process.resourceUsage().maxRSS,
+    }),
+  );
   store.close();
 } else {
   const target = Number(values.events);
@@ -34,14 +44,29 @@ if (values.child) {
       store.append(pipelineDay({ seed: day + 1, day: date, imagesPerBatch: [150, 250] }));
     }
     const appended = store.headPosition() - had;
-    if (appended > 0) console.log(`log: appended ${appended} events in ${((performance.now() - started) / 1000).toFixed(1)} s (${formatRate(appended, performance.now() - started)} events/s)`);
+    if (appended > 0)
+      console.log(
+        `log: appended ${appended} events in ${((performance.now() - started) / 1000).toFixed(1)} s (${formatRate(appended, performance.now() - started)} events/s)`,
+      );
     store.close();
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--child", path], { encoding: "utf8" });
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--child", path], {
+      encoding: "utf8",
+    });
     if (child.status !== 0) throw new Error(child.stderr);
-    const r = JSON.parse(child.stdout) as { rebuild: { events: number; durationMs: number; lockMs: number }; audit: { ok: boolean; durationMs: number }; rssOpenKb: number; rssRebuildKb: number; rssAfterAuditKb: number };
+    const r = JSON.parse(child.stdout) as {
+      rebuild: { events: number; durationMs: number; lockMs: number };
+      audit: { ok: boolean; durationMs: number };
+      rssOpenKb: number;
+      rssRebuildKb: number;
+      rssAfterAuditKb: number;
+    };
     const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
-    console.log(`rebuild: ${r.rebuild.events} events in ${(r.rebuild.durationMs / 1000).toFixed(1)} s = ${formatRate(r.rebuild.events, r.rebuild.durationMs)} events/s; write lock held ${Math.round(r.rebuild.lockMs)} ms; peak RSS ${mb(r.rssRebuildKb)} (${mb(r.rssOpenKb)} after opening the store)`);
-    console.log(`audit: ${r.audit.ok ? "ok" : "DRIFT"} in ${(r.audit.durationMs / 1000).toFixed(1)} s; peak RSS ${mb(r.rssAfterAuditKb)}`);
+    console.log(
+      `rebuild: ${r.rebuild.events} events in ${(r.rebuild.durationMs / 1000).toFixed(1)} s = ${formatRate(r.rebuild.events, r.rebuild.durationMs)} events/s; write lock held ${Math.round(r.rebuild.lockMs)} ms; peak RSS ${mb(r.rssRebuildKb)} (${mb(r.rssOpenKb)} after opening the store)`,
+    );
+    console.log(
+      `audit: ${r.audit.ok ? "ok" : "DRIFT"} in ${(r.audit.durationMs / 1000).toFixed(1)} s; peak RSS ${mb(r.rssAfterAuditKb)}`,
+    );
   } finally {
     if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   }

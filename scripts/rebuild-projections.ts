@@ -1,10 +1,9 @@
 // Derive the projection tables again from the log: `npm run rebuild [-- --only generated_images]`.
 import { parseArgs } from "node:util";
+import { createProgress, describeRebuild } from "../src/cli/progress.js";
+import { runScript } from "../src/cli/runScript.js";
 import { openStore } from "../src/index.js";
 import { rebuildProjections } from "../src/replay/rebuildProjections.js";
-import { describeRebuild } from "../src/cli/progress.js";
-import { createProgress } from "../src/cli/progress.js";
-import { runScript } from "../src/cli/runScript.js";
 import { parseProjectionNames } from "../src/replay/tables.js";
 
 runScript(() => {

@@ -12,11 +12,26 @@ describe("the npm package", () => {
   it("packs, installs into another project, and emits, queries and runs its CLI from there", () => {
     const scratch = tempDir();
     // dist/ was built by test/globalSetup.ts; --ignore-scripts skips the prepack rebuild.
-    const packed = execFileSync(npm, ["pack", "--ignore-scripts", "--json", "--pack-destination", scratch], { cwd: ROOT, encoding: "utf8" });
-    const [info] = z.array(z.object({ filename: z.string(), files: z.array(z.object({ path: z.string() })) })).parse(JSON.parse(packed));
+    const packed = execFileSync(npm, ["pack", "--ignore-scripts", "--json", "--pack-destination", scratch], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    const [info] = z
+      .array(z.object({ filename: z.string(), files: z.array(z.object({ path: z.string() })) }))
+      .parse(JSON.parse(packed));
     if (!info) throw new Error("npm pack printed nothing");
     const files = info.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(["bin/artist-store.js", "dist/src/index.js", "dist/src/index.d.ts", "dist/scripts/artist-store.js", "db/migrations/20260101000001_create_event_log.sql", "package.json", "README.md"]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "bin/artist-store.js",
+        "dist/src/index.js",
+        "dist/src/index.d.ts",
+        "dist/scripts/artist-store.js",
+        "db/migrations/20260101000001_create_event_log.sql",
+        "package.json",
+        "README.md",
+      ]),
+    );
     expect(files.filter((f) => f.startsWith("test/") || f.startsWith("src/") || f.startsWith("scripts/"))).toEqual([]);
 
     // Install the tarball as npm would lay it out, with its dependencies linked from this
@@ -25,8 +40,11 @@ describe("the npm package", () => {
     mkdirSync(join(modules, ".bin"), { recursive: true });
     execFileSync("tar", ["xzf", join(scratch, info.filename), "-C", modules]);
     renameSync(join(modules, "package"), join(modules, "ai-artist-store"));
-    const manifest = z.object({ dependencies: z.record(z.string(), z.string()) }).parse(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")));
-    for (const dep of Object.keys(manifest.dependencies)) symlinkSync(join(ROOT, "node_modules", dep), join(modules, dep));
+    const manifest = z
+      .object({ dependencies: z.record(z.string(), z.string()) })
+      .parse(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")));
+    for (const dep of Object.keys(manifest.dependencies))
+      symlinkSync(join(ROOT, "node_modules", dep), join(modules, dep));
     symlinkSync(join("..", "ai-artist-store", "bin", "artist-store.js"), join(modules, ".bin", "artist-store"));
     writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }));
 
@@ -46,23 +64,41 @@ store.close();
     );
     writeFileSync(
       join(scratch, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, types: [] }, include: ["pipeline.ts"] }),
+      JSON.stringify({
+        compilerOptions: {
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          strict: true,
+          outDir: "out",
+          skipLibCheck: true,
+          types: [],
+        },
+        include: ["pipeline.ts"],
+      }),
     );
     // The declarations type-check a consumer, and the compiled consumer runs against the installed JavaScript.
-    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", scratch], { cwd: scratch, encoding: "utf8" });
+    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", scratch], {
+      cwd: scratch,
+      encoding: "utf8",
+    });
     const run = spawnSync(process.execPath, [join(scratch, "out", "pipeline.js")], { cwd: scratch, encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe(`STREAM_NOT_FOUND\n[["a.png",9.1,true]]\nfunction\n`);
 
     const env = { ...process.env, NO_COLOR: "1", DATABASE_URL: "sqlite:pipeline.db" };
-    const query = spawnSync(join(modules, ".bin", "artist-store"), ["query", "recent", "--json"], { cwd: scratch, encoding: "utf8", env });
+    const query = spawnSync(join(modules, ".bin", "artist-store"), ["query", "recent", "--json"], {
+      cwd: scratch,
+      encoding: "utf8",
+      env,
+    });
     expect(query.status).toBe(0);
     expect(JSON.parse(query.stdout)).toEqual([expect.objectContaining({ filename: "a.png", finalScore: 9.1 })]);
     const emit = spawnSync(join(modules, ".bin", "artist-store"), ["emit", "--json"], {
       cwd: scratch,
       encoding: "utf8",
       env,
-      input: JSON.stringify({ type: "BatchStarted", data: { batchId: "b1" } }) + "\n",
+      input: `${JSON.stringify({ type: "BatchStarted", data: { batchId: "b1" } })}\n`,
     });
     expect(emit.status).toBe(0);
     expect(JSON.parse(emit.stdout)).toMatchObject({ accepted: 1, firstPosition: 3 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect } from "vitest";
-import { openStore, StoreError, type OpenStoreOptions, type Store } from "../src/index.js";
+import { type OpenStoreOptions, openStore, type Store, StoreError } from "../src/index.js";
 
 const folders: string[] = [];
 const stores: Store[] = [];
@@ -19,17 +19,26 @@ export const tempDir = (): string => {
 };
 
 /** A fixed clock: every event without an occurredAt happens at this instant. */
-export const fixedClock = (iso = "2026-01-08T12:00:00.000Z") => () => new Date(iso);
+export const fixedClock =
+  (iso = "2026-01-08T12:00:00.000Z") =>
+  () =>
+    new Date(iso);
 
 /** A new database file in a temp folder, migrated by dbmate exactly as production is. */
 export const freshStore = (options: OpenStoreOptions = {}): Store => {
-  const store = openStore({ url: `sqlite:${join(tempDir(), "store.db")}`, migrate: true, clock: fixedClock(), ...options });
+  const store = openStore({
+    url: `sqlite:${join(tempDir(), "store.db")}`,
+    migrate: true,
+    clock: fixedClock(),
+    ...options,
+  });
   stores.push(store);
   return store;
 };
 
 /** Every row of a table, in id order, as SQLite returns it. */
-export const tableRows = (store: Store, table: string): unknown[] => store.db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all();
+export const tableRows = (store: Store, table: string): unknown[] =>
+  store.db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all();
 
 /** A snapshot of the log and the three tables, to prove a failed call changed nothing. */
 export const snapshot = (store: Store) => ({

@@ -1,19 +1,26 @@
 // Append throughput against the raw-direct baseline, batched and one event per transaction.
 import { createHash } from "node:crypto";
-import { openConnection, type Db } from "../../src/db/connection.js";
-import { openStore, type NewEvent } from "../../src/index.js";
+import { type Db, openConnection } from "../../src/db/connection.js";
+import { type WorkloadOptions, workload } from "../../src/demo/workload.js";
+import { type NewEvent, openStore } from "../../src/index.js";
 import { rawDirectWriter } from "./rawDirect.js";
-import { workload, type WorkloadOptions } from "../../src/demo/workload.js";
 import { dropDb, freshDb, measure, median } from "./support.js";
 
 /** A digest of the projected tables, to prove two paths reached the same end state. */
 export const tablesDigest = (db: Db, tables: readonly string[]): string => {
   const hash = createHash("sha256");
-  for (const table of tables) for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY 1`).raw().iterate()) hash.update(JSON.stringify(row));
+  for (const table of tables)
+    for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY 1`).raw().iterate()) hash.update(JSON.stringify(row));
   return hash.digest("hex").slice(0, 16);
 };
 
-export const PROJECTED_TABLES = ["generated_images", "quality_tiers", "training_sessions", "creation_sessions", "creation_days"];
+export const PROJECTED_TABLES = [
+  "generated_images",
+  "quality_tiers",
+  "training_sessions",
+  "creation_sessions",
+  "creation_days",
+];
 
 export interface PathRun {
   seconds: number;
@@ -42,7 +49,11 @@ export const runRaw = (groups: Groups, digest = false): PathRun => {
   const db = openConnection(path);
   const write = rawDirectWriter(db);
   const m = timeGroups(groups, write);
-  const result = { seconds: m.wall, cpuSeconds: m.cpu, digest: digest ? tablesDigest(db, PROJECTED_TABLES) : undefined };
+  const result = {
+    seconds: m.wall,
+    cpuSeconds: m.cpu,
+    digest: digest ? tablesDigest(db, PROJECTED_TABLES) : undefined,
+  };
   db.close();
   dropDb(path);
   return result;
@@ -54,7 +65,11 @@ export const runAppend = (groups: Groups, digest = false, setupSql = ""): PathRu
   const store = openStore({ url: `sqlite:${path}` });
   if (setupSql) store.db.exec(setupSql);
   const m = timeGroups(groups, (g) => store.append(g));
-  const result = { seconds: m.wall, cpuSeconds: m.cpu, digest: digest ? tablesDigest(store.db, PROJECTED_TABLES) : undefined };
+  const result = {
+    seconds: m.wall,
+    cpuSeconds: m.cpu,
+    digest: digest ? tablesDigest(store.db, PROJECTED_TABLES) : undefined,
+  };
   store.close();
   dropDb(path);
   return result;
@@ -112,7 +127,8 @@ export const workloadGroups = (options: WorkloadOptions, perGroup: number): Grou
   };
 
 /** The log's indexes dropped by migration 20260103000001, put back: the append it cost. */
-export const OLD_LOG_INDEXES = "CREATE INDEX idx_events_type ON events(type); CREATE INDEX idx_events_occurred_at ON events(occurred_at);";
+export const OLD_LOG_INDEXES =
+  "CREATE INDEX idx_events_type ON events(type); CREATE INDEX idx_events_occurred_at ON events(occurred_at);";
 
 export interface Ablation {
   events: number;

@@ -2,7 +2,7 @@
 // workload, says "ready", waits for "go" on stdin, appends, prints its figures as JSON.
 import { createInterface } from "node:readline";
 import { workload } from "../../src/demo/workload.js";
-import { openStore, StoreError, type NewEvent } from "../../src/index.js";
+import { type NewEvent, openStore, StoreError } from "../../src/index.js";
 
 const [path, prefix, images, perAppend, seed] = process.argv.slice(2);
 const events = [...workload({ images: Number(images), prefix, seed: Number(seed) })];

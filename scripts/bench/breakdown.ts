@@ -5,7 +5,7 @@
 import { uuidv7 } from "uuidv7";
 import { openConnection } from "../../src/db/connection.js";
 import { prepareEvent } from "../../src/events/prepareEvent.js";
-import { openStore, type NewEvent } from "../../src/index.js";
+import { type NewEvent, openStore } from "../../src/index.js";
 import { workloadGroups } from "./append.js";
 import { rawDirectApplier, rawDirectWriter } from "./rawDirect.js";
 import { cleanUp, dropDb, freshDb, measure, median } from "./support.js";
@@ -41,7 +41,8 @@ const paths: Record<string, () => Path> = {
       const now = new Date().toISOString();
       for (const e of g) {
         const d = e.data;
-        const stream = "filename" in d ? `image:${d.filename}` : "runId" in d ? `training:${d.runId}` : `batch:${d.batchId}`;
+        const stream =
+          "filename" in d ? `image:${d.filename}` : "runId" in d ? `training:${d.runId}` : `batch:${d.batchId}`;
         const version = (versions.get(stream) ?? 0) + 1;
         versions.set(stream, version);
         insert.run(uuidv7(), stream, version, e.type, 1, JSON.stringify(e.data), "{}", e.occurredAt ?? now, now);
@@ -74,6 +75,9 @@ for (let round = 0; round < 5; round++)
     (cpu[name] ??= []).push((seconds * 1e6) / events);
   }
 const raw = median(cpu["raw-direct"]!);
-console.log(`${events.toLocaleString("en")} events, ${perAppend} per append; CPU µs per event (median of 5) and raw-direct's share of it`);
-for (const [name, xs] of Object.entries(cpu)) console.log(`${name.padEnd(36)} ${median(xs).toFixed(1).padStart(6)} µs  ${(raw / median(xs)).toFixed(2)}`);
+console.log(
+  `${events.toLocaleString("en")} events, ${perAppend} per append; CPU µs per event (median of 5) and raw-direct's share of it`,
+);
+for (const [name, xs] of Object.entries(cpu))
+  console.log(`${name.padEnd(36)} ${median(xs).toFixed(1).padStart(6)} µs  ${(raw / median(xs)).toFixed(2)}`);
 cleanUp();

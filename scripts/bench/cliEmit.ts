@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import Table from "cli-table3";
 import { z } from "zod";
 import { openConnection } from "../../src/db/connection.js";
-import { workload, type WorkloadOptions } from "../../src/demo/workload.js";
+import { type WorkloadOptions, workload } from "../../src/demo/workload.js";
 import { PROJECTED_TABLES, runAppend, tablesDigest, workloadGroups } from "./append.js";
 import { cleanUp, dropDb, freshDb, log, median, scratchDir } from "./support.js";
 
@@ -37,8 +37,20 @@ export const CLI_EMIT_IMAGES = { batched: 12_500, follow: 2_500, single: 1_500 }
 
 export const MODES = (images: { batched: number; follow: number; single: number }): Mode[] => [
   { name: "emit FILE (500 per transaction)", args: ["--json"], stdin: false, perAppend: 500, images: images.batched },
-  { name: "emit --follow, stdin (one per transaction)", args: ["--follow"], stdin: true, perAppend: 1, images: images.follow },
-  { name: "emit FILE --batch-size 1", args: ["--json", "--batch-size", "1"], stdin: false, perAppend: 1, images: images.single },
+  {
+    name: "emit --follow, stdin (one per transaction)",
+    args: ["--follow"],
+    stdin: true,
+    perAppend: 1,
+    images: images.follow,
+  },
+  {
+    name: "emit FILE --batch-size 1",
+    args: ["--json", "--batch-size", "1"],
+    stdin: false,
+    perAppend: 1,
+    images: images.single,
+  },
 ];
 
 interface CliRun {
@@ -77,7 +89,12 @@ const runCli = (db: string, mode: Mode, input: string): Promise<CliRun> =>
     child.on("close", (code) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (code !== 0) return reject(new Error(`artist-store emit ${args.join(" ")} exited with ${code}: ${stderr}`));
-      resolve({ seconds, cpuSeconds: Number(readFileSync(cpuFile, "utf8")), stdout, firstToLastOutput: Number(last - first) / 1e9 });
+      resolve({
+        seconds,
+        cpuSeconds: Number(readFileSync(cpuFile, "utf8")),
+        stdout,
+        firstToLastOutput: Number(last - first) / 1e9,
+      });
     });
   });
 
@@ -86,7 +103,9 @@ const Ack = z.object({ ok: z.boolean() });
 
 /** How many lines the CLI accepted, from its --json report or its acknowledgements. */
 const acceptedOf = (mode: Mode, run: CliRun): number =>
-  mode.stdin ? run.stdout.filter((l) => Ack.parse(JSON.parse(l)).ok).length : Report.parse(JSON.parse(run.stdout.join("\n"))).accepted;
+  mode.stdin
+    ? run.stdout.filter((l) => Ack.parse(JSON.parse(l)).ok).length
+    : Report.parse(JSON.parse(run.stdout.join("\n"))).accepted;
 
 /** The workload as JSON lines, one event each, as an emitter in another language would write them. */
 const writeJsonl = (options: WorkloadOptions, path: string): number => {
@@ -176,7 +195,8 @@ export const measureCliEmit = async (modes: readonly Mode[], rounds: number): Pr
   return out;
 };
 
-const f = (x: number, digits = 0) => x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const f = (x: number, digits = 0) =>
+  x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** Rows for the suite's speed table: figure, events, events/s, baseline events/s, ratio (wall), ratio (CPU), target. */
 export const cliEmitRows = (figures: readonly CliEmitFigures[]): string[][] =>
@@ -194,7 +214,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   log(`CLI emit through ${CLI}`);
   const figures = await measureCliEmit(MODES(CLI_EMIT_IMAGES), 3);
   cleanUp();
-  const table = new Table({ head: ["figure", "lines", "lines/s", "baseline events/s", "ratio (wall)", "ratio (CPU)", "note"], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ["figure", "lines", "lines/s", "baseline events/s", "ratio (wall)", "ratio (CPU)", "note"],
+    style: { head: [], border: [] },
+  });
   table.push(...cliEmitRows(figures));
   console.log(table.toString());
   console.log(`CLI: ${CLI}`);

@@ -13,12 +13,29 @@ interface WorkerResult {
 }
 
 /** Start `processes` appenders on one database, release them together, and time until the last one finishes. */
-const runProcesses = async (processes: number, images: number, perAppend: number): Promise<{ eventsPerSec: number; events: number; busyErrors: number }> => {
+const runProcesses = async (
+  processes: number,
+  images: number,
+  perAppend: number,
+): Promise<{ eventsPerSec: number; events: number; busyErrors: number }> => {
   const path = freshDb("concurrent");
   const children = Array.from({ length: processes }, (_, i) =>
-    spawn(process.execPath, ["--import", "tsx", worker, path, `p${i}`, String(Math.floor(images / processes)), String(perAppend), String(100 + i)], {
-      stdio: ["pipe", "pipe", "inherit"],
-    }),
+    spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        worker,
+        path,
+        `p${i}`,
+        String(Math.floor(images / processes)),
+        String(perAppend),
+        String(100 + i),
+      ],
+      {
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    ),
   );
   const outputs = children.map((c) => createInterface({ input: c.stdout! })[Symbol.asyncIterator]());
   await Promise.all(outputs.map((o) => o.next()));
@@ -32,7 +49,9 @@ const runProcesses = async (processes: number, images: number, perAppend: number
     }),
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once("exit", resolve)))));
+  await Promise.all(
+    children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once("exit", resolve)))),
+  );
   dropDb(path);
   const events = results.reduce((s, r) => s + r.events, 0);
   return { eventsPerSec: events / seconds, events, busyErrors: results.reduce((s, r) => s + r.busyErrors, 0) };
@@ -49,7 +68,12 @@ export interface ConcurrencyFigures {
 }
 
 /** One process, then `processes` processes, alternating `rounds` times; the same images in total each time. */
-export const compareProcesses = async (processes: number, images: number, perAppend: number, rounds: number): Promise<ConcurrencyFigures> => {
+export const compareProcesses = async (
+  processes: number,
+  images: number,
+  perAppend: number,
+  rounds: number,
+): Promise<ConcurrencyFigures> => {
   const one: number[] = [];
   const many: number[] = [];
   let busyErrors = 0;

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { openConnection } from "../../src/db/connection.js";
 import { compareAppend, compareLogIndexes, workloadGroups } from "./append.js";
-import { CLI_EMIT_IMAGES, cliEmitRows, measureCliEmit, MODES } from "./cliEmit.js";
+import { CLI_EMIT_IMAGES, cliEmitRows, MODES, measureCliEmit } from "./cliEmit.js";
 import { compareProcesses } from "./concurrent.js";
 import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
 import { measureRebuild } from "./rebuild.js";
@@ -75,29 +75,118 @@ const results = {
   queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
 };
 
-const f = (x: number, digits = 0) => x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const speed = new Table({ head: ["figure", "events", "events/s", "baseline events/s", "ratio (wall)", "ratio (CPU)", "target"] });
+const f = (x: number, digits = 0) =>
+  x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const speed = new Table({
+  head: ["figure", "events", "events/s", "baseline events/s", "ratio (wall)", "ratio (CPU)", "target"],
+});
 speed.push(
-  ["append batched vs raw-direct batched", f(appendBatched.events), f(appendBatched.appendEventsPerSec), f(appendBatched.rawEventsPerSec), f(appendBatched.ratio, 2), f(appendBatched.cpuRatio, 2), "≥ 0.60"],
-  ["append single vs raw-direct single", f(appendSingle.events), f(appendSingle.appendEventsPerSec), f(appendSingle.rawEventsPerSec), f(appendSingle.ratio, 2), f(appendSingle.cpuRatio, 2), "≥ 0.75"],
-  ["4 processes vs 1, batched", f(processes.batched.events), f(processes.batched.manyProcessesEventsPerSec), f(processes.batched.oneProcessEventsPerSec), f(processes.batched.ratio, 2), "", `≥ 1.00 (busy errors: ${processes.batched.busyErrors})`],
-  ["4 processes vs 1, single", f(processes.single.events), f(processes.single.manyProcessesEventsPerSec), f(processes.single.oneProcessEventsPerSec), f(processes.single.ratio, 2), "", `≥ 1.00 (busy errors: ${processes.single.busyErrors})`],
+  [
+    "append batched vs raw-direct batched",
+    f(appendBatched.events),
+    f(appendBatched.appendEventsPerSec),
+    f(appendBatched.rawEventsPerSec),
+    f(appendBatched.ratio, 2),
+    f(appendBatched.cpuRatio, 2),
+    "≥ 0.60",
+  ],
+  [
+    "append single vs raw-direct single",
+    f(appendSingle.events),
+    f(appendSingle.appendEventsPerSec),
+    f(appendSingle.rawEventsPerSec),
+    f(appendSingle.ratio, 2),
+    f(appendSingle.cpuRatio, 2),
+    "≥ 0.75",
+  ],
+  [
+    "4 processes vs 1, batched",
+    f(processes.batched.events),
+    f(processes.batched.manyProcessesEventsPerSec),
+    f(processes.batched.oneProcessEventsPerSec),
+    f(processes.batched.ratio, 2),
+    "",
+    `≥ 1.00 (busy errors: ${processes.batched.busyErrors})`,
+  ],
+  [
+    "4 processes vs 1, single",
+    f(processes.single.events),
+    f(processes.single.manyProcessesEventsPerSec),
+    f(processes.single.oneProcessEventsPerSec),
+    f(processes.single.ratio, 2),
+    "",
+    `≥ 1.00 (busy errors: ${processes.single.busyErrors})`,
+  ],
   ...cliEmitRows(cliEmit),
-  ...results.rebuild.map((r) => [`rebuild ${f(r.events)} events vs raw-direct batched`, f(r.events), f(r.rebuildEventsPerSec), f(appendBatched.rawEventsPerSec), f(r.ratioToRawBatched, 2), "", `≥ 1.20; peak RSS ${f(r.peakRssMb)} MB`]),
-  ...results.rebuild.map((r) => [`audit ${f(r.events)} events`, f(r.events), f(r.auditEventsPerSec), "", "", "", r.auditOk ? "ok" : "DRIFT"]),
-  ["append now vs old log indexes, batched", f(logIndexes.batched.events), "", "", f(logIndexes.batched.speedup, 2), f(logIndexes.batched.cpuSpeedup, 2), "> 1: the drop paid"],
-  ["append now vs old log indexes, single", f(logIndexes.single.events), "", "", f(logIndexes.single.speedup, 2), f(logIndexes.single.cpuSpeedup, 2), "> 1: the drop paid"],
+  ...results.rebuild.map((r) => [
+    `rebuild ${f(r.events)} events vs raw-direct batched`,
+    f(r.events),
+    f(r.rebuildEventsPerSec),
+    f(appendBatched.rawEventsPerSec),
+    f(r.ratioToRawBatched, 2),
+    "",
+    `≥ 1.20; peak RSS ${f(r.peakRssMb)} MB`,
+  ]),
+  ...results.rebuild.map((r) => [
+    `audit ${f(r.events)} events`,
+    f(r.events),
+    f(r.auditEventsPerSec),
+    "",
+    "",
+    "",
+    r.auditOk ? "ok" : "DRIFT",
+  ]),
+  [
+    "append now vs old log indexes, batched",
+    f(logIndexes.batched.events),
+    "",
+    "",
+    f(logIndexes.batched.speedup, 2),
+    f(logIndexes.batched.cpuSpeedup, 2),
+    "> 1: the drop paid",
+  ],
+  [
+    "append now vs old log indexes, single",
+    f(logIndexes.single.events),
+    "",
+    "",
+    f(logIndexes.single.speedup, 2),
+    f(logIndexes.single.cpuSpeedup, 2),
+    "> 1: the drop paid",
+  ],
 );
 console.log(speed.toString());
-if (rebuild.length > 1) console.log(`peak RSS of rebuild: ${rebuild.map((r) => `${f(r.peakRssMb)} MB at ${f(r.events)} events`).join(", ")} (ratio ${f(rebuild[1]!.peakRssMb / rebuild[0]!.peakRssMb, 2)}, target ≤ 1.20)`);
+if (rebuild.length > 1)
+  console.log(
+    `peak RSS of rebuild: ${rebuild.map((r) => `${f(r.peakRssMb)} MB at ${f(r.events)} events`).join(", ")} (ratio ${f(rebuild[1]!.peakRssMb / rebuild[0]!.peakRssMb, 2)}, target ≤ 1.20)`,
+  );
 
-const queryTable = new Table({ head: [`query (${f(size.queryImages)} images)`, "rows", "p50 ms", "p99 ms", "EXPLAIN QUERY PLAN"], colWidths: [28, 6, 9, 9, 70], wordWrap: true });
+const queryTable = new Table({
+  head: [`query (${f(size.queryImages)} images)`, "rows", "p50 ms", "p99 ms", "EXPLAIN QUERY PLAN"],
+  colWidths: [28, 6, 9, 9, 70],
+  wordWrap: true,
+});
 for (const q of documented) queryTable.push([q.query, q.rows, f(q.p50Ms, 3), f(q.p99Ms, 3), q.plan]);
 console.log(queryTable.toString());
-const indexTable = new Table({ head: ["index", "purpose", "with (p50 ms)", "without (p50 ms)", "speedup", "document", "plan with / without"], colWidths: [22, 26, 10, 10, 9, 9, 50], wordWrap: true });
-for (const i of indexes) indexTable.push([i.index, i.purpose, f(i.withIndexP50Ms, 3), f(i.withoutIndexP50Ms, 1), `${f(i.speedup)}x`, i.claim, `${i.planWith} / ${i.planWithout}`]);
+const indexTable = new Table({
+  head: ["index", "purpose", "with (p50 ms)", "without (p50 ms)", "speedup", "document", "plan with / without"],
+  colWidths: [22, 26, 10, 10, 9, 9, 50],
+  wordWrap: true,
+});
+for (const i of indexes)
+  indexTable.push([
+    i.index,
+    i.purpose,
+    f(i.withIndexP50Ms, 3),
+    f(i.withoutIndexP50Ms, 1),
+    `${f(i.speedup)}x`,
+    i.claim,
+    `${i.planWith} / ${i.planWithout}`,
+  ]);
 console.log(indexTable.toString());
-console.log(`${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end; ${f(results.seconds)} s`);
+console.log(
+  `${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end; ${f(results.seconds)} s`,
+);
 if (values.json) {
   writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${values.json}`);

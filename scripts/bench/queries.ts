@@ -1,11 +1,11 @@
 // The documented queries at a million images: latency of each, and the document's
 // index table reproduced (each query with its index and with none).
-import { openConnection, type Db } from "../../src/db/connection.js";
+import { type Db, openConnection } from "../../src/db/connection.js";
 import { workload } from "../../src/demo/workload.js";
-import { openStore, QUERY_NAMES, type NewEvent } from "../../src/index.js";
+import { type NewEvent, openStore, QUERY_NAMES } from "../../src/index.js";
 import { explainQuery } from "../../src/maintenance/doctor.js";
-import { QUERY_SQL } from "../../src/queries/index.js";
 import { QUALITY_TIER_CASE } from "../../src/projections/qualityTiers.js";
+import { QUERY_SQL } from "../../src/queries/index.js";
 import { rawDirectApplier } from "./rawDirect.js";
 import { freshDb, log, measure, quantile } from "./support.js";
 
@@ -21,7 +21,11 @@ type Curation = Extract<NewEvent, { type: "ImageCurated" }>["data"];
 export const loadImages = (images: number): { path: string; seconds: number } => {
   const path = freshDb("queries");
   const db = openConnection(path);
-  const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'generated_images' AND sql IS NOT NULL").pluck().all().map(String);
+  const indexes = db
+    .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'generated_images' AND sql IS NOT NULL")
+    .pluck()
+    .all()
+    .map(String);
   const m = measure(() => {
     for (const sql of indexes) db.exec(`DROP INDEX ${/INDEX (\w+)/.exec(sql)![1]}`);
     const insert = db.prepare(
@@ -34,9 +38,25 @@ export const loadImages = (images: number): { path: string; seconds: number } =>
     const flush = (c?: Curation, curatedAt?: string) => {
       if (!held) return;
       const d = held.data;
-      insert.run(d.filename, d.prompt, d.negativePrompt ?? "", d.sourceUrl ?? null, d.sourceQuery ?? null, d.modelId, JSON.stringify(d.generationParams ?? {}),
-        d.seed ?? null, c?.aestheticScore ?? null, c?.clipScore ?? null, c?.technicalScore ?? null, c?.finalScore ?? null, held.at, c?.status ?? "pending",
-        c?.isFeatured ? 1 : 0, JSON.stringify(d.tags ?? []), curatedAt ?? held.at);
+      insert.run(
+        d.filename,
+        d.prompt,
+        d.negativePrompt ?? "",
+        d.sourceUrl ?? null,
+        d.sourceQuery ?? null,
+        d.modelId,
+        JSON.stringify(d.generationParams ?? {}),
+        d.seed ?? null,
+        c?.aestheticScore ?? null,
+        c?.clipScore ?? null,
+        c?.technicalScore ?? null,
+        c?.finalScore ?? null,
+        held.at,
+        c?.status ?? "pending",
+        c?.isFeatured ? 1 : 0,
+        JSON.stringify(d.tags ?? []),
+        curatedAt ?? held.at,
+      );
       held = undefined;
     };
     const begin = db.prepare("BEGIN");
@@ -79,7 +99,11 @@ const latency = (fn: () => unknown, iterations: number, budgetMs: number) => {
 };
 
 const plan = (db: Db, sql: string, params: unknown[]) =>
-  db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params).map((r) => String((r as { detail: unknown }).detail)).join("; ");
+  db
+    .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .all(...params)
+    .map((r) => String((r as { detail: unknown }).detail))
+    .join("; ");
 
 export interface QueryFigure {
   query: string;
@@ -108,7 +132,15 @@ export const measureDocumentedQueries = (path: string): QueryFigure[] => {
   const figures = QUERY_NAMES.map((name) => {
     const run = () => store.queries[name]();
     const { p50, p99 } = latency(run, 300, 3000);
-    return { query: name, rows: run().length, p50Ms: p50, p99Ms: p99, plan: explainQuery(store.db, name, QUERY_SQL[name]).plan.map((line) => line.trim()).join("; ") };
+    return {
+      query: name,
+      rows: run().length,
+      p50Ms: p50,
+      p99Ms: p99,
+      plan: explainQuery(store.db, name, QUERY_SQL[name])
+        .plan.map((line) => line.trim())
+        .join("; "),
+    };
   });
   store.close();
   return figures;
@@ -117,14 +149,48 @@ export const measureDocumentedQueries = (path: string): QueryFigure[] => {
 /** The document's index table: each query forced through its index, then with none (NOT INDEXED). */
 export const measureIndexTable = (path: string): IndexFigure[] => {
   const db = openConnection(path, { readonly: true });
-  const middle = String(db.prepare("SELECT created_at FROM generated_images WHERE id = (SELECT max(id) / 2 FROM generated_images)").pluck().get());
+  const middle = String(
+    db
+      .prepare("SELECT created_at FROM generated_images WHERE id = (SELECT max(id) / 2 FROM generated_images)")
+      .pluck()
+      .get(),
+  );
   const hourLater = new Date(Date.parse(middle) + 3600_000).toISOString();
-  const someFile = String(db.prepare("SELECT filename FROM generated_images WHERE id = (SELECT max(id) / 3 FROM generated_images)").pluck().get());
+  const someFile = String(
+    db
+      .prepare("SELECT filename FROM generated_images WHERE id = (SELECT max(id) / 3 FROM generated_images)")
+      .pluck()
+      .get(),
+  );
   const cases = [
-    { index: "idx_created_at", purpose: "Recent images (one hour of them)", claim: "~100x", sql: "SELECT id, filename, created_at FROM generated_images %s WHERE created_at >= ? AND created_at < ? ORDER BY created_at DESC", params: [middle, hourLater] },
-    { index: "idx_final_score", purpose: "Top quality images", claim: "~50x", sql: "SELECT id, filename, final_score FROM generated_images %s ORDER BY final_score DESC LIMIT 10", params: [] },
-    { index: "idx_status", purpose: "Filter by curation status (pending)", claim: "~75x", sql: "SELECT id, filename FROM generated_images %s WHERE status = 'pending'", params: [] },
-    { index: "sqlite_autoindex_generated_images_1", purpose: "Lookup by filename (idx_filename: UNIQUE's own index)", claim: "~1000x", sql: "SELECT * FROM generated_images %s WHERE filename = ?", params: [someFile] },
+    {
+      index: "idx_created_at",
+      purpose: "Recent images (one hour of them)",
+      claim: "~100x",
+      sql: "SELECT id, filename, created_at FROM generated_images %s WHERE created_at >= ? AND created_at < ? ORDER BY created_at DESC",
+      params: [middle, hourLater],
+    },
+    {
+      index: "idx_final_score",
+      purpose: "Top quality images",
+      claim: "~50x",
+      sql: "SELECT id, filename, final_score FROM generated_images %s ORDER BY final_score DESC LIMIT 10",
+      params: [],
+    },
+    {
+      index: "idx_status",
+      purpose: "Filter by curation status (pending)",
+      claim: "~75x",
+      sql: "SELECT id, filename FROM generated_images %s WHERE status = 'pending'",
+      params: [],
+    },
+    {
+      index: "sqlite_autoindex_generated_images_1",
+      purpose: "Lookup by filename (idx_filename: UNIQUE's own index)",
+      claim: "~1000x",
+      sql: "SELECT * FROM generated_images %s WHERE filename = ?",
+      params: [someFile],
+    },
   ];
   const figures = cases.map((c) => {
     const withSql = c.sql.replace("%s", `INDEXED BY ${c.index}`);

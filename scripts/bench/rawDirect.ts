@@ -70,22 +70,58 @@ export const rawDirectApplier = (db: Db) => {
     switch (e.type) {
       case "ImageGenerated": {
         const d = e.data;
-        insertImage.run(d.filename, d.prompt, d.negativePrompt ?? "", d.sourceUrl ?? null, d.sourceQuery ?? null, d.modelId,
-          JSON.stringify(d.generationParams ?? {}), d.seed ?? null, t, JSON.stringify(d.tags ?? []), t);
+        insertImage.run(
+          d.filename,
+          d.prompt,
+          d.negativePrompt ?? "",
+          d.sourceUrl ?? null,
+          d.sourceQuery ?? null,
+          d.modelId,
+          JSON.stringify(d.generationParams ?? {}),
+          d.seed ?? null,
+          t,
+          JSON.stringify(d.tags ?? []),
+          t,
+        );
         return;
       }
       case "ImageCurated": {
         const d = e.data;
         leaveTier.run(d.filename);
-        curateImage.run(d.status, d.aestheticScore ?? null, d.clipScore ?? null, d.technicalScore ?? null, d.finalScore ?? null, d.isFeatured ? 1 : 0, t, d.filename);
+        curateImage.run(
+          d.status,
+          d.aestheticScore ?? null,
+          d.clipScore ?? null,
+          d.technicalScore ?? null,
+          d.finalScore ?? null,
+          d.isFeatured ? 1 : 0,
+          t,
+          d.filename,
+        );
         enterTier.run(d.filename);
         return;
       }
       case "TrainingStarted":
-        startRun.run(e.data.runId, e.data.name, e.data.modelPath, JSON.stringify(e.data.config ?? {}), e.data.datasetSize ?? null, t, t);
+        startRun.run(
+          e.data.runId,
+          e.data.name,
+          e.data.modelPath,
+          JSON.stringify(e.data.config ?? {}),
+          e.data.datasetSize ?? null,
+          t,
+          t,
+        );
         return;
       case "TrainingCompleted":
-        completeRun.run(e.data.finalLoss ?? null, e.data.trainingTimeSeconds ?? null, JSON.stringify(e.data.metrics ?? {}), e.data.modelPath ?? null, t, t, e.data.runId);
+        completeRun.run(
+          e.data.finalLoss ?? null,
+          e.data.trainingTimeSeconds ?? null,
+          JSON.stringify(e.data.metrics ?? {}),
+          e.data.modelPath ?? null,
+          t,
+          t,
+          e.data.runId,
+        );
         return;
       case "TrainingFailed":
         failRun.run(e.data.reason, e.data.trainingTimeSeconds ?? null, t, t, e.data.runId);

@@ -27,10 +27,20 @@ export const measureRebuild = (events: number): RebuildFigures => {
   const head = store.headPosition();
   store.close();
   log(`  log of ${head} events written in ${buildLogSeconds.toFixed(1)} s; rebuilding in a child process`);
-  const child = spawnSync(process.execPath, ["--import", "tsx", worker, path], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const child = spawnSync(process.execPath, ["--import", "tsx", worker, path], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
   dropDb(path);
   if (child.status !== 0) throw new Error(`rebuild worker failed: ${child.stderr}`);
-  const r = JSON.parse(child.stdout) as { events: number; rebuildMs: number; auditMs: number; auditOk: boolean; rssOpenKb: number; rssRebuildKb: number };
+  const r = JSON.parse(child.stdout) as {
+    events: number;
+    rebuildMs: number;
+    auditMs: number;
+    auditOk: boolean;
+    rssOpenKb: number;
+    rssRebuildKb: number;
+  };
   return {
     events: r.events,
     buildLogSeconds,

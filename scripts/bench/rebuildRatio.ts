@@ -11,7 +11,9 @@ import { openStore } from "../../src/index.js";
 import { runRaw, workloadGroups } from "./append.js";
 import { cleanUp, dropDb, freshDb, log, median } from "./support.js";
 
-const { values } = parseArgs({ options: { events: { type: "string", default: "200000" }, rounds: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: { events: { type: "string", default: "200000" }, rounds: { type: "string", default: "3" } },
+});
 const events = Number(values.events);
 const rounds = Number(values.rounds);
 

@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
 import { databasePath, databasePathFromEnv } from "../db/paths.js";
 import { isoTime } from "../events/schemas.js";
-import { openStore, type OpenStoreOptions, type Store } from "../store/openStore.js";
+import { type OpenStoreOptions, openStore, type Store } from "../store/openStore.js";
 
 /** A mistake in how the command was called: reported on stderr, exit code 2. */
 export class UsageError extends Error {
@@ -24,7 +24,8 @@ export interface Io {
   errColor: ReturnType<typeof pc.createColors>;
 }
 
-const colorAllowed = (stream: NodeJS.WriteStream) => stream.isTTY === true && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
+const colorAllowed = (stream: NodeJS.WriteStream) =>
+  stream.isTTY === true && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
 
 export const processIo = (): Io => ({
   out: (text) => void process.stdout.write(text),
@@ -67,7 +68,8 @@ export const intArg =
   (value: string): number => {
     if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got ${value}`);
+    if (!Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got ${value}`);
     return n;
   };
 
@@ -81,13 +83,24 @@ export const numberArg = (value: string): number => {
 export const timeArg = (value: string): string => {
   const withTime = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
   const parsed = isoTime.safeParse(withTime);
-  if (!parsed.success) throw new InvalidArgumentError(`expected an ISO-8601 time such as 2026-01-08T12:00:00Z or a date 2026-01-08, got "${value}"`);
+  if (!parsed.success)
+    throw new InvalidArgumentError(
+      `expected an ISO-8601 time such as 2026-01-08T12:00:00Z or a date 2026-01-08, got "${value}"`,
+    );
   return parsed.data;
 };
 
 /** JSON on stdout, one document, newline-terminated. */
-export const printJson = (io: Io, value: unknown): void => io.out(JSON.stringify(value, null, 2) + "\n");
+export const printJson = (io: Io, value: unknown): void => io.out(`${JSON.stringify(value, null, 2)}\n`);
 
 /** Open the store for a command: stale-projection warnings go to stderr as one `warning:` line. */
-export const openCliStore = (io: Io, db: string | undefined, options: Omit<OpenStoreOptions, "url" | "onWarning"> = {}): Store =>
-  openStore({ ...options, url: resolveDb(db), onWarning: (message) => io.err(`${io.errColor.yellow("warning:")} ${message}\n`) });
+export const openCliStore = (
+  io: Io,
+  db: string | undefined,
+  options: Omit<OpenStoreOptions, "url" | "onWarning"> = {},
+): Store =>
+  openStore({
+    ...options,
+    url: resolveDb(db),
+    onWarning: (message) => io.err(`${io.errColor.yellow("warning:")} ${message}\n`),
+  });

@@ -4,7 +4,8 @@ import type { Io } from "./common.js";
 /** A cell as people read it: numbers rounded, null as a dash, objects as compact JSON. */
 export const cell = (value: unknown): string => {
   if (value === null || value === undefined) return "—";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
+  if (typeof value === "number")
+    return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (typeof value === "string") return value;
   return JSON.stringify(value);
@@ -13,7 +14,7 @@ export const cell = (value: unknown): string => {
 /** An aligned table of rows (objects with the same keys), or a dash line when there are none. */
 export const table = (io: Io, rows: readonly Record<string, unknown>[], columns?: readonly string[]): string => {
   const first = rows[0];
-  if (!first) return io.color.dim("(no rows)") + "\n";
+  if (!first) return `${io.color.dim("(no rows)")}\n`;
   const head = columns ?? Object.keys(first);
   const t = new Table({
     head: head.map((h) => io.color.bold(h)),
@@ -22,29 +23,31 @@ export const table = (io: Io, rows: readonly Record<string, unknown>[], columns?
     colAligns: head.map((h) => (typeof first[h] === "number" ? "right" : "left")),
   });
   for (const row of rows) t.push(head.map((h) => cell(row[h])));
-  return t.toString() + "\n";
+  return `${t.toString()}\n`;
 };
 
 /** Two columns, label and value: for a report of one thing. */
 export const keyValues = (io: Io, pairs: readonly [string, unknown][]): string => {
   const width = Math.max(...pairs.map(([k]) => k.length));
-  return pairs.map(([k, v]) => `${io.color.dim(k.padEnd(width))}  ${cell(v)}`).join("\n") + "\n";
+  return `${pairs.map(([k, v]) => `${io.color.dim(k.padEnd(width))}  ${cell(v)}`).join("\n")}\n`;
 };
 
 /** A horizontal bar chart: one bar per label, scaled to the largest value. */
-export const barChart = (io: Io, bars: readonly { label: string; value: number; note?: string }[], width = 40): string => {
-  if (bars.length === 0) return io.color.dim("(no data)") + "\n";
+export const barChart = (
+  io: Io,
+  bars: readonly { label: string; value: number; note?: string }[],
+  width = 40,
+): string => {
+  if (bars.length === 0) return `${io.color.dim("(no data)")}\n`;
   const max = Math.max(...bars.map((b) => b.value), 0);
   const labelWidth = Math.max(...bars.map((b) => b.label.length));
-  return (
-    bars
-      .map((b) => {
-        const len = max > 0 ? Math.round((b.value / max) * width) : 0;
-        const bar = "█".repeat(len) + (len === 0 && b.value > 0 ? "▏" : "");
-        return `${b.label.padStart(labelWidth)} ${io.color.cyan(bar)} ${b.value}${b.note ? io.color.dim(`  ${b.note}`) : ""}`;
-      })
-      .join("\n") + "\n"
-  );
+  return `${bars
+    .map((b) => {
+      const len = max > 0 ? Math.round((b.value / max) * width) : 0;
+      const bar = "█".repeat(len) + (len === 0 && b.value > 0 ? "▏" : "");
+      return `${b.label.padStart(labelWidth)} ${io.color.cyan(bar)} ${b.value}${b.note ? io.color.dim(`  ${b.note}`) : ""}`;
+    })
+    .join("\n")}\n`;
 };
 
 export const formatBytes = (bytes: number): string => {
@@ -58,4 +61,4 @@ export const formatBytes = (bytes: number): string => {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 };
 
-export const heading = (io: Io, text: string): string => io.color.bold(io.color.underline(text)) + "\n";
+export const heading = (io: Io, text: string): string => `${io.color.bold(io.color.underline(text))}\n`;

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { z } from "zod";
-import { packageRoot } from "../db/paths.js";
 import { StoreError } from "../db/errors.js";
+import { packageRoot } from "../db/paths.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
@@ -18,11 +18,15 @@ import { EXIT, type ExitCode, type Io, processIo, UsageError } from "./common.js
 export interface Cli {
   io: Io;
   /** Wrap an action: its returned exit code (default 0) becomes the process's. */
-  action: <A extends unknown[]>(fn: (...args: A) => ExitCode | void | Promise<ExitCode | void>) => (...args: A) => Promise<void>;
+  action: <A extends unknown[]>(
+    fn: (...args: A) => ExitCode | void | Promise<ExitCode | void>,
+  ) => (...args: A) => Promise<void>;
 }
 
 /** The package's version, from the package.json beside db/migrations (the clone's, or the installed package's). */
-const VERSION = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8"))).version;
+const VERSION = z
+  .object({ version: z.string() })
+  .parse(JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8"))).version;
 
 /** One line naming the problem: the first line of the message, nothing more. */
 const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
@@ -30,7 +34,9 @@ const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String
 /** Build the whole command tree. */
 export const buildProgram = (io: Io, onExit: (code: ExitCode) => void): Command => {
   const program = new Command("artist-store")
-    .description("The AI-artist event store: emit and read events, query the projections, migrate, back up, restore and inspect the SQLite database.")
+    .description(
+      "The AI-artist event store: emit and read events, query the projections, migrate, back up, restore and inspect the SQLite database.",
+    )
     .version(VERSION, "-V, --version")
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -1,6 +1,6 @@
 import cliProgress from "cli-progress";
-import type { Progress } from "../replay/replay.js";
 import type { RebuildResult } from "../replay/rebuildProjections.js";
+import type { Progress } from "../replay/replay.js";
 
 export interface ProgressReporter {
   /** Pass as a library function's `onProgress`. */
@@ -18,7 +18,9 @@ export interface ProgressOptions {
 
 /** Events per second, rounded, as people read it (12 345). */
 export const formatRate = (events: number, ms: number): string =>
-  Math.round(events / Math.max(ms / 1000, 1e-3)).toLocaleString("en-US").replaceAll(",", " ");
+  Math.round(events / Math.max(ms / 1000, 1e-3))
+    .toLocaleString("en-US")
+    .replaceAll(",", " ");
 
 /**
  * A progress bar (events done, events/s, ETA) on a terminal, nothing but the
@@ -31,7 +33,12 @@ export const createProgress = (label: string, options: ProgressOptions = {}): Pr
   const started = performance.now();
   const bar = stream.isTTY
     ? new cliProgress.SingleBar(
-        { stream, format: `${label} [{bar}] {value}/{total} events | {speed} events/s | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true },
+        {
+          stream,
+          format: `${label} [{bar}] {value}/{total} events | {speed} events/s | ETA {eta_formatted}`,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;

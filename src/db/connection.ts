@@ -30,7 +30,12 @@ export const openConnection = (path: string, options: ConnectionOptions = {}): D
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !(options.create ?? false) });
   } catch (cause) {
-    throw new StoreError("NOT_A_DATABASE", `cannot open database ${path}: ${(cause as Error).message}`, { path }, { cause });
+    throw new StoreError(
+      "NOT_A_DATABASE",
+      `cannot open database ${path}: ${(cause as Error).message}`,
+      { path },
+      { cause },
+    );
   }
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? CONNECTION_PRAGMAS.busy_timeout}`);
@@ -44,7 +49,12 @@ export const openConnection = (path: string, options: ConnectionOptions = {}): D
     db.close();
     const code = (cause as { code?: string }).code;
     if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT")
-      throw new StoreError("NOT_A_DATABASE", `${path} is not a SQLite database (or is corrupt): ${(cause as Error).message}`, { path }, { cause });
+      throw new StoreError(
+        "NOT_A_DATABASE",
+        `${path} is not a SQLite database (or is corrupt): ${(cause as Error).message}`,
+        { path },
+        { cause },
+      );
     throw cause;
   }
   return db;

@@ -68,7 +68,12 @@ export class VersionConflictError extends StoreError {
 export const asWriteFailure = (e: unknown, path: string): unknown => {
   const code = e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : "";
   if (code === "SQLITE_FULL")
-    return new StoreError("DISK_FULL", `cannot write to ${path}: the disk is full (SQLITE_FULL); nothing of this append was written: free space and retry`, { path, sqliteCode: code }, { cause: e });
+    return new StoreError(
+      "DISK_FULL",
+      `cannot write to ${path}: the disk is full (SQLITE_FULL); nothing of this append was written: free space and retry`,
+      { path, sqliteCode: code },
+      { cause: e },
+    );
   if (code.startsWith("SQLITE_IOERR"))
     return new StoreError(
       "DISK_IO_ERROR",

@@ -4,7 +4,10 @@ import type { Db } from "./connection.js";
  * SQLite's integrity_check (or the faster quick_check): the problems it reports, [] when the file is sound.
  * @example if (integrityProblems(db).length) throw new Error("corrupt");
  */
-export const integrityProblems = (db: Db, { quick = false, max = 20 }: { quick?: boolean; max?: number } = {}): string[] => {
+export const integrityProblems = (
+  db: Db,
+  { quick = false, max = 20 }: { quick?: boolean; max?: number } = {},
+): string[] => {
   let rows: unknown;
   try {
     rows = db.pragma(`${quick ? "quick_check" : "integrity_check"}(${max})`, { simple: false });

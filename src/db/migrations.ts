@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { resolveBinary } from "dbmate";
-import { StoreError } from "./errors.js";
 import type { Db } from "./connection.js";
+import { StoreError } from "./errors.js";
 import { migrationsDir, schemaFile } from "./paths.js";
 
 /** The command an operator runs to bring a database up to date. */
@@ -24,10 +24,19 @@ export const runDbmate = (path: string, args: readonly string[], options: Dbmate
   const flags = ["--url", `sqlite:${path}`, "--migrations-dir", migrationsDir];
   flags.push(...(options.dumpSchema ? ["--schema-file", options.schemaFile ?? schemaFile] : ["--no-dump-schema"]));
   const result = spawnSync(resolveBinary(), [...flags, ...args], { encoding: "utf8" });
-  if (result.error) throw new StoreError("MIGRATION_FAILED", `dbmate could not run: ${result.error.message}`, { path }, { cause: result.error });
+  if (result.error)
+    throw new StoreError(
+      "MIGRATION_FAILED",
+      `dbmate could not run: ${result.error.message}`,
+      { path },
+      { cause: result.error },
+    );
   if (result.status !== 0) {
     const reason = (result.stderr || result.stdout).trim().split("\n").pop() ?? "";
-    throw new StoreError("MIGRATION_FAILED", `dbmate ${args.join(" ")} failed on ${path}: ${reason}`, { path, args: [...args] });
+    throw new StoreError("MIGRATION_FAILED", `dbmate ${args.join(" ")} failed on ${path}: ${reason}`, {
+      path,
+      args: [...args],
+    });
   }
   return result.stdout;
 };
@@ -77,7 +86,11 @@ export const assertSchemaCurrent = (db: Db, path: string): void => {
       { path, unknown: status.unknown },
     );
   if (status.applied.length === 0)
-    throw new StoreError("SCHEMA_MISSING", `database ${path} has no ai-artist-store schema: run \`${MIGRATE_COMMAND}\` (or openStore({ migrate: true }))`, { path });
+    throw new StoreError(
+      "SCHEMA_MISSING",
+      `database ${path} has no ai-artist-store schema: run \`${MIGRATE_COMMAND}\` (or openStore({ migrate: true }))`,
+      { path },
+    );
   if (status.pending.length > 0)
     throw new StoreError(
       "PENDING_MIGRATIONS",

@@ -13,7 +13,8 @@ export const packageRoot = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "db", "migrations"))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("ai-artist-store: cannot find db/migrations above " + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new Error(`ai-artist-store: cannot find db/migrations above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
   return dir;

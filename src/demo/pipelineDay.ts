@@ -14,12 +14,21 @@ export const seededRandom = (seed: number) => {
 
 const THEMES: Record<string, { subjects: string[]; styles: string[]; tags: string[] }> = {
   landscapes: {
-    subjects: ["a sunset over snow-capped mountains", "a misty pine forest at dawn", "a desert canyon under a starry sky", "rolling green hills after rain"],
+    subjects: [
+      "a sunset over snow-capped mountains",
+      "a misty pine forest at dawn",
+      "a desert canyon under a starry sky",
+      "rolling green hills after rain",
+    ],
     styles: ["highly detailed", "golden hour lighting", "wide angle", "matte painting"],
     tags: ["landscape", "nature", "mountains", "sunset"],
   },
   portraits: {
-    subjects: ["an elderly fisherman with a weathered face", "a dancer mid-spin in a red dress", "a child reading by candlelight"],
+    subjects: [
+      "an elderly fisherman with a weathered face",
+      "a dancer mid-spin in a red dress",
+      "a child reading by candlelight",
+    ],
     styles: ["oil painting", "soft rim light", "shallow depth of field", "renaissance style"],
     tags: ["portrait", "people", "character"],
   },
@@ -40,7 +49,11 @@ const THEMES: Record<string, { subjects: string[]; styles: string[]; tags: strin
   },
 };
 
-const MODELS = ["stabilityai/stable-diffusion-xl-base-1.0", "runwayml/stable-diffusion-v1-5", "sdxl-lora/landscape_style_v1"];
+const MODELS = [
+  "stabilityai/stable-diffusion-xl-base-1.0",
+  "runwayml/stable-diffusion-v1-5",
+  "sdxl-lora/landscape_style_v1",
+];
 
 export interface PipelineDayOptions {
   seed?: number;
@@ -58,7 +71,11 @@ export interface PipelineDayOptions {
  * from the seed, so replaying the same day again is an idempotent no-op.
  * @example store.append(pipelineDay({ seed: 42 }))
  */
-export const pipelineDay = ({ seed = 42, day = "2026-01-08", imagesPerBatch = [40, 80] }: PipelineDayOptions = {}): NewEvent[] => {
+export const pipelineDay = ({
+  seed = 42,
+  day = "2026-01-08",
+  imagesPerBatch = [40, 80],
+}: PipelineDayOptions = {}): NewEvent[] => {
   const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -68,12 +85,62 @@ export const pipelineDay = ({ seed = 42, day = "2026-01-08", imagesPerBatch = [4
     return new Date(clock).toISOString();
   };
   const events: NewEvent[] = [];
-  const push = (e: NewEvent) => events.push({ ...e, id: `demo-${seed}-${day}-${events.length + 1}`, metadata: { producer: "demo-pipeline", correlationId: `day-${day}` } });
+  const push = (e: NewEvent) =>
+    events.push({
+      ...e,
+      id: `demo-${seed}-${day}-${events.length + 1}`,
+      metadata: { producer: "demo-pipeline", correlationId: `day-${day}` },
+    });
 
-  push({ type: "TrainingStarted", occurredAt: at(0), data: { runId: `lora-landscape-${day}`, name: "landscape_style_v1", modelPath: "models/lora/landscape_v1.safetensors", config: { network_dim: 64, network_alpha: 32, learning_rate: 1e-4, max_train_steps: 2000, dataset: "datasets/landscapes" }, datasetSize: 75 } });
-  push({ type: "TrainingCompleted", occurredAt: at(7200), data: { runId: `lora-landscape-${day}`, finalLoss: round(0.02 + random() * 0.01, 4), trainingTimeSeconds: 7200, metrics: { fid_score: round(25 + random() * 8, 1), sample_images: ["sample_1.png", "sample_2.png"] } } });
-  push({ type: "TrainingStarted", occurredAt: at(600), data: { runId: `lora-portrait-${day}`, name: "portrait_style_v1", modelPath: "models/lora/portrait_v1.safetensors", config: { network_dim: 128, network_alpha: 64, learning_rate: 2e-4, max_train_steps: 3000, dataset: "datasets/portraits" }, datasetSize: 120 } });
-  push({ type: "TrainingFailed", occurredAt: at(2400), data: { runId: `lora-portrait-${day}`, reason: "CUDA out of memory at step 1184", trainingTimeSeconds: 2400 } });
+  push({
+    type: "TrainingStarted",
+    occurredAt: at(0),
+    data: {
+      runId: `lora-landscape-${day}`,
+      name: "landscape_style_v1",
+      modelPath: "models/lora/landscape_v1.safetensors",
+      config: {
+        network_dim: 64,
+        network_alpha: 32,
+        learning_rate: 1e-4,
+        max_train_steps: 2000,
+        dataset: "datasets/landscapes",
+      },
+      datasetSize: 75,
+    },
+  });
+  push({
+    type: "TrainingCompleted",
+    occurredAt: at(7200),
+    data: {
+      runId: `lora-landscape-${day}`,
+      finalLoss: round(0.02 + random() * 0.01, 4),
+      trainingTimeSeconds: 7200,
+      metrics: { fid_score: round(25 + random() * 8, 1), sample_images: ["sample_1.png", "sample_2.png"] },
+    },
+  });
+  push({
+    type: "TrainingStarted",
+    occurredAt: at(600),
+    data: {
+      runId: `lora-portrait-${day}`,
+      name: "portrait_style_v1",
+      modelPath: "models/lora/portrait_v1.safetensors",
+      config: {
+        network_dim: 128,
+        network_alpha: 64,
+        learning_rate: 2e-4,
+        max_train_steps: 3000,
+        dataset: "datasets/portraits",
+      },
+      datasetSize: 120,
+    },
+  });
+  push({
+    type: "TrainingFailed",
+    occurredAt: at(2400),
+    data: { runId: `lora-portrait-${day}`, reason: "CUDA out of memory at step 1184", trainingTimeSeconds: 2400 },
+  });
 
   const themes = Object.keys(THEMES);
   themes.forEach((theme, b) => {
@@ -97,7 +164,13 @@ export const pipelineDay = ({ seed = 42, day = "2026-01-08", imagesPerBatch = [4
           negativePrompt: "blurry, low quality, distorted, watermark",
           sourceQuery: random() < 0.3 ? `${theme} reference` : null,
           modelId: pick(MODELS),
-          generationParams: { width: 1024, height: 1024, num_inference_steps: pick([25, 30, 40]), guidance_scale: pick([6.5, 7.5, 8.5]), lora_scale: 0.8 },
+          generationParams: {
+            width: 1024,
+            height: 1024,
+            num_inference_steps: pick([25, 30, 40]),
+            guidance_scale: pick([6.5, 7.5, 8.5]),
+            lora_scale: 0.8,
+          },
           seed: seedValue,
           tags: [theme, pick(vocab.tags), pick(vocab.tags)].filter((t, k, all) => all.indexOf(t) === k),
         },
@@ -115,12 +188,24 @@ export const pipelineDay = ({ seed = 42, day = "2026-01-08", imagesPerBatch = [4
       push({
         type: "ImageCurated",
         occurredAt: at(5),
-        data: { filename, status: keep ? "curated" : "rejected", aestheticScore: aesthetic, clipScore: clip, technicalScore: technical, finalScore: final, isFeatured: final >= 9 },
+        data: {
+          filename,
+          status: keep ? "curated" : "rejected",
+          aestheticScore: aesthetic,
+          clipScore: clip,
+          technicalScore: technical,
+          finalScore: final,
+          isFeatured: final >= 9,
+        },
       });
     }
     if (!last) {
       const avg = scores.length ? round(scores.reduce((s, x) => s + x, 0) / scores.length, 2) : null;
-      push({ type: "BatchFinished", occurredAt: at(60), data: { batchId, imagesCreated: count, imagesKept: kept, avgScore: avg } });
+      push({
+        type: "BatchFinished",
+        occurredAt: at(60),
+        data: { batchId, imagesCreated: count, imagesKept: kept, avgScore: avg },
+      });
     }
   });
   return events;

@@ -4,7 +4,7 @@ import type { Db } from "../db/connection.js";
 import { StoreError, VersionConflictError } from "../db/errors.js";
 import type { AppendedEvent, StoredEvent } from "./envelope.js";
 import type { PreparedEvent, PreparedEventOf } from "./prepareEvent.js";
-import { CLOSING_EVENTS, OPENING_EVENTS, type EventType } from "./schemas.js";
+import { CLOSING_EVENTS, type EventType, OPENING_EVENTS } from "./schemas.js";
 
 /** Applies one event to the projection tables, inside the append's transaction. */
 export type Projector = (event: StoredEvent) => void;
@@ -22,7 +22,10 @@ const NO_STREAM: Head = { version: 0, type: "" };
 const isCollision = (e: unknown): boolean => {
   const code = (e as { code?: unknown })?.code;
   const message = String((e as { message?: unknown })?.message);
-  return code === "SQLITE_CONSTRAINT_UNIQUE" || (code === "SQLITE_CONSTRAINT_TRIGGER" && message.includes("may not replace an existing event"));
+  return (
+    code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    (code === "SQLITE_CONSTRAINT_TRIGGER" && message.includes("may not replace an existing event"))
+  );
 };
 const ExistingEvent = z.object({
   position: z.number().int(),
@@ -36,7 +39,12 @@ const ExistingEvent = z.object({
  * The stored form of a prepared event, built field by field: a spread of objects
  * of so many shapes takes V8's slow path (about 4 µs per event in a profile).
  */
-const storedEvent = <T extends EventType>(e: PreparedEventOf<T>, position: number, streamVersion: number, recordedAt: string): StoredEvent<T> => ({
+const storedEvent = <T extends EventType>(
+  e: PreparedEventOf<T>,
+  position: number,
+  streamVersion: number,
+  recordedAt: string,
+): StoredEvent<T> => ({
   position,
   eventId: e.eventId,
   streamId: e.streamId,
@@ -57,7 +65,8 @@ export interface AppendHooks {
 /** How often a write is retried after SQLITE_BUSY outlasted the busy timeout. */
 const BUSY_RETRIES = 5;
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const isBusy = (e: unknown) => typeof (e as { code?: unknown })?.code === "string" && (e as { code: string }).code.startsWith("SQLITE_BUSY");
+const isBusy = (e: unknown) =>
+  typeof (e as { code?: unknown })?.code === "string" && (e as { code: string }).code.startsWith("SQLITE_BUSY");
 
 /** Run a write transaction, retrying a bounded number of times if another writer held the lock past the busy timeout. */
 export const withBusyRetry = <T>(write: () => T): T => {
@@ -67,7 +76,12 @@ export const withBusyRetry = <T>(write: () => T): T => {
     } catch (e) {
       if (!isBusy(e)) throw e;
       if (attempt >= BUSY_RETRIES)
-        throw new StoreError("STORE_BUSY", `database stayed locked by another writer through ${BUSY_RETRIES + 1} busy timeouts`, {}, { cause: e });
+        throw new StoreError(
+          "STORE_BUSY",
+          `database stayed locked by another writer through ${BUSY_RETRIES + 1} busy timeouts`,
+          {},
+          { cause: e },
+        );
       sleep(25 * 2 ** attempt + Math.random() * 25);
     }
   }
@@ -83,7 +97,9 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const streamHead = db.prepare(`SELECT stream_version AS version, type FROM events WHERE stream_id = ? ORDER BY stream_version DESC LIMIT 1`);
+  const streamHead = db.prepare(
+    `SELECT stream_version AS version, type FROM events WHERE stream_id = ? ORDER BY stream_version DESC LIMIT 1`,
+  );
   const byEventId = db.prepare(
     `SELECT position, stream_id AS streamId, stream_version AS streamVersion, type, data FROM events WHERE event_id = ?`,
   );
@@ -93,7 +109,11 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     const row = byEventId.get(e.eventId);
     if (row === undefined) return undefined;
     const existing = ExistingEvent.parse(row);
-    if (existing.type !== e.type || existing.streamId !== e.streamId || !isDeepStrictEqual(JSON.parse(existing.data), JSON.parse(e.dataJson)))
+    if (
+      existing.type !== e.type ||
+      existing.streamId !== e.streamId ||
+      !isDeepStrictEqual(JSON.parse(existing.data), JSON.parse(e.dataJson))
+    )
       throw new StoreError(
         "IDEMPOTENCY_CONFLICT",
         `event ${index}: event id ${e.eventId} is already in the log at position ${existing.position} (${existing.type} on ${existing.streamId}) with other content`,
@@ -113,19 +133,30 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     if (e.expectedVersion !== undefined && e.expectedVersion !== head.version)
       throw new VersionConflictError(e.streamId, e.expectedVersion, head.version, index);
     if (OPENING_EVENTS.has(e.type) && head.version > 0)
-      throw new StoreError("STREAM_EXISTS", `event ${index}: ${e.type} for ${e.streamId}, which already exists (version ${head.version})`, {
-        index,
-        streamId: e.streamId,
-        actualVersion: head.version,
-      });
+      throw new StoreError(
+        "STREAM_EXISTS",
+        `event ${index}: ${e.type} for ${e.streamId}, which already exists (version ${head.version})`,
+        {
+          index,
+          streamId: e.streamId,
+          actualVersion: head.version,
+        },
+      );
     if (!OPENING_EVENTS.has(e.type) && head.version === 0)
-      throw new StoreError("STREAM_NOT_FOUND", `event ${index}: ${e.type} for ${e.streamId}, which was never started`, { index, streamId: e.streamId });
-    if (CLOSING_EVENTS.has(head.type))
-      throw new StoreError("STREAM_CLOSED", `event ${index}: ${e.type} for ${e.streamId}, which already ended with ${head.type} (version ${head.version})`, {
+      throw new StoreError("STREAM_NOT_FOUND", `event ${index}: ${e.type} for ${e.streamId}, which was never started`, {
         index,
         streamId: e.streamId,
-        actualVersion: head.version,
       });
+    if (CLOSING_EVENTS.has(head.type))
+      throw new StoreError(
+        "STREAM_CLOSED",
+        `event ${index}: ${e.type} for ${e.streamId}, which already ended with ${head.type} (version ${head.version})`,
+        {
+          index,
+          streamId: e.streamId,
+          actualVersion: head.version,
+        },
+      );
   };
 
   const headOf = (streamId: string) => {
@@ -139,7 +170,17 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     checkStream(e, head, index);
     const streamVersion = head.version + 1;
     try {
-      const info = insert.run(e.eventId, e.streamId, streamVersion, e.type, e.schemaVersion, e.dataJson, e.metadataJson, e.occurredAt, recordedAt);
+      const info = insert.run(
+        e.eventId,
+        e.streamId,
+        streamVersion,
+        e.type,
+        e.schemaVersion,
+        e.dataJson,
+        e.metadataJson,
+        e.occurredAt,
+        recordedAt,
+      );
       return { position: Number(info.lastInsertRowid), streamVersion };
     } catch (err) {
       if (optimistic && isCollision(err)) checkStream(e, headOf(e.streamId), index);
@@ -180,5 +221,6 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     return appended;
   });
 
-  return (events: readonly PreparedEvent[]): AppendedEvent[] => (events.length === 0 ? [] : withBusyRetry(() => write.immediate(events)));
+  return (events: readonly PreparedEvent[]): AppendedEvent[] =>
+    events.length === 0 ? [] : withBusyRetry(() => write.immediate(events));
 };

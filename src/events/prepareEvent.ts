@@ -1,7 +1,15 @@
 import { uuidv7 } from "uuidv7";
 import { z } from "zod";
 import { StoreError } from "../db/errors.js";
-import { eventTypes, isEventType, isoTime, Metadata, payloadSchemas, type EventData, type EventType } from "./schemas.js";
+import {
+  type EventData,
+  type EventType,
+  eventTypes,
+  isEventType,
+  isoTime,
+  Metadata,
+  payloadSchemas,
+} from "./schemas.js";
 
 /** Largest accepted payload (`data` as JSON, UTF-8): 64 KiB. Metadata gets 16 KiB. */
 export const MAX_DATA_BYTES = 64 * 1024;
@@ -105,11 +113,16 @@ export const streamIdOf = (data: EventData[EventType]): string =>
 export const prepareEvent = (input: unknown, index: number, clock: () => Date, producer?: string): PreparedEvent => {
   const where = `event ${index}`;
   const envelope = Envelope.safeParse(input);
-  if (!envelope.success) throw new StoreError("INVALID_EVENT", `${where}: ${describeIssues(envelope.error, "")}`, { index });
+  if (!envelope.success)
+    throw new StoreError("INVALID_EVENT", `${where}: ${describeIssues(envelope.error, "")}`, { index });
   const { type, data: rawData, id, expectedVersion, occurredAt, metadata: given = {} } = envelope.data;
   const metadata = producer && !given.producer ? { ...given, producer } : given;
   if (!isEventType(type))
-    throw new StoreError("UNKNOWN_EVENT_TYPE", `${where}: unknown event type "${type}" (known: ${Object.keys(eventTypes).join(", ")})`, { index, type });
+    throw new StoreError(
+      "UNKNOWN_EVENT_TYPE",
+      `${where}: unknown event type "${type}" (known: ${Object.keys(eventTypes).join(", ")})`,
+      { index, type },
+    );
   const data = parsePayload(type, rawData, where);
   const dataJson = toJson(data, "data", `${where} ${type}`, index);
   const metadataJson = toJson(metadata, "metadata", `${where} ${type}`, index);
@@ -119,13 +132,25 @@ export const prepareEvent = (input: unknown, index: number, clock: () => Date, p
     (SURROGATE_ESCAPE.test(dataJson) ? findLoneSurrogate(data, "data") : undefined) ??
     (SURROGATE_ESCAPE.test(metadataJson) ? findLoneSurrogate(metadata, "metadata") : undefined);
   if (malformed)
-    throw new StoreError("INVALID_EVENT", `${where} ${type}: ${malformed}: contains an unpaired UTF-16 surrogate (not valid Unicode text)`, { index, type, path: malformed });
+    throw new StoreError(
+      "INVALID_EVENT",
+      `${where} ${type}: ${malformed}: contains an unpaired UTF-16 surrogate (not valid Unicode text)`,
+      { index, type, path: malformed },
+    );
   const dataBytes = Buffer.byteLength(dataJson);
   if (dataBytes > MAX_DATA_BYTES)
-    throw new StoreError("PAYLOAD_TOO_LARGE", `${where} ${type}: data is ${dataBytes} bytes, over the ${MAX_DATA_BYTES}-byte limit`, { index, bytes: dataBytes });
+    throw new StoreError(
+      "PAYLOAD_TOO_LARGE",
+      `${where} ${type}: data is ${dataBytes} bytes, over the ${MAX_DATA_BYTES}-byte limit`,
+      { index, bytes: dataBytes },
+    );
   const metadataBytes = Buffer.byteLength(metadataJson);
   if (metadataBytes > MAX_METADATA_BYTES)
-    throw new StoreError("PAYLOAD_TOO_LARGE", `${where} ${type}: metadata is ${metadataBytes} bytes, over the ${MAX_METADATA_BYTES}-byte limit`, { index, bytes: metadataBytes });
+    throw new StoreError(
+      "PAYLOAD_TOO_LARGE",
+      `${where} ${type}: metadata is ${metadataBytes} bytes, over the ${MAX_METADATA_BYTES}-byte limit`,
+      { index, bytes: metadataBytes },
+    );
   const prepared: PreparedEventOf<EventType> = {
     type,
     data,

@@ -28,11 +28,14 @@ export interface EventFilter {
 export function* queryEvents(db: Db, filter: EventFilter = {}, pageSize = 1000): Generator<StoredEvent> {
   const where = ["position > @after"];
   if (filter.streamId !== undefined) where.push("stream_id = @streamId");
-  if (filter.types && filter.types.length > 0) where.push(`type IN (${filter.types.map((_, i) => `@type${i}`).join(", ")})`);
+  if (filter.types && filter.types.length > 0)
+    where.push(`type IN (${filter.types.map((_, i) => `@type${i}`).join(", ")})`);
   if (filter.to !== undefined) where.push("position <= @to");
   if (filter.since !== undefined) where.push("occurred_at >= @since");
   if (filter.until !== undefined) where.push("occurred_at < @until");
-  const page = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(" AND ")} ORDER BY position LIMIT @limit`);
+  const page = db.prepare(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(" AND ")} ORDER BY position LIMIT @limit`,
+  );
   const params: Record<string, string | number> = {};
   if (filter.streamId !== undefined) params.streamId = filter.streamId;
   filter.types?.forEach((t, i) => (params[`type${i}`] = t));

@@ -9,7 +9,18 @@ export const EVENT_COLUMNS = `position, event_id AS eventId, stream_id AS stream
   schema_version AS schemaVersion, data, metadata, occurred_at AS occurredAt, recorded_at AS recordedAt`;
 
 /** The aliases of EVENT_COLUMNS, in its order: the fields of a `.raw()` row. */
-const FIELDS = ["position", "eventId", "streamId", "streamVersion", "type", "schemaVersion", "data", "metadata", "occurredAt", "recordedAt"] as const;
+const FIELDS = [
+  "position",
+  "eventId",
+  "streamId",
+  "streamVersion",
+  "type",
+  "schemaVersion",
+  "data",
+  "metadata",
+  "occurredAt",
+  "recordedAt",
+] as const;
 
 /** A value as SQLite stored it, briefly. */
 const describeValue = (v: unknown): string =>
@@ -28,7 +39,11 @@ const corruptRow = (fields: readonly unknown[], i: number, expected: string): St
   const position = fields[0];
   const field = FIELDS[i] ?? `column ${i + 1}`;
   const where = typeof position === "number" ? ` at position ${position}` : "";
-  return new StoreError("CORRUPT_LOG", `event row${where}: ${field} should be ${expected}, got ${describeValue(fields[i])}`, { position, field, value: fields[i] });
+  return new StoreError(
+    "CORRUPT_LOG",
+    `event row${where}: ${field} should be ${expected}, got ${describeValue(fields[i])}`,
+    { position, field, value: fields[i] },
+  );
 };
 
 // The envelope is checked by hand: a zod object parse of every row cost as much as reading it.
@@ -47,7 +62,9 @@ const integer = (fields: readonly unknown[], i: number): number => {
 const fieldsOf = (raw: unknown): readonly unknown[] => {
   if (Array.isArray(raw)) return raw;
   if (typeof raw === "object" && raw !== null) return FIELDS.map((f): unknown => Reflect.get(raw, f));
-  throw new StoreError("CORRUPT_LOG", `event row should be the columns of EVENT_COLUMNS, got ${describeValue(raw)}`, { value: raw });
+  throw new StoreError("CORRUPT_LOG", `event row should be the columns of EVENT_COLUMNS, got ${describeValue(raw)}`, {
+    value: raw,
+  });
 };
 
 /** An event whose payload no handler could read. (Module level, not a closure per row: tsx names every closure it creates.) */
@@ -56,7 +73,8 @@ const corruptEvent = (position: number, type: string, streamId: string, why: str
 
 /** Most events carry no metadata: `{}` parses to the same object every time, unless the schema stops accepting it. */
 const EMPTY_METADATA = Metadata.safeParse({});
-const parseMetadata = (json: string): Metadata => (json === "{}" && EMPTY_METADATA.success ? { ...EMPTY_METADATA.data } : Metadata.parse(JSON.parse(json)));
+const parseMetadata = (json: string): Metadata =>
+  json === "{}" && EMPTY_METADATA.success ? { ...EMPTY_METADATA.data } : Metadata.parse(JSON.parse(json));
 
 /**
  * Parse one row of the log (selected with EVENT_COLUMNS, as an object or a
@@ -71,9 +89,20 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
   const schemaVersion = integer(fields, 5);
   if (!isEventType(type)) throw corruptEvent(position, type, streamId, `unknown event type "${type}"`);
   if (schemaVersion > eventTypes[type].version)
-    throw corruptEvent(position, type, streamId, `schema version ${schemaVersion} is newer than this code knows (${eventTypes[type].version})`);
+    throw corruptEvent(
+      position,
+      type,
+      streamId,
+      `schema version ${schemaVersion} is newer than this code knows (${eventTypes[type].version})`,
+    );
   const payload = payloadSchemas[type].safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
-  if (!payload.success) throw corruptEvent(position, type, streamId, payload.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`).join("; "));
+  if (!payload.success)
+    throw corruptEvent(
+      position,
+      type,
+      streamId,
+      payload.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`).join("; "),
+    );
   const event = {
     position,
     eventId: text(fields, 1),
@@ -114,8 +143,14 @@ export interface EventPage {
 /** Statements for reading the log, prepared once per connection. */
 export const createLogReader = (db: Db) => {
   // Rows as arrays: no object per row that parseEventRow would only take apart.
-  const byStream = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`).raw();
-  const byPosition = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`).raw();
+  const byStream = db
+    .prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
+    )
+    .raw();
+  const byPosition = db
+    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`)
+    .raw();
   const head = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
 
   const readAll = (options: ReadAllOptions = {}): EventPage => {

@@ -23,7 +23,14 @@ const isRealCanonical = (s: string): boolean => {
   const month = Number(s.slice(5, 7));
   const day = Number(s.slice(8, 10));
   const lastDay = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
-  return lastDay !== undefined && day >= 1 && day <= lastDay && Number(s.slice(11, 13)) <= 23 && Number(s.slice(14, 16)) <= 59 && Number(s.slice(17, 19)) <= 59;
+  return (
+    lastDay !== undefined &&
+    day >= 1 &&
+    day <= lastDay &&
+    Number(s.slice(11, 13)) <= 23 &&
+    Number(s.slice(14, 16)) <= 59 &&
+    Number(s.slice(17, 19)) <= 59
+  );
 };
 
 /** An ISO-8601 time with a zone, as the canonical stored form (UTC, milliseconds, as `Date.toISOString()` prints it), or undefined. */
@@ -53,14 +60,23 @@ const isPlainObject = (v: object): boolean => {
   return proto === Object.prototype || proto === null;
 };
 const describe = (v: unknown): string =>
-  typeof v === "number" ? String(v) : v === undefined ? "undefined" : typeof v === "object" && v !== null ? (v.constructor?.name ?? "object") : typeof v;
+  typeof v === "number"
+    ? String(v)
+    : v === undefined
+      ? "undefined"
+      : typeof v === "object" && v !== null
+        ? (v.constructor?.name ?? "object")
+        : typeof v;
 
 /**
  * The path to the first value inside `value` that JSON cannot hold, or undefined.
  * A cycle is left for JSON.stringify to name. Hand-written instead of z.json():
  * the recursive union cost about 4 µs per ImageGenerated, the walk a tenth of that.
  */
-const findNotJson = (value: unknown, ancestors: object[]): { path: (string | number)[]; value: unknown } | undefined => {
+const findNotJson = (
+  value: unknown,
+  ancestors: object[],
+): { path: (string | number)[]; value: unknown } | undefined => {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -107,9 +123,12 @@ export const jsonValue = z.custom<JsonValue>().superRefine(jsonIssue);
 
 /** A plain object of JSON values: generation params, training config and metrics. */
 const jsonObject = z
-  .custom<{ [key: string]: JsonValue }>((v) => typeof v === "object" && v !== null && !Array.isArray(v) && isPlainObject(v), {
-    message: "expected an object of JSON values",
-  })
+  .custom<{ [key: string]: JsonValue }>(
+    (v) => typeof v === "object" && v !== null && !Array.isArray(v) && isPlainObject(v),
+    {
+      message: "expected an object of JSON values",
+    },
+  )
   .superRefine(jsonIssue);
 
 export const ImageGenerated = z.strictObject({
@@ -219,8 +238,16 @@ export const EVENT_TYPES = [
 export const isEventType = (t: string): t is EventType => Object.hasOwn(eventTypes, t);
 
 /** Events that open a stream, and events after which a stream takes no more. */
-export const OPENING_EVENTS: ReadonlySet<string> = new Set<EventType>(["ImageGenerated", "TrainingStarted", "BatchStarted"]);
-export const CLOSING_EVENTS: ReadonlySet<string> = new Set<EventType>(["TrainingCompleted", "TrainingFailed", "BatchFinished"]);
+export const OPENING_EVENTS: ReadonlySet<string> = new Set<EventType>([
+  "ImageGenerated",
+  "TrainingStarted",
+  "BatchStarted",
+]);
+export const CLOSING_EVENTS: ReadonlySet<string> = new Set<EventType>([
+  "TrainingCompleted",
+  "TrainingFailed",
+  "BatchFinished",
+]);
 
 /** Payload of each event type after parsing (defaults applied), and as the emitter may write it. */
 export type EventData = { [T in EventType]: z.output<(typeof eventTypes)[T]["schema"]> };

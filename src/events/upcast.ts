@@ -22,7 +22,11 @@ const upcasters: { [T in EventType]: Record<number, Upcaster> } = {
  * Bring a stored payload from its schema version up to the newest one.
  * @example upcast("ImageCurated", 1, { filename: "a.png", status: "curated" })
  */
-export const upcast = (type: EventType, schemaVersion: number, data: Record<string, unknown>): Record<string, unknown> => {
+export const upcast = (
+  type: EventType,
+  schemaVersion: number,
+  data: Record<string, unknown>,
+): Record<string, unknown> => {
   let current = data;
   for (let v = schemaVersion; v < eventTypes[type].version; v++) {
     const step = upcasters[type][v];

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { StoreError } from "../db/errors.js";
 import type { AppendedEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
-import { StoreError } from "../db/errors.js";
 import type { Store } from "../store/openStore.js";
 
 /** A JSON line as `emit` reads it: the store's envelope, with `streamVersion` (the version the event will get) as an alternative to `expectedVersion`. */
@@ -34,14 +34,34 @@ const parseLine = (text: string, line: number): Parsed => {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return { ok: false, line, code: "MALFORMED_JSON", message: `line ${line}: not valid JSON: ${(e as Error).message}` };
+    return {
+      ok: false,
+      line,
+      code: "MALFORMED_JSON",
+      message: `line ${line}: not valid JSON: ${(e as Error).message}`,
+    };
   }
   const parsed = Line.safeParse(json);
-  if (!parsed.success) return { ok: false, line, code: "INVALID_EVENT", message: `line ${line}: expected a JSON object {"type", "data", ...}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      line,
+      code: "INVALID_EVENT",
+      message: `line ${line}: expected a JSON object {"type", "data", ...}`,
+    };
   const { streamVersion, ...rest } = parsed.data;
   if (streamVersion !== undefined && rest.expectedVersion !== undefined)
-    return { ok: false, line, code: "INVALID_EVENT", message: `line ${line}: give streamVersion or expectedVersion, not both` };
-  return { line, ok: true, envelope: streamVersion === undefined ? rest : { ...rest, expectedVersion: streamVersion - 1 } };
+    return {
+      ok: false,
+      line,
+      code: "INVALID_EVENT",
+      message: `line ${line}: give streamVersion or expectedVersion, not both`,
+    };
+  return {
+    line,
+    ok: true,
+    envelope: streamVersion === undefined ? rest : { ...rest, expectedVersion: streamVersion - 1 },
+  };
 };
 
 /** The rejection the store would give this line whatever its state (a bad payload, an unknown type), if any. */
@@ -90,9 +110,20 @@ export interface EmitLinesOptions {
  * With `atomic`, any bad line means nothing is written.
  * @example const report = await emitLines(store, readline.createInterface({ input: process.stdin }));
  */
-export const emitLines = async (store: Store, lines: AsyncIterable<string>, options: EmitLinesOptions = {}): Promise<EmitReport> => {
+export const emitLines = async (
+  store: Store,
+  lines: AsyncIterable<string>,
+  options: EmitLinesOptions = {},
+): Promise<EmitReport> => {
   const batchSize = options.batchSize ?? 500;
-  const report: EmitReport = { lines: 0, accepted: 0, duplicates: 0, rejected: [], firstPosition: null, lastPosition: null };
+  const report: EmitReport = {
+    lines: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: [],
+    firstPosition: null,
+    lastPosition: null,
+  };
   const record = (appended: readonly AppendedEvent[]) => {
     for (const a of appended) {
       report.accepted++;
@@ -107,10 +138,12 @@ export const emitLines = async (store: Store, lines: AsyncIterable<string>, opti
   // A failure that is not about the line (the lock stayed taken, the disk is full) stops the run; say what is already durable.
   const stopped = (e: unknown, line: number): never => {
     const note = `stopped at line ${line}: the ${report.accepted} event(s) of the lines before it are appended, nothing from it on`;
-    if (e instanceof StoreError) throw new StoreError(e.code, `${e.message} (${note})`, { ...e.details, line }, { cause: e });
+    if (e instanceof StoreError)
+      throw new StoreError(e.code, `${e.message} (${note})`, { ...e.details, line }, { cause: e });
     throw new Error(`${e instanceof Error ? e.message : String(e)} (${note})`, { cause: e });
   };
-  const isAboutTheLine = (e: unknown) => e instanceof StoreError && !["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR"].includes(e.code);
+  const isAboutTheLine = (e: unknown) =>
+    e instanceof StoreError && !["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR"].includes(e.code);
   type Pending = { line: number; envelope: unknown };
   /** The lines the store would refuse whatever its state, reported; the rest returned. */
   const withoutInvalid = (pending: readonly Pending[]): Pending[] =>
@@ -174,7 +207,11 @@ export const emitLines = async (store: Store, lines: AsyncIterable<string>, opti
  * arrives, in its own transaction, and acknowledge it once it is committed.
  * @example await followLines(store, rl, (ack) => process.stdout.write(JSON.stringify(ack) + "\n"));
  */
-export const followLines = async (store: Store, lines: AsyncIterable<string>, ack: (result: LineResult) => void): Promise<{ accepted: number; rejected: number }> => {
+export const followLines = async (
+  store: Store,
+  lines: AsyncIterable<string>,
+  ack: (result: LineResult) => void,
+): Promise<{ accepted: number; rejected: number }> => {
   let line = 0;
   const counts = { accepted: 0, rejected: 0 };
   for await (const text of lines) {
@@ -187,10 +224,20 @@ export const followLines = async (store: Store, lines: AsyncIterable<string>, ac
     else {
       try {
         const [appended] = store.appendUnknown([parsed.envelope]);
-        result = appended ? { line, ok: true, appended } : { ok: false, line, code: "INTERNAL", message: `line ${line}: append returned nothing` };
+        result = appended
+          ? { line, ok: true, appended }
+          : { ok: false, line, code: "INTERNAL", message: `line ${line}: append returned nothing` };
       } catch (e) {
         // Even a failure outside the store's vocabulary (disk full) is acknowledged, so the caller knows this line is not durable.
-        result = e instanceof StoreError ? { ok: false, ...reject(line, e) } : { ok: false, line, code: (e as { code?: string }).code ?? "INTERNAL", message: `line ${line}: ${(e as Error).message}` };
+        result =
+          e instanceof StoreError
+            ? { ok: false, ...reject(line, e) }
+            : {
+                ok: false,
+                line,
+                code: (e as { code?: string }).code ?? "INTERNAL",
+                message: `line ${line}: ${(e as Error).message}`,
+              };
       }
     }
     if (result.ok) counts.accepted++;

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { openConnection } from "../db/connection.js";
-import { appliedMigrations } from "../db/migrations.js";
 import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
+import { appliedMigrations } from "../db/migrations.js";
 
 export interface BackupProgress {
   totalPages: number;
@@ -34,7 +34,8 @@ const stem = (dbPath: string) => basename(dbPath, extname(dbPath));
 const stamp = (t: Date) => t.toISOString().replaceAll(":", "-");
 
 /** `ai_artist-2026-01-08T02-00-00.000Z.db`: the database's name and the UTC time, sortable as text. */
-export const backupName = (dbPath: string, time: Date): string => `${stem(dbPath)}-${stamp(time)}${extname(dbPath) || ".db"}`;
+export const backupName = (dbPath: string, time: Date): string =>
+  `${stem(dbPath)}-${stamp(time)}${extname(dbPath) || ".db"}`;
 
 const NAME = /^(.+)-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}(?:\.\d{3})?)Z(.*)$/;
 
@@ -50,7 +51,10 @@ export const backupTime = (dbPath: string, name: string): Date | undefined => {
  * This database's backups in a folder, newest first.
  * @example listBackups("data/ai_artist.db") // [{ file: "data/backups/ai_artist-2026-01-08T02-00-00.000Z.db", time }]
  */
-export const listBackups = (dbPath: string, dir = defaultBackupDir(dbPath)): { file: string; name: string; time: Date }[] => {
+export const listBackups = (
+  dbPath: string,
+  dir = defaultBackupDir(dbPath),
+): { file: string; name: string; time: Date }[] => {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .flatMap((name) => {
@@ -71,7 +75,8 @@ export const listBackups = (dbPath: string, dir = defaultBackupDir(dbPath)): { f
  * @example const { file } = await backupDatabase("data/ai_artist.db");
  */
 export const backupDatabase = async (dbPath: string, options: BackupOptions = {}): Promise<BackupResult> => {
-  if (!existsSync(dbPath)) throw new StoreError("NOT_A_DATABASE", `database ${dbPath} does not exist: nothing to back up`, { path: dbPath });
+  if (!existsSync(dbPath))
+    throw new StoreError("NOT_A_DATABASE", `database ${dbPath} does not exist: nothing to back up`, { path: dbPath });
   const dir = options.dir ?? defaultBackupDir(dbPath);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, backupName(dbPath, options.now ?? new Date()));
@@ -97,7 +102,12 @@ export const backupDatabase = async (dbPath: string, options: BackupOptions = {}
     options.onProgress?.({ totalPages: pages, remainingPages: 0 });
   } catch (cause) {
     rmSync(partial, { force: true });
-    throw new StoreError("BACKUP_FAILED", `backup of ${dbPath} failed: ${(cause as Error).message}`, { path: dbPath }, { cause });
+    throw new StoreError(
+      "BACKUP_FAILED",
+      `backup of ${dbPath} failed: ${(cause as Error).message}`,
+      { path: dbPath },
+      { cause },
+    );
   } finally {
     db.close();
   }
@@ -105,7 +115,11 @@ export const backupDatabase = async (dbPath: string, options: BackupOptions = {}
   const copy = openConnection(partial);
   try {
     const problems = integrityProblems(copy, { quick: true });
-    if (problems.length) throw new StoreError("BACKUP_FAILED", `backup copy of ${dbPath} fails quick_check: ${problems[0]}`, { path: dbPath, problems });
+    if (problems.length)
+      throw new StoreError("BACKUP_FAILED", `backup copy of ${dbPath} fails quick_check: ${problems[0]}`, {
+        path: dbPath,
+        problems,
+      });
     schemaVersion = appliedMigrations(copy).at(-1) ?? null;
   } catch (e) {
     copy.close();

@@ -1,11 +1,11 @@
 import { existsSync, statSync } from "node:fs";
 import { z } from "zod";
-import { CONNECTION_PRAGMAS, openConnection, readPragmas, type Db } from "../db/connection.js";
-import { migrationStatus, type MigrationStatus } from "../db/migrations.js";
+import { CONNECTION_PRAGMAS, type Db, openConnection, readPragmas } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
-import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
 import { integrityProblems } from "../db/integrity.js";
+import { type MigrationStatus, migrationStatus } from "../db/migrations.js";
 import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
+import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
 
 export interface IndexInfo {
   table: string;
@@ -49,10 +49,26 @@ const IndexListRow = z.object({ name: z.string(), unique: z.number(), origin: z.
 const IndexColumnRow = z.object({ name: z.string().nullable(), key: z.number() });
 
 const tableNames = (db: Db): string[] =>
-  z.array(z.string()).parse(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all());
+  z
+    .array(z.string())
+    .parse(
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .pluck()
+        .all(),
+    );
 
 /** Every table's row count: the schema document's "table statistics" counted one table only. */
-const tableRows = (db: Db) => tableNames(db).map((name) => ({ name, rows: z.number().parse(db.prepare(`SELECT count(*) FROM ${quoteId(name)}`).pluck().get()) }));
+const tableRows = (db: Db) =>
+  tableNames(db).map((name) => ({
+    name,
+    rows: z.number().parse(
+      db
+        .prepare(`SELECT count(*) FROM ${quoteId(name)}`)
+        .pluck()
+        .get(),
+    ),
+  }));
 
 const indexesOf = (db: Db): IndexInfo[] =>
   tableNames(db).flatMap((table) =>
@@ -87,7 +103,8 @@ export const explainQuery = (db: Db, query: string, sql: string): QueryPlan => {
     return `${"  ".repeat(d)}${r.detail}`;
   });
   const warnings = rows.flatMap((r) => {
-    if (/^SCAN /.test(r.detail) && !/ USING (COVERING )?INDEX /.test(r.detail)) return [`${query}: full table scan (${r.detail})`];
+    if (/^SCAN /.test(r.detail) && !/ USING (COVERING )?INDEX /.test(r.detail))
+      return [`${query}: full table scan (${r.detail})`];
     if (r.detail.startsWith("USE TEMP B-TREE")) return [`${query}: temporary B-tree (${r.detail})`];
     return [];
   });
@@ -100,30 +117,49 @@ export const explainQuery = (db: Db, query: string, sql: string): QueryPlan => {
  * @example const report = diagnose("data/ai_artist.db"); report.problems // []
  */
 export const diagnose = (path: string, { quick = false }: { quick?: boolean } = {}): DoctorReport => {
-  if (!existsSync(path)) throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`artist-store migrate\``, { path });
+  if (!existsSync(path))
+    throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`artist-store migrate\``, { path });
   const db = openConnection(path);
   try {
     const problems: string[] = [];
     const warnings: string[] = [];
     const inForce = readPragmas(db);
-    const expected = { journal_mode: "wal", synchronous: 1, cache_size: CONNECTION_PRAGMAS.cache_size, temp_store: 2, busy_timeout: CONNECTION_PRAGMAS.busy_timeout, foreign_keys: 1 };
+    const expected = {
+      journal_mode: "wal",
+      synchronous: 1,
+      cache_size: CONNECTION_PRAGMAS.cache_size,
+      temp_store: 2,
+      busy_timeout: CONNECTION_PRAGMAS.busy_timeout,
+      foreign_keys: 1,
+    };
     const actual: Record<string, unknown> = inForce;
     for (const [name, value] of Object.entries(expected))
       if (actual[name] !== value) problems.push(`pragma ${name} is ${String(actual[name])}, expected ${value}`);
     const migrations = migrationStatus(db);
     if (migrations.applied.length === 0) problems.push("no migrations applied: run `artist-store migrate`");
-    else if (migrations.pending.length) problems.push(`${migrations.pending.length} pending migration(s) (${migrations.pending.join(", ")}): run \`artist-store migrate\``);
-    if (migrations.unknown.length) problems.push(`migrations unknown to this code (${migrations.unknown.join(", ")}): the database is newer than the code`);
+    else if (migrations.pending.length)
+      problems.push(
+        `${migrations.pending.length} pending migration(s) (${migrations.pending.join(", ")}): run \`artist-store migrate\``,
+      );
+    if (migrations.unknown.length)
+      problems.push(
+        `migrations unknown to this code (${migrations.unknown.join(", ")}): the database is newer than the code`,
+      );
     // The projections' and queries' SQL only prepares against the schema it was written for.
     const current = migrations.applied.length > 0 && migrations.pending.length === 0 && migrations.unknown.length === 0;
     const tables = tableRows(db);
     const hasLog = tables.some((t) => t.name === "events");
-    const logHead = hasLog ? z.number().parse(db.prepare("SELECT coalesce(max(position), 0) FROM events").pluck().get()) : null;
+    const logHead = hasLog
+      ? z.number().parse(db.prepare("SELECT coalesce(max(position), 0) FROM events").pluck().get())
+      : null;
     const projections = current ? createProjectionState(db).status() : [];
     const stale = describeStale(path, projections);
     if (stale) problems.push(stale);
     const integrity = integrityProblems(db, { quick });
-    if (integrity.length) problems.push(`${quick ? "quick_check" : "integrity_check"}: ${integrity[0]}${integrity.length > 1 ? ` (and ${integrity.length - 1} more)` : ""}`);
+    if (integrity.length)
+      problems.push(
+        `${quick ? "quick_check" : "integrity_check"}: ${integrity[0]}${integrity.length > 1 ? ` (and ${integrity.length - 1} more)` : ""}`,
+      );
     const queryPlans = (current ? QUERY_NAMES : []).flatMap((q) => {
       try {
         return [explainQuery(db, q, QUERY_SQL[q])];
@@ -141,8 +177,23 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
     };
     if (pages.pageCount > 0 && pages.freelistCount / pages.pageCount > 0.25)
       warnings.push(`${pages.freelistCount} of ${pages.pageCount} pages are free: VACUUM would shrink the file`);
-    if (files.walBytes > 64 * 1024 * 1024) warnings.push(`the WAL is ${files.walBytes} bytes: a long-lived reader may be preventing checkpoints`);
-    return { path, files, pages, tables, pragmas: { inForce, expected }, migrations, logHead, projections, integrity, indexes: indexesOf(db), queryPlans, problems, warnings };
+    if (files.walBytes > 64 * 1024 * 1024)
+      warnings.push(`the WAL is ${files.walBytes} bytes: a long-lived reader may be preventing checkpoints`);
+    return {
+      path,
+      files,
+      pages,
+      tables,
+      pragmas: { inForce, expected },
+      migrations,
+      logHead,
+      projections,
+      integrity,
+      indexes: indexesOf(db),
+      queryPlans,
+      problems,
+      warnings,
+    };
   } finally {
     db.close();
   }

@@ -1,9 +1,9 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { openConnection } from "../db/connection.js";
-import { migrationStatus } from "../db/migrations.js";
 import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
+import { migrationStatus } from "../db/migrations.js";
 
 export interface RestoreResult {
   /** The live database, now holding the backup's content. */
@@ -35,16 +35,32 @@ const verifyCopy = (copy: string, from: string): string[] => {
   try {
     db = openConnection(copy);
   } catch (cause) {
-    throw new StoreError("NOT_A_DATABASE", `backup ${from} is not a SQLite database (or is corrupt)`, { from }, { cause });
+    throw new StoreError(
+      "NOT_A_DATABASE",
+      `backup ${from} is not a SQLite database (or is corrupt)`,
+      { from },
+      { cause },
+    );
   }
   try {
     const problems = integrityProblems(db);
     if (problems.length)
-      throw new StoreError("CORRUPT_DATABASE", `backup ${from} fails integrity_check: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`, { from, problems });
+      throw new StoreError(
+        "CORRUPT_DATABASE",
+        `backup ${from} fails integrity_check: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`,
+        { from, problems },
+      );
     const status = migrationStatus(db);
-    if (status.applied.length === 0) throw new StoreError("SCHEMA_MISSING", `backup ${from} has no ai-artist-store schema (no applied migrations)`, { from });
+    if (status.applied.length === 0)
+      throw new StoreError("SCHEMA_MISSING", `backup ${from} has no ai-artist-store schema (no applied migrations)`, {
+        from,
+      });
     if (status.unknown.length)
-      throw new StoreError("UNKNOWN_MIGRATIONS", `backup ${from} has migrations this code does not know (${status.unknown.join(", ")}): its schema is newer than this version of ai-artist-store`, { from, unknown: status.unknown });
+      throw new StoreError(
+        "UNKNOWN_MIGRATIONS",
+        `backup ${from} has migrations this code does not know (${status.unknown.join(", ")}): its schema is newer than this version of ai-artist-store`,
+        { from, unknown: status.unknown },
+      );
     // Fold any WAL content into the file, so the rename below moves one complete file.
     db.pragma("wal_checkpoint(TRUNCATE)");
     return status.pending;
@@ -79,7 +95,11 @@ const quiesceLive = (live: string): { readable: boolean; inUse: boolean } => {
  * process holds the live database open.
  * @example restoreDatabase("data/backups/ai_artist-2026-01-08T02-00-00.000Z.db", "data/ai_artist.db")
  */
-export const restoreDatabase = (from: string, live: string, { now = new Date() }: { now?: Date } = {}): RestoreResult => {
+export const restoreDatabase = (
+  from: string,
+  live: string,
+  { now = new Date() }: { now?: Date } = {},
+): RestoreResult => {
   if (!existsSync(from)) throw new StoreError("NOT_A_DATABASE", `backup ${from} does not exist`, { from });
   const dir = dirname(live);
   mkdirSync(dir, { recursive: true });
@@ -89,7 +109,7 @@ export const restoreDatabase = (from: string, live: string, { now = new Date() }
   try {
     copyFileSync(from, temp);
     // A backup someone opened may hold committed pages in its -wal: they belong to it.
-    if (existsSync(from + "-wal")) copyFileSync(from + "-wal", temp + "-wal");
+    if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${temp}-wal`);
     pending = verifyCopy(temp, from);
     fsyncPath(temp);
   } catch (e) {
@@ -102,7 +122,11 @@ export const restoreDatabase = (from: string, live: string, { now = new Date() }
     const state = quiesceLive(live);
     if (state.inUse) {
       removeWithSideFiles(temp);
-      throw new StoreError("DATABASE_IN_USE", `database ${live} is open in another process (its -wal/-shm files remain after a checkpoint): stop its writers and readers, then restore`, { path: live });
+      throw new StoreError(
+        "DATABASE_IN_USE",
+        `database ${live} is open in another process (its -wal/-shm files remain after a checkpoint): stop its writers and readers, then restore`,
+        { path: live },
+      );
     }
     const ext = extname(live);
     replacedKeptAt = join(dir, `${basename(live, ext)}.replaced-${now.toISOString().replaceAll(":", "-")}${ext}`);

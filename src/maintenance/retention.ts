@@ -35,7 +35,10 @@ const BUCKETS: Record<Exclude<RetentionReason, "newest">, (t: Date) => string> =
  * last good copies. Pure: the same list of times gives the same plan.
  * @example planRetention(backups.map((b) => ({ ...b, time: b.time }))).remove
  */
-export const planRetention = <T extends { time: Date }>(backups: readonly T[], policy: RetentionPolicy = DOCUMENT_RETENTION) => {
+export const planRetention = <T extends { time: Date }>(
+  backups: readonly T[],
+  policy: RetentionPolicy = DOCUMENT_RETENTION,
+) => {
   const newestFirst = [...backups].sort((a, b) => b.time.getTime() - a.time.getTime());
   const reasons = new Map<T, RetentionReason[]>();
   const keep = (b: T, why: RetentionReason) => reasons.set(b, [...(reasons.get(b) ?? []), why]);

@@ -29,7 +29,14 @@ export const creationSessionsProjection = (db: Db): Handlers => {
     },
     BatchFinished: (e) => {
       const d = e.data;
-      const { changes } = finish.run(d.imagesCreated, d.imagesKept, d.avgScore ?? null, e.occurredAt, e.occurredAt, d.batchId);
+      const { changes } = finish.run(
+        d.imagesCreated,
+        d.imagesKept,
+        d.avgScore ?? null,
+        e.occurredAt,
+        e.occurredAt,
+        d.batchId,
+      );
       if (changes !== 1) throw missingRow("creation_sessions", e);
     },
   };

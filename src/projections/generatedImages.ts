@@ -1,6 +1,6 @@
 import type { Db } from "../db/connection.js";
-import type { StoredEvent } from "../events/envelope.js";
 import { StoreError } from "../db/errors.js";
+import type { StoredEvent } from "../events/envelope.js";
 import type { Handlers } from "./handlers.js";
 
 /**
@@ -69,8 +69,12 @@ export const generatedImagesProjection = (db: Db): Handlers => {
 
 /** The log says the row exists but the table has none: the projection is out of step with the log. */
 export const missingRow = (table: string, e: StoredEvent) =>
-  new StoreError("PROJECTION_INVARIANT", `${table} has no row for ${e.streamId} while projecting ${e.type} at position ${e.position}: rebuild the projections`, {
-    table,
-    streamId: e.streamId,
-    position: e.position,
-  });
+  new StoreError(
+    "PROJECTION_INVARIANT",
+    `${table} has no row for ${e.streamId} while projecting ${e.type} at position ${e.position}: rebuild the projections`,
+    {
+      table,
+      streamId: e.streamId,
+      position: e.position,
+    },
+  );

@@ -3,7 +3,7 @@ import type { StoredEvent } from "../events/envelope.js";
 import { withCreationDays } from "./creationDays.js";
 import { creationSessionsProjection } from "./creationSessions.js";
 import { generatedImagesProjection } from "./generatedImages.js";
-import { dispatch, routesOf, type Handlers } from "./handlers.js";
+import { dispatch, type Handlers, routesOf } from "./handlers.js";
 import { withQualityTiers } from "./qualityTiers.js";
 import { trainingSessionsProjection } from "./trainingSessions.js";
 
@@ -25,10 +25,16 @@ export interface Projection {
  */
 export const PROJECTIONS = {
   // quality_tiers summarises generated_images and is written by the same handler (see qualityTiers.ts).
-  generated_images: { tables: ["generated_images", "quality_tiers"], create: (db: Db) => withQualityTiers(db, generatedImagesProjection(db)) },
+  generated_images: {
+    tables: ["generated_images", "quality_tiers"],
+    create: (db: Db) => withQualityTiers(db, generatedImagesProjection(db)),
+  },
   training_sessions: { tables: ["training_sessions"], create: trainingSessionsProjection },
   // creation_days summarises creation_sessions per day and is written by the same handler (see creationDays.ts).
-  creation_sessions: { tables: ["creation_sessions", "creation_days"], create: (db: Db) => withCreationDays(db, creationSessionsProjection(db)) },
+  creation_sessions: {
+    tables: ["creation_sessions", "creation_days"],
+    create: (db: Db) => withCreationDays(db, creationSessionsProjection(db)),
+  },
 } as const satisfies Record<string, Projection>;
 export type { Handlers } from "./handlers.js";
 export type ProjectionName = keyof typeof PROJECTIONS;
@@ -40,7 +46,10 @@ export const PROJECTION_NAMES = Object.keys(PROJECTIONS).filter((n): n is Projec
  * through it.
  * @example const project = createProjector(db); project(storedEvent);
  */
-export const createProjector = (db: Db, only: readonly ProjectionName[] = PROJECTION_NAMES): ((event: StoredEvent) => void) => {
+export const createProjector = (
+  db: Db,
+  only: readonly ProjectionName[] = PROJECTION_NAMES,
+): ((event: StoredEvent) => void) => {
   const routes = routesOf(only.map((name) => PROJECTIONS[name].create(db)));
   return (event) => dispatch(routes, event);
 };

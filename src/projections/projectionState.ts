@@ -82,7 +82,12 @@ export const createProjectionState = (db: Db) => {
   // One read transaction: the checkpoints and the log head from the same snapshot. Read
   // separately, an append by another process between the two looks like a lag.
   const snapshot = db.transaction(() => ({
-    recorded: new Map(rows.all().map((r) => StateRow.parse(r)).map((r) => [r.projection, r])),
+    recorded: new Map(
+      rows
+        .all()
+        .map((r) => StateRow.parse(r))
+        .map((r) => [r.projection, r]),
+    ),
     at: headPosition(),
   }));
 
@@ -92,13 +97,22 @@ export const createProjectionState = (db: Db) => {
       const row = recorded.get(projection);
       const expected = projectionFingerprint(db, projection);
       const state = !row ? "unrecorded" : row.fingerprint !== expected ? "code" : row.position !== at ? "lag" : "fresh";
-      return { projection, tables: PROJECTIONS[projection].tables, recorded: row?.fingerprint, expected, position: row?.position, head: at, state };
+      return {
+        projection,
+        tables: PROJECTIONS[projection].tables,
+        recorded: row?.fingerprint,
+        expected,
+        position: row?.position,
+        head: at,
+        state,
+      };
     });
   };
 
   /** Record that the running code built these projections up to `position` (inside the caller's transaction). */
   const record = (names: readonly ProjectionName[], position: number) => {
-    for (const projection of names) upsert.run({ projection, fingerprint: projectionFingerprint(db, projection), position });
+    for (const projection of names)
+      upsert.run({ projection, fingerprint: projectionFingerprint(db, projection), position });
   };
 
   /** A fresh, empty store: the running code owns its (empty) tables from position 0. */
@@ -129,7 +143,11 @@ export const describeStale = (path: string, statuses: readonly ProjectionStatus[
   const why = stale.map((s) =>
     match(s.state)
       .with("unrecorded", () => `${s.projection} (no record of the code that built it)`)
-      .with("code", () => `${s.projection} (built by other projection code: ${s.recorded?.slice(0, 12)}, this code is ${s.expected.slice(0, 12)})`)
+      .with(
+        "code",
+        () =>
+          `${s.projection} (built by other projection code: ${s.recorded?.slice(0, 12)}, this code is ${s.expected.slice(0, 12)})`,
+      )
       .with("lag", () => `${s.projection} (at log position ${s.position}, the log is at ${s.head})`)
       .with("fresh", () => `${s.projection} (fresh)`)
       .exhaustive(),

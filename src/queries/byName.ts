@@ -8,10 +8,13 @@ type QueryName = (typeof QUERY_NAMES)[number];
  * @example runAsOfQueries(past.queries, "qualityDistribution")
  */
 export const runAsOfQueries = (queries: Queries, name?: string): Record<string, unknown[]> => {
-  const names: QueryName[] = name === undefined ? [...QUERY_NAMES] : [QUERY_NAMES.find((q) => q === name) ?? unknownQuery(name)];
+  const names: QueryName[] =
+    name === undefined ? [...QUERY_NAMES] : [QUERY_NAMES.find((q) => q === name) ?? unknownQuery(name)];
   return Object.fromEntries(names.map((q) => [q, queries[q]()]));
 };
 
 const unknownQuery = (name: string): never => {
-  throw new StoreError("INVALID_ARGUMENT", `unknown query "${name}" (known: ${QUERY_NAMES.join(", ")})`, { query: name });
+  throw new StoreError("INVALID_ARGUMENT", `unknown query "${name}" (known: ${QUERY_NAMES.join(", ")})`, {
+    query: name,
+  });
 };

@@ -22,10 +22,14 @@ export const QUERY_NAMES = [
   "trainingSessionStatistics",
   "dailyCreationStatistics",
 ] as const satisfies readonly (keyof Queries)[];
-export type { ImageRow } from "./rows.js";
-export type { PendingImageRow, QualityTierRow } from "./generatedImages.js";
-export type { TrainingStatsRow } from "./trainingSessions.js";
 export type { DailyCreationRow } from "./creationSessions.js";
+export type { PendingImageRow, QualityTierRow } from "./generatedImages.js";
+export type { ImageRow } from "./rows.js";
+export type { TrainingStatsRow } from "./trainingSessions.js";
 
 /** The SQL of each documented query, for EXPLAIN QUERY PLAN in doctor. */
-export const QUERY_SQL: Record<(typeof QUERY_NAMES)[number], string> = { ...GENERATED_IMAGES_SQL, ...TRAINING_SESSIONS_SQL, ...CREATION_SESSIONS_SQL };
+export const QUERY_SQL: Record<(typeof QUERY_NAMES)[number], string> = {
+  ...GENERATED_IMAGES_SQL,
+  ...TRAINING_SESSIONS_SQL,
+  ...CREATION_SESSIONS_SQL,
+};

@@ -21,7 +21,8 @@ export const rowReader = (statement: Statement) => {
   };
 };
 
-const jsonText = <T extends z.ZodType>(schema: T) => z.string().transform((s) => schema.parse(JSON.parse(s)) as z.output<T>);
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((s) => schema.parse(JSON.parse(s)) as z.output<T>);
 
 /** A row of generated_images as the queries return it: camelCase, JSON parsed, booleans real. */
 export const ImageRow = z.object({

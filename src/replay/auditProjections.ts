@@ -51,7 +51,13 @@ export const auditProjections = (store: Store, options: AuditOptions = {}): Audi
       return tables.map((t) => compareTable(store.db, t, options.maxRows ?? 100));
     });
     const drift = compare();
-    return { ok: !drift.some(hasDrift), position: total, events: replayer.done, durationMs: performance.now() - started, tables: drift };
+    return {
+      ok: !drift.some(hasDrift),
+      position: total,
+      events: replayer.done,
+      durationMs: performance.now() - started,
+      tables: drift,
+    };
   } finally {
     if (attached) store.db.prepare(`DETACH DATABASE ${ASIDE}`).run();
     scratch.dispose();
@@ -72,16 +78,22 @@ export const formatAuditReport = (report: AuditReport): string => {
   const lines: string[] = [];
   for (const t of report.tables) {
     const keyOfRow = (row: Record<string, unknown>) => showKey(Object.fromEntries(t.key.map((k) => [k, row[k]])));
-    for (const row of t.missing) lines.push(`${t.table}: missing ${keyOfRow(row)} (the log has it, the table does not)`);
+    for (const row of t.missing)
+      lines.push(`${t.table}: missing ${keyOfRow(row)} (the log has it, the table does not)`);
     for (const row of t.extra) lines.push(`${t.table}: extra ${keyOfRow(row)} (the table has it, the log does not)`);
     for (const d of t.differing)
-      lines.push(`${t.table}: differs ${showKey(d.key)}: ${d.columns.map((c) => `${c.column} live ${show(c.live)} ≠ log ${show(c.replayed)}`).join(", ")}`);
+      lines.push(
+        `${t.table}: differs ${showKey(d.key)}: ${d.columns.map((c) => `${c.column} live ${show(c.live)} ≠ log ${show(c.replayed)}`).join(", ")}`,
+      );
     const listed = t.missing.length + t.extra.length + t.differing.length;
     const counted = t.counts.missing + t.counts.extra + t.counts.differing;
     if (counted > listed) lines.push(`${t.table}: … and ${counted - listed} more drifted rows`);
-    if (t.sequence) lines.push(`${t.table}: AUTOINCREMENT counter live ${show(t.sequence.live)} ≠ log ${show(t.sequence.replayed)}`);
+    if (t.sequence)
+      lines.push(`${t.table}: AUTOINCREMENT counter live ${show(t.sequence.live)} ≠ log ${show(t.sequence.replayed)}`);
   }
-  const drifted = report.tables.filter(hasDrift).map((t) => `${t.table} (${t.counts.missing} missing, ${t.counts.extra} extra, ${t.counts.differing} differing)`);
+  const drifted = report.tables
+    .filter(hasDrift)
+    .map((t) => `${t.table} (${t.counts.missing} missing, ${t.counts.extra} extra, ${t.counts.differing} differing)`);
   lines.push(
     report.ok
       ? `audit ok: ${report.tables.map((t) => t.table).join(", ")} match the log at position ${report.position}`

@@ -42,15 +42,27 @@ export const compareTable = (db: Db, table: string, maxRows: number): TableDrift
     `FROM ${from}.${t} ${alias} WHERE NOT EXISTS (SELECT 1 FROM ${other}.${t} ${otherAlias} WHERE ${sameKey})`;
   const missingSql = onlyIn(ASIDE, "main", "r", "l");
   const extraSql = onlyIn("main", ASIDE, "l", "r");
-  const rowOf = (alias: string) => [keyList(alias), ...columns.filter((c) => !key.includes(c)).map((c) => `${alias}.${quote(c)}`)].join(", ");
-  const same = columns.map((c) => `(l.${quote(c)} IS r.${quote(c)} AND typeof(l.${quote(c)}) = typeof(r.${quote(c)}))`).join(" AND ");
+  const rowOf = (alias: string) =>
+    [keyList(alias), ...columns.filter((c) => !key.includes(c)).map((c) => `${alias}.${quote(c)}`)].join(", ");
+  const same = columns
+    .map((c) => `(l.${quote(c)} IS r.${quote(c)} AND typeof(l.${quote(c)}) = typeof(r.${quote(c)}))`)
+    .join(" AND ");
   const differingSql = `FROM main.${t} l JOIN ${ASIDE}.${t} r ON ${sameKey} WHERE NOT (${same})`;
   const pairs = columns
-    .map((c, i) => `l.${quote(c)} AS l${i}, r.${quote(c)} AS r${i}, typeof(l.${quote(c)}) = typeof(r.${quote(c)}) AS t${i}`)
+    .map(
+      (c, i) =>
+        `l.${quote(c)} AS l${i}, r.${quote(c)} AS r${i}, typeof(l.${quote(c)}) = typeof(r.${quote(c)}) AS t${i}`,
+    )
     .join(", ");
-  const count = (from: string) => z.number().int().parse(db.prepare(`SELECT count(*) ${from}`).pluck().get());
+  const count = (from: string) =>
+    z
+      .number()
+      .int()
+      .parse(db.prepare(`SELECT count(*) ${from}`).pluck().get());
 
-  const differing = Rows.parse(db.prepare(`SELECT ${keyList("l")}, ${pairs} ${differingSql} ORDER BY ${order("l")} LIMIT ?`).all(maxRows)).map((row) => ({
+  const differing = Rows.parse(
+    db.prepare(`SELECT ${keyList("l")}, ${pairs} ${differingSql} ORDER BY ${order("l")} LIMIT ?`).all(maxRows),
+  ).map((row) => ({
     key: Object.fromEntries(key.map((k) => [k, row[k]])),
     columns: columns.flatMap((column, i) => {
       const [live, replayed] = [row[`l${i}`], row[`r${i}`]];
@@ -71,4 +83,5 @@ export const compareTable = (db: Db, table: string, maxRows: number): TableDrift
   };
 };
 
-export const hasDrift = (d: TableDrift) => d.counts.missing + d.counts.extra + d.counts.differing > 0 || d.sequence !== undefined;
+export const hasDrift = (d: TableDrift) =>
+  d.counts.missing + d.counts.extra + d.counts.differing > 0 || d.sequence !== undefined;

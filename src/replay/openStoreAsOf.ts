@@ -1,12 +1,12 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
+import { StoreError } from "../db/errors.js";
 import type { StoredEvent } from "../events/envelope.js";
 import { EVENT_COLUMNS, parseEventRow } from "../events/readEvents.js";
 import { isoTime } from "../events/schemas.js";
-import { StoreError } from "../db/errors.js";
 import { createQueries, type Queries } from "../queries/index.js";
 import { openStore, type Store } from "../store/openStore.js";
-import { createReplayer, READ_PAGE_SIZE, type OnProgress } from "./replay.js";
+import { createReplayer, type OnProgress, READ_PAGE_SIZE } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";
 import { tablesOf } from "./tables.js";
 
@@ -37,12 +37,14 @@ export interface StoreAsOf {
 
 /** Events of streams as of a time, page by page: a stream stops at its first event after the time. */
 function* eventsAsOfTime(db: Db, time: string): Generator<StoredEvent> {
-  const page = db.prepare(
-    `SELECT ${EVENT_COLUMNS} FROM events e
+  const page = db
+    .prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events e
      WHERE e.position > @after AND e.occurred_at <= @time
        AND NOT EXISTS (SELECT 1 FROM events p WHERE p.stream_id = e.stream_id AND p.stream_version < e.stream_version AND p.occurred_at > @time)
      ORDER BY e.position LIMIT @limit`,
-  ).raw();
+    )
+    .raw();
   let after = 0;
   for (;;) {
     const events = page.all({ after, time, limit: READ_PAGE_SIZE }).map(parseEventRow);
@@ -62,9 +64,19 @@ export const openStoreAsOf = (source: Store | string, options: AsOfOptions): Sto
   if ((options.position === undefined) === (options.time === undefined))
     throw new StoreError("INVALID_ARGUMENT", "time travel needs exactly one of position or time", {});
   const position = options.position === undefined ? undefined : z.number().int().min(0).safeParse(options.position);
-  if (position && !position.success) throw new StoreError("INVALID_ARGUMENT", `position must be a non-negative integer, got ${String(options.position)}`, {});
+  if (position && !position.success)
+    throw new StoreError(
+      "INVALID_ARGUMENT",
+      `position must be a non-negative integer, got ${String(options.position)}`,
+      {},
+    );
   const time = options.time === undefined ? undefined : isoTime.safeParse(options.time);
-  if (time && !time.success) throw new StoreError("INVALID_ARGUMENT", `time must be ISO-8601 with a zone (e.g. 2026-01-08T12:00:00Z), got ${options.time}`, {});
+  if (time && !time.success)
+    throw new StoreError(
+      "INVALID_ARGUMENT",
+      `time must be ISO-8601 with a zone (e.g. 2026-01-08T12:00:00Z), got ${options.time}`,
+      {},
+    );
   const store = typeof source === "string" ? openStore({ url: source, stale: "ignore" }) : source;
   const scratch = createScratch();
   try {
@@ -72,14 +84,25 @@ export const openStoreAsOf = (source: Store | string, options: AsOfOptions): Sto
     const restoreIndexes = deferIndexes(scratch.db, tablesOf());
     const replayer = createReplayer(scratch.db);
     if (time?.success) {
-      const total = z.number().int().parse(store.db.prepare(`SELECT count(*) FROM events WHERE occurred_at <= ?`).pluck().get(time.data));
-      replayer.replay(eventsAsOfTime(store.db, time.data), (done) => options.onProgress?.({ done, total: Math.max(total, done) }));
+      const total = z
+        .number()
+        .int()
+        .parse(store.db.prepare(`SELECT count(*) FROM events WHERE occurred_at <= ?`).pluck().get(time.data));
+      replayer.replay(eventsAsOfTime(store.db, time.data), (done) =>
+        options.onProgress?.({ done, total: Math.max(total, done) }),
+      );
     } else {
       const to = Math.min(position?.success ? position.data : 0, store.headPosition());
       replayer.catchUp(store, to, (done) => options.onProgress?.({ done, total: to }));
     }
     restoreIndexes();
-    return { queries: createQueries(scratch.db), position: replayer.position, events: replayer.done, db: scratch.db, close: scratch.dispose };
+    return {
+      queries: createQueries(scratch.db),
+      position: replayer.position,
+      events: replayer.done,
+      db: scratch.db,
+      close: scratch.dispose,
+    };
   } catch (e) {
     scratch.dispose();
     throw e;

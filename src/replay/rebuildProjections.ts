@@ -1,11 +1,11 @@
 import { z } from "zod";
+import type { Db } from "../db/connection.js";
 import { withBusyRetry } from "../events/appendToStream.js";
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
-import type { Store } from "../store/openStore.js";
 import { createProjectionState } from "../projections/projectionState.js";
-import { createReplayer, REPLAY_PAGE_SIZE, type OnProgress } from "./replay.js";
+import type { Store } from "../store/openStore.js";
+import { createReplayer, type OnProgress, REPLAY_PAGE_SIZE } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";
-import type { Db } from "../db/connection.js";
 import { ASIDE, columnsOf, keyOf, quote, tablesOf } from "./tables.js";
 
 export interface RebuildOptions {
@@ -48,10 +48,17 @@ const DeclaredTypes = z.array(z.object({ name: z.string(), type: z.string() }));
  */
 const storageClassMayDiffer = (db: Db, table: string): Set<string> => {
   const types = (schema: string) =>
-    new Map(DeclaredTypes.parse(db.prepare(`SELECT name, type FROM pragma_table_info(?, ?)`).all(table, schema)).map((c) => [c.name, affinityOf(c.type)]));
+    new Map(
+      DeclaredTypes.parse(db.prepare(`SELECT name, type FROM pragma_table_info(?, ?)`).all(table, schema)).map((c) => [
+        c.name,
+        affinityOf(c.type),
+      ]),
+    );
   const live = types("main");
   const aside = types(ASIDE);
-  return new Set([...live].filter(([name, affinity]) => affinity === "BLOB" || aside.get(name) !== affinity).map(([name]) => name));
+  return new Set(
+    [...live].filter(([name, affinity]) => affinity === "BLOB" || aside.get(name) !== affinity).map(([name]) => name),
+  );
 };
 
 /**
@@ -69,13 +76,22 @@ const swapStatements = (db: Db, table: string) => {
   const typed = storageClassMayDiffer(db, table);
   const inserted = (key[0] === "rowid" ? ["rowid", ...columns] : columns).map(quote).join(", ");
   const sameKey = key.map((k) => `l.${quote(k)} IS r.${quote(k)}`).join(" AND ");
-  const sameValue = (c: string) => `l.${quote(c)} IS r.${quote(c)}` + (typed.has(c) ? ` AND typeof(l.${quote(c)}) = typeof(r.${quote(c)})` : "");
+  const sameValue = (c: string) =>
+    `l.${quote(c)} IS r.${quote(c)}${typed.has(c) ? ` AND typeof(l.${quote(c)}) = typeof(r.${quote(c)})` : ""}`;
   const sameRow = columns.map(sameValue).join(" AND ");
   return [
-    db.prepare(`DELETE FROM main.${t} AS l WHERE NOT EXISTS (SELECT 1 FROM ${ASIDE}.${t} r WHERE ${sameKey} AND ${sameRow})`),
-    db.prepare(`INSERT INTO main.${t} (${inserted}) SELECT ${inserted} FROM ${ASIDE}.${t} r WHERE NOT EXISTS (SELECT 1 FROM main.${t} l WHERE ${sameKey})`),
+    db.prepare(
+      `DELETE FROM main.${t} AS l WHERE NOT EXISTS (SELECT 1 FROM ${ASIDE}.${t} r WHERE ${sameKey} AND ${sameRow})`,
+    ),
+    db.prepare(
+      `INSERT INTO main.${t} (${inserted}) SELECT ${inserted} FROM ${ASIDE}.${t} r WHERE NOT EXISTS (SELECT 1 FROM main.${t} l WHERE ${sameKey})`,
+    ),
     db.prepare(`DELETE FROM main.sqlite_sequence WHERE name = ?`).bind(table),
-    db.prepare(`INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM ${ASIDE}.sqlite_sequence WHERE name = ?`).bind(table),
+    db
+      .prepare(
+        `INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM ${ASIDE}.sqlite_sequence WHERE name = ?`,
+      )
+      .bind(table),
   ];
 };
 
@@ -128,7 +144,14 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
     });
     const lockedAt = withBusyRetry(() => swap());
     const lockMs = performance.now() - lockedAt;
-    return { events: replayer.done, position: total, projections: [...only], tables, durationMs: performance.now() - started, lockMs };
+    return {
+      events: replayer.done,
+      position: total,
+      projections: [...only],
+      tables,
+      durationMs: performance.now() - started,
+      lockMs,
+    };
   } finally {
     if (attached) store.db.prepare(`DETACH DATABASE ${ASIDE}`).run();
     scratch.dispose();

@@ -1,6 +1,6 @@
 import type { Db } from "../db/connection.js";
-import type { LogReader } from "../events/readEvents.js";
 import type { StoredEvent } from "../events/envelope.js";
+import type { LogReader } from "../events/readEvents.js";
 import { createProjector, PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 
 /** How far a long operation has got: events done out of the events it will read. */

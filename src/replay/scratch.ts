@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
-import { openConnection, type Db } from "../db/connection.js";
+import { type Db, openConnection } from "../db/connection.js";
 import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 import { knownMigrations, runDbmate } from "../db/migrations.js";
 import { quote } from "./tables.js";
@@ -77,8 +77,16 @@ export interface Scratch {
  */
 export const createScratch = (near?: string): Scratch => {
   // The folder names its process: a rebuild killed mid-way leaves it, and the next one removes it.
-  if (near) removeLeftoversOfDeadProcesses(dirname(near), new RegExp(`^\\.${escapeForRegExp(basename(near))}\\.scratch-(\\d+)-`));
-  const dir = mkdtempSync(near ? join(dirname(near), `.${basename(near)}.scratch-${process.pid}-`) : join(tmpdir(), `ai-artist-store-scratch-${process.pid}-`));
+  if (near)
+    removeLeftoversOfDeadProcesses(
+      dirname(near),
+      new RegExp(`^\\.${escapeForRegExp(basename(near))}\\.scratch-(\\d+)-`),
+    );
+  const dir = mkdtempSync(
+    near
+      ? join(dirname(near), `.${basename(near)}.scratch-${process.pid}-`)
+      : join(tmpdir(), `ai-artist-store-scratch-${process.pid}-`),
+  );
   const path = join(dir, "scratch.db");
   createMigratedDatabase(path);
   const db = openConnection(path);

@@ -17,7 +17,9 @@ export const columnsOf = (db: Db, table: string): string[] =>
 
 /** The primary-key columns of a table (rowid when it declares none). */
 export const keyOf = (db: Db, table: string): string[] => {
-  const key = Names.parse(db.prepare(`SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`).pluck().all(table));
+  const key = Names.parse(
+    db.prepare(`SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`).pluck().all(table),
+  );
   return key.length > 0 ? key : ["rowid"];
 };
 
@@ -28,12 +30,17 @@ export const keyOf = (db: Db, table: string): string[] => {
 export const parseProjectionNames = (names: readonly string[]): ProjectionName[] =>
   names.map((n) => {
     const known = PROJECTION_NAMES.find((p) => p === n);
-    if (!known) throw new StoreError("UNKNOWN_PROJECTION", `unknown projection "${n}" (known: ${PROJECTION_NAMES.join(", ")})`, { projection: n });
+    if (!known)
+      throw new StoreError("UNKNOWN_PROJECTION", `unknown projection "${n}" (known: ${PROJECTION_NAMES.join(", ")})`, {
+        projection: n,
+      });
     return known;
   });
 
 /** The tables written by some projections (all by default), each once. */
-export const tablesOf = (only: readonly ProjectionName[] = PROJECTION_NAMES): string[] => [...new Set(only.flatMap((n) => PROJECTIONS[n].tables))];
+export const tablesOf = (only: readonly ProjectionName[] = PROJECTION_NAMES): string[] => [
+  ...new Set(only.flatMap((n) => PROJECTIONS[n].tables)),
+];
 
 /**
  * sha256 of a canonical dump of a table: every row in key order, each value
@@ -46,9 +53,14 @@ export const tableDigest = (db: Db, table: string): string => {
   const columns = columnsOf(db, table);
   const select = columns.map((c) => `typeof(${quote(c)}), ${quote(c)}`).join(", ");
   const order = keyOf(db, table).map(quote).join(", ");
-  for (const row of db.prepare(`SELECT ${select} FROM ${quote(table)} ORDER BY ${order}`).raw().iterate())
-    hash.update(JSON.stringify(row, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) + "\n");
-  hash.update(`sequence ${String(db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = ?`).pluck().get(table) ?? "none")}`);
+  for (const row of db
+    .prepare(`SELECT ${select} FROM ${quote(table)} ORDER BY ${order}`)
+    .raw()
+    .iterate())
+    hash.update(`${JSON.stringify(row, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+  hash.update(
+    `sequence ${String(db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = ?`).pluck().get(table) ?? "none")}`,
+  );
   return hash.digest("hex");
 };
 
@@ -56,4 +68,5 @@ export const tableDigest = (db: Db, table: string): string => {
  * Digests of every projection table, keyed by table name.
  * @example projectionDigests(store.db) // { generated_images: "…", training_sessions: "…", … }
  */
-export const projectionDigests = (db: Db): Record<string, string> => Object.fromEntries(tablesOf().map((t) => [t, tableDigest(db, t)]));
+export const projectionDigests = (db: Db): Record<string, string> =>
+  Object.fromEntries(tablesOf().map((t) => [t, tableDigest(db, t)]));

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { openConnection, type Db } from "../db/connection.js";
+import { type Db, openConnection } from "../db/connection.js";
+import { asWriteFailure, StoreError } from "../db/errors.js";
 import { assertSchemaCurrent, runDbmate } from "../db/migrations.js";
 import { databasePath, databasePathFromEnv } from "../db/paths.js";
 import { createAppender } from "../events/appendToStream.js";
@@ -7,9 +8,8 @@ import type { AppendedEvent, NewEvent, StoredEvent } from "../events/envelope.js
 import { prepareEvent } from "../events/prepareEvent.js";
 import { createLogReader, type LogReader } from "../events/readEvents.js";
 import type { EventInput, EventType } from "../events/schemas.js";
-import { asWriteFailure, StoreError } from "../db/errors.js";
-import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 import { createProjector } from "../projections/index.js";
+import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 import { createQueries, type Queries } from "../queries/index.js";
 
 export interface OpenStoreOptions {
@@ -69,7 +69,11 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   const path = options.url ? databasePath(options.url) : databasePathFromEnv();
   if (options.migrate) runDbmate(path, ["up"]);
   else if (!existsSync(path))
-    throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`npx artist-store migrate\` (or openStore({ migrate: true }))`, { path });
+    throw new StoreError(
+      "SCHEMA_MISSING",
+      `database ${path} does not exist: run \`npx artist-store migrate\` (or openStore({ migrate: true }))`,
+      { path },
+    );
   const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs });
   let state: ReturnType<typeof createProjectionState>;
   try {
@@ -114,7 +118,12 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   /** Append events that arrive untyped (JSON lines, other languages): validated exactly as typed ones. */
   const appendUnknown = (events: readonly unknown[]): AppendedEvent[] => {
     // Untyped callers may pass anything: refuse a non-list as bad input, not with a TypeError.
-    if (!Array.isArray(events)) throw new StoreError("INVALID_EVENT", `expected a list of events, received ${events === null ? "null" : typeof events}`, {});
+    if (!Array.isArray(events))
+      throw new StoreError(
+        "INVALID_EVENT",
+        `expected a list of events, received ${events === null ? "null" : typeof events}`,
+        {},
+      );
     return write(events.map((e, i) => prepareEvent(e, i, clock, options.producer)));
   };
 
@@ -158,6 +167,7 @@ const checkStale = (path: string, state: ReturnType<typeof createProjectionState
   const statuses = state.status();
   const message = describeStale(path, statuses);
   if (!message) return;
-  if (mode === "refuse") throw new StoreError("STALE_PROJECTIONS", message, { path, stale: statuses.filter((s) => s.state !== "fresh") });
+  if (mode === "refuse")
+    throw new StoreError("STALE_PROJECTIONS", message, { path, stale: statuses.filter((s) => s.state !== "fresh") });
   (options.onWarning ?? console.warn)(`ai-artist-store: ${message}`);
 };

@@ -1,9 +1,9 @@
-import { deepStrictEqual, fail, match as assertMatch } from "node:assert/strict";
-import type { NewEvent } from "../events/envelope.js";
+import { match as assertMatch, deepStrictEqual, fail } from "node:assert/strict";
 import { StoreError, type StoreErrorCode } from "../db/errors.js";
+import type { NewEvent } from "../events/envelope.js";
 import { auditProjections, formatAuditReport } from "../replay/auditProjections.js";
 import { tablesOf } from "../replay/tables.js";
-import { createTestStore, expectRows, type ExpectedRows, type TestStore } from "./testStore.js";
+import { createTestStore, type ExpectedRows, expectRows, type TestStore } from "./testStore.js";
 
 /** The append must fail with this code (and message), and leave log and tables as they were. */
 export interface ExpectedError {

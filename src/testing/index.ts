@@ -1,2 +1,10 @@
-export { createTestStore, replayEvents, readJsonl, expectRows, type TestStore, type ExpectedRows, type Row } from "./testStore.js";
-export { given, type ExpectedError } from "./given.js";
+export { type ExpectedError, given } from "./given.js";
+export {
+  createTestStore,
+  type ExpectedRows,
+  expectRows,
+  type Row,
+  readJsonl,
+  replayEvents,
+  type TestStore,
+} from "./testStore.js";

@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import type { NewEvent } from "../events/envelope.js";
 import { StoreError } from "../db/errors.js";
+import type { NewEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
 import { createMigratedDatabase } from "../replay/scratch.js";
 import { keyOf, quote } from "../replay/tables.js";
-import { openStore, type OpenStoreOptions, type Store } from "../store/openStore.js";
+import { type OpenStoreOptions, openStore, type Store } from "../store/openStore.js";
 
 export type Row = Record<string, unknown>;
 /** Expected rows per table, in key order; each row lists only the columns it checks. */
@@ -34,7 +34,12 @@ export const createTestStore = (options: Omit<OpenStoreOptions, "url" | "migrate
   const store = openStore({ clock: () => new Date("2026-01-08T12:00:00.000Z"), ...options, url: path });
   return {
     ...store,
-    rows: (table) => Rows.parse(store.db.prepare(`SELECT * FROM ${quote(table)} ORDER BY ${keyOf(store.db, table).map(quote).join(", ")}`).all()),
+    rows: (table) =>
+      Rows.parse(
+        store.db
+          .prepare(`SELECT * FROM ${quote(table)} ORDER BY ${keyOf(store.db, table).map(quote).join(", ")}`)
+          .all(),
+      ),
     close: () => {
       if (store.db.open) store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -56,7 +61,10 @@ export const readJsonl = (file: string): { line: number; event: unknown }[] =>
       try {
         return [{ line, event: JSON.parse(text) as unknown }];
       } catch (e) {
-        throw new StoreError("INVALID_EVENT", `${file} line ${line}: not JSON (${(e as Error).message})`, { file, line });
+        throw new StoreError("INVALID_EVENT", `${file} line ${line}: not JSON (${(e as Error).message})`, {
+          file,
+          line,
+        });
       }
     });
 
@@ -64,14 +72,24 @@ export const readJsonl = (file: string): { line: number; event: unknown }[] =>
  * A fresh test store holding these events (typed, or a JSONL fixture's path), appended in one transaction.
  * @example const store = replayEvents("test/fixtures/day.jsonl"); expectRows(store, { creation_sessions: [{ batch_id: "b1" }] });
  */
-export const replayEvents = (events: readonly NewEvent[] | string, options: Omit<OpenStoreOptions, "url" | "migrate"> = {}): TestStore => {
+export const replayEvents = (
+  events: readonly NewEvent[] | string,
+  options: Omit<OpenStoreOptions, "url" | "migrate"> = {},
+): TestStore => {
   const store = createTestStore(options);
   try {
     if (typeof events !== "string") store.append(events);
     else {
       const lines = readJsonl(events);
       const atLine = (line: number | undefined, e: unknown): unknown =>
-        e instanceof StoreError && line !== undefined ? new StoreError(e.code, `${events} line ${line}: ${e.message}`, { ...e.details, file: events, line }, { cause: e }) : e;
+        e instanceof StoreError && line !== undefined
+          ? new StoreError(
+              e.code,
+              `${events} line ${line}: ${e.message}`,
+              { ...e.details, file: events, line },
+              { cause: e },
+            )
+          : e;
       // Validation errors do not carry the event's index: check each line on its own first.
       for (const [i, { line, event }] of lines.entries()) {
         try {

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
+import { integrityProblems } from "../../src/db/integrity.js";
 import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import { openStore } from "../../src/index.js";
-import { integrityProblems } from "../../src/db/integrity.js";
 import { tempDir } from "../support.js";
 import { cli, cliProcess, finished, json } from "./run.js";
 
@@ -39,7 +39,7 @@ describe("artist-store backup", () => {
     const results: { ok: boolean }[] = [];
     const send = async () => {
       sent++;
-      emitter.stdin.write(JSON.stringify({ type: "BatchStarted", data: { batchId: `concurrent-${sent}` } }) + "\n");
+      emitter.stdin.write(`${JSON.stringify({ type: "BatchStarted", data: { batchId: `concurrent-${sent}` } })}\n`);
       results.push(JSON.parse(String((await acks.next()).value)) as { ok: boolean });
     };
     await send(); // the emitter is up and writing
@@ -68,8 +68,12 @@ describe("artist-store backup", () => {
       expect(count("SELECT max(position) FROM events")).toBe(events);
       expect(events).toBeGreaterThan(before);
       expect(events).toBeLessThanOrEqual(before + sent);
-      expect(count("SELECT count(*) FROM creation_sessions")).toBe(count("SELECT count(*) FROM events WHERE type = 'BatchStarted'"));
-      expect(count("SELECT count(*) FROM generated_images")).toBe(count("SELECT count(*) FROM events WHERE type = 'ImageGenerated'"));
+      expect(count("SELECT count(*) FROM creation_sessions")).toBe(
+        count("SELECT count(*) FROM events WHERE type = 'BatchStarted'"),
+      );
+      expect(count("SELECT count(*) FROM generated_images")).toBe(
+        count("SELECT count(*) FROM events WHERE type = 'ImageGenerated'"),
+      );
     } finally {
       copy.close();
     }
@@ -101,7 +105,9 @@ describe("artist-store backup", () => {
     expect(real.code).toBe(0);
     expect(real.stdout).toContain("deleted 345 backup(s), kept 20");
     const left = readdirSync(dir).sort();
-    expect(left).toEqual([...plan.kept.map((k) => k.file.slice(dir.length + 1)), "notes.txt", "other-2025-01-01T02-00-00.000Z.db"].sort());
+    expect(left).toEqual(
+      [...plan.kept.map((k) => k.file.slice(dir.length + 1)), "notes.txt", "other-2025-01-01T02-00-00.000Z.db"].sort(),
+    );
     expect(left).toContain(names.at(-1));
     expect(cli(["backup", "prune", "--db", db, "--dir", join(dir, "nope")]).code).toBe(2);
   });
@@ -112,7 +118,11 @@ describe("artist-store restore", () => {
     const { dir, path } = demoDb(["2026-01-08"]);
     const backup = json(cli(["backup", "--db", path, "--json"])) as { file: string };
     const atBackup = head(path);
-    expect(cli(["emit", "--db", path], { input: JSON.stringify({ type: "BatchStarted", data: { batchId: "after-backup" } }) }).code).toBe(0);
+    expect(
+      cli(["emit", "--db", path], {
+        input: JSON.stringify({ type: "BatchStarted", data: { batchId: "after-backup" } }),
+      }).code,
+    ).toBe(0);
 
     const r = cli(["restore", backup.file, "--db", path, "--json"]);
     expect(r.code).toBe(0);
@@ -120,7 +130,9 @@ describe("artist-store restore", () => {
     expect(result).toMatchObject({ path, from: backup.file, pending: [] });
     expect(head(path)).toBe(atBackup);
     expect(head(result.replacedKeptAt)).toBe(atBackup + 1);
-    expect(readdirSync(dir).sort()).toEqual(["ai_artist.db", result.replacedKeptAt.slice(dir.length + 1), "backups"].sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      ["ai_artist.db", result.replacedKeptAt.slice(dir.length + 1), "backups"].sort(),
+    );
     expect(cli(["query", "daily", "--db", path, "--json"]).code).toBe(0);
   });
 
@@ -139,7 +151,9 @@ describe("artist-store restore", () => {
     const corrupt = join(tempDir(), "corrupt.db");
     copyFileSync(backup.file, corrupt);
     const probe = openConnection(corrupt, { readonly: true });
-    const rootpage = Number(probe.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'idx_model_id'").pluck().get());
+    const rootpage = Number(
+      probe.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'idx_model_id'").pluck().get(),
+    );
     const pageSize = Number(probe.pragma("page_size", { simple: true }));
     probe.close();
     const fd = openSync(corrupt, "r+");

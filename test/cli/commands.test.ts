@@ -1,29 +1,52 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { tempDir } from "../support.js";
-import { runCli } from "../../src/cli/main.js";
-import type { Io } from "../../src/cli/common.js";
 import pc from "picocolors";
+import { describe, expect, it } from "vitest";
+import type { Io } from "../../src/cli/common.js";
+import { runCli } from "../../src/cli/main.js";
+import { tempDir } from "../support.js";
 import { cli, json, ROOT } from "./run.js";
 
 /** The command line in this process, output captured: the same code as the subprocess, without a spawn per case. */
 const inProcess = async (args: readonly string[]) => {
   let stdout = "";
   let stderr = "";
-  const io: Io = { out: (t) => void (stdout += t), err: (t) => void (stderr += t), tty: false, errTty: false, color: pc.createColors(false), errColor: pc.createColors(false) };
+  const io: Io = {
+    out: (t) => void (stdout += t),
+    err: (t) => void (stderr += t),
+    tty: false,
+    errTty: false,
+    color: pc.createColors(false),
+    errColor: pc.createColors(false),
+  };
   const code = await runCli(["node", "artist-store", ...args], io);
   return { code, stdout, stderr };
 };
 
-const COMMANDS = ["demo", "migrate", "migrate status", "migrate rollback", "emit", "events", "query", "query recent", "query daily", "backup", "backup prune", "backup list", "restore", "doctor"];
+const COMMANDS = [
+  "demo",
+  "migrate",
+  "migrate status",
+  "migrate rollback",
+  "emit",
+  "events",
+  "query",
+  "query recent",
+  "query daily",
+  "backup",
+  "backup prune",
+  "backup list",
+  "restore",
+  "doctor",
+];
 
 describe("artist-store: help and usage", () => {
   it("prints help for the whole program and names every command", () => {
     const r = cli(["--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["demo", "migrate", "emit", "events", "query", "backup", "restore", "doctor"]) expect(r.stdout).toContain(c);
+    for (const c of ["demo", "migrate", "emit", "events", "query", "backup", "restore", "doctor"])
+      expect(r.stdout).toContain(c);
     expect(r.stdout).toContain("Exit codes: 0 ok, 1 failure or drift, 2 usage error");
   });
 
@@ -64,7 +87,11 @@ describe("artist-store: help and usage", () => {
 
   it("exits 2 from the real process on a usage error, with the message on stderr only", () => {
     const r = cli(["query", "recent", "--limit", "0"]);
-    expect(r).toEqual({ code: 2, stdout: "", stderr: "error: option '--limit <n>' argument '0' is invalid. expected an integer >= 1, got 0\n" });
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "error: option '--limit <n>' argument '0' is invalid. expected an integer >= 1, got 0\n",
+    });
   });
 });
 
@@ -73,7 +100,9 @@ describe("artist-store: store errors", () => {
     const db = join(tempDir(), "missing.db");
     const r = cli(["query", "recent", "--db", db]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: database ${db} does not exist: run \`npx artist-store migrate\` (or openStore({ migrate: true }))\n`);
+    expect(r.stderr).toBe(
+      `error: database ${db} does not exist: run \`npx artist-store migrate\` (or openStore({ migrate: true }))\n`,
+    );
   });
 
   it("exits 1 on a file that is not SQLite", () => {
@@ -112,7 +141,10 @@ describe("artist-store migrate", () => {
     const rollback = cli(["migrate", "rollback", "--db", db, "--json"]);
     expect(rollback.code).toBe(0);
     expect(json(rollback)).toEqual({ path: db, rolledBack: applied.at(-1) });
-    expect(json(cli(["migrate", "status", "--db", db, "--json"]))).toMatchObject({ pending: [applied.at(-1)], current: false });
+    expect(json(cli(["migrate", "status", "--db", db, "--json"]))).toMatchObject({
+      pending: [applied.at(-1)],
+      current: false,
+    });
 
     const query = cli(["query", "recent", "--db", db]);
     expect(query.code).toBe(1);
@@ -133,10 +165,21 @@ describe("artist-store demo and query", () => {
     const db = join(tempDir(), "demo.db");
     const first = cli(["demo", "--db", db, "--json"]);
     expect(first.code).toBe(0);
-    const report = json(first) as { appended: number; duplicates: number; head: number; queries: Record<string, unknown[]> };
+    const report = json(first) as {
+      appended: number;
+      duplicates: number;
+      head: number;
+      queries: Record<string, unknown[]>;
+    };
     expect(report.appended).toBeGreaterThan(300);
     expect(report.duplicates).toBe(0);
-    expect(Object.keys(report.queries)).toEqual(["recent-high-quality-images", "uncurated-images", "quality-distribution", "training-session-statistics", "daily-creation-statistics"]);
+    expect(Object.keys(report.queries)).toEqual([
+      "recent-high-quality-images",
+      "uncurated-images",
+      "quality-distribution",
+      "training-session-statistics",
+      "daily-creation-statistics",
+    ]);
     expect(report.queries["training-session-statistics"]).toEqual([
       expect.objectContaining({ name: "portrait_style_v1", status: "failed" }),
       expect.objectContaining({ name: "landscape_style_v1", status: "completed" }),
@@ -148,7 +191,13 @@ describe("artist-store demo and query", () => {
 
     const human = cli(["demo", "--db", db]);
     expect(human.code).toBe(0);
-    for (const title of ["Recent high-quality images", "Uncurated images", "Quality distribution", "Training session statistics", "Daily creation statistics"])
+    for (const title of [
+      "Recent high-quality images",
+      "Uncurated images",
+      "Quality distribution",
+      "Training session statistics",
+      "Daily creation statistics",
+    ])
       expect(human.stdout).toContain(title);
     expect(human.stdout).toContain("█");
     // stdout is a pipe here: no colour codes, whatever the environment says about CI.
@@ -158,12 +207,17 @@ describe("artist-store demo and query", () => {
   it("runs each documented query with its flags, as a table or as JSON", () => {
     const db = join(tempDir(), "q.db");
     cli(["demo", "--db", db, "--json"]);
-    const recent = json(cli(["query", "recent-high-quality-images", "--db", db, "--min-score", "9", "--limit", "3", "--json"])) as { finalScore: number; status: string }[];
+    const recent = json(
+      cli(["query", "recent-high-quality-images", "--db", db, "--min-score", "9", "--limit", "3", "--json"]),
+    ) as { finalScore: number; status: string }[];
     expect(recent).toHaveLength(3);
     for (const row of recent) expect(row).toMatchObject({ status: "curated", finalScore: expect.any(Number) });
     expect(Math.min(...recent.map((r) => r.finalScore))).toBeGreaterThanOrEqual(9);
     expect(json(cli(["query", "uncurated", "--db", db, "--limit", "2", "--json"]))).toHaveLength(2);
-    const tiers = json(cli(["query", "qualityDistribution", "--db", db, "--json"])) as { qualityTier: string; count: number }[];
+    const tiers = json(cli(["query", "qualityDistribution", "--db", db, "--json"])) as {
+      qualityTier: string;
+      count: number;
+    }[];
     expect(tiers.map((t) => t.qualityTier)).toEqual(["Excellent", "Good", "Fair"]);
     expect(json(cli(["query", "training", "--db", db, "--limit", "1", "--json"]))).toHaveLength(1);
     const daily = cli(["query", "daily", "--db", db]);

@@ -24,24 +24,52 @@ describe("artist-store doctor", () => {
     };
     expect(report.files.databaseBytes).toBe(report.pages.pageCount * report.pages.pageSize);
     const rows = Object.fromEntries(report.tables.map((t) => [t.name, t.rows]));
-    expect(Object.keys(rows)).toEqual(expect.arrayContaining(["events", "generated_images", "training_sessions", "creation_sessions", "schema_migrations"]));
+    expect(Object.keys(rows)).toEqual(
+      expect.arrayContaining([
+        "events",
+        "generated_images",
+        "training_sessions",
+        "creation_sessions",
+        "schema_migrations",
+      ]),
+    );
     expect(rows.events).toBe(report.logHead);
     expect(rows.training_sessions).toBe(2);
-    expect(report.pragmas.inForce).toMatchObject({ journal_mode: "wal", synchronous: 1, cache_size: -64000, temp_store: 2, foreign_keys: 1 });
+    expect(report.pragmas.inForce).toMatchObject({
+      journal_mode: "wal",
+      synchronous: 1,
+      cache_size: -64000,
+      temp_store: 2,
+      foreign_keys: 1,
+    });
     expect(report.migrations).toMatchObject({ pending: [], unknown: [] });
     expect(report.integrity).toEqual([]);
-    expect(report.indexes).toContainEqual({ table: "generated_images", name: "idx_status_score", columns: ["status", "final_score"], unique: false, origin: "c" });
-    expect(report.queryPlans.map((p) => p.query)).toEqual(["recentHighQualityImages", "uncuratedImages", "qualityDistribution", "trainingSessionStatistics", "dailyCreationStatistics"]);
+    expect(report.indexes).toContainEqual({
+      table: "generated_images",
+      name: "idx_status_score",
+      columns: ["status", "final_score"],
+      unique: false,
+      origin: "c",
+    });
+    expect(report.queryPlans.map((p) => p.query)).toEqual([
+      "recentHighQualityImages",
+      "uncuratedImages",
+      "qualityDistribution",
+      "trainingSessionStatistics",
+      "dailyCreationStatistics",
+    ]);
     for (const p of report.queryPlans) expect(p.plan.length).toBeGreaterThan(0);
     // Every warning comes from a plan line that really is a scan or a temp B-tree.
     for (const p of report.queryPlans)
-      for (const w of p.warnings) expect(p.plan.some((line) => /^\s*(SCAN|USE TEMP B-TREE)/.test(line) && w.includes(line.trim()))).toBe(true);
+      for (const w of p.warnings)
+        expect(p.plan.some((line) => /^\s*(SCAN|USE TEMP B-TREE)/.test(line) && w.includes(line.trim()))).toBe(true);
     expect(report.warnings).toEqual(report.queryPlans.flatMap((p) => p.warnings));
     expect(report.problems).toEqual([]);
 
     const human = cli(["doctor", "--db", db, "--quick"]);
     expect(human.code).toBe(0);
-    for (const section of ["Rows per table", "Pragmas in force", "Migrations", "quick_check", "Indexes", "Query plans"]) expect(human.stdout).toContain(section);
+    for (const section of ["Rows per table", "Pragmas in force", "Migrations", "quick_check", "Indexes", "Query plans"])
+      expect(human.stdout).toContain(section);
   });
 
   it("exits 1 and names the problem when migrations are pending", () => {
@@ -50,6 +78,8 @@ describe("artist-store doctor", () => {
     cli(["migrate", "rollback", "--db", db]);
     const r = cli(["doctor", "--db", db, "--json"]);
     expect(r.code).toBe(1);
-    expect((json(r) as { problems: string[] }).problems).toEqual([expect.stringMatching(/^1 pending migration\(s\) \(\d+\): run `artist-store migrate`$/)]);
+    expect((json(r) as { problems: string[] }).problems).toEqual([
+      expect.stringMatching(/^1 pending migration\(s\) \(\d+\): run `artist-store migrate`$/),
+    ]);
   });
 });

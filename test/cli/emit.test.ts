@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/index.js";
 import { tempDir } from "../support.js";
@@ -8,9 +8,19 @@ import { cli, cliProcess, finished, json, jsonLines } from "./run.js";
 
 const line = (value: unknown) => JSON.stringify(value);
 const generated = (filename: string, extra: Record<string, unknown> = {}) =>
-  line({ type: "ImageGenerated", occurredAt: "2026-01-08T12:00:00Z", data: { filename, prompt: `a painting of ${filename}`, modelId: "sdxl" }, ...extra });
+  line({
+    type: "ImageGenerated",
+    occurredAt: "2026-01-08T12:00:00Z",
+    data: { filename, prompt: `a painting of ${filename}`, modelId: "sdxl" },
+    ...extra,
+  });
 const curated = (filename: string, finalScore: number, extra: Record<string, unknown> = {}) =>
-  line({ type: "ImageCurated", occurredAt: "2026-01-08T12:05:00Z", data: { filename, status: "curated", finalScore }, ...extra });
+  line({
+    type: "ImageCurated",
+    occurredAt: "2026-01-08T12:05:00Z",
+    data: { filename, status: "curated", finalScore },
+    ...extra,
+  });
 
 const migrated = () => {
   const db = join(tempDir(), "emit.db");
@@ -21,8 +31,12 @@ const logOf = (db: string) => {
   const store = openStore({ url: db });
   try {
     return {
-      events: store.db.prepare("SELECT position, type, stream_id AS streamId, stream_version AS v FROM events ORDER BY position").all(),
-      images: store.db.prepare("SELECT filename, status, final_score AS finalScore FROM generated_images ORDER BY id").all(),
+      events: store.db
+        .prepare("SELECT position, type, stream_id AS streamId, stream_version AS v FROM events ORDER BY position")
+        .all(),
+      images: store.db
+        .prepare("SELECT filename, status, final_score AS finalScore FROM generated_images ORDER BY id")
+        .all(),
     };
   } finally {
     store.close();
@@ -44,42 +58,61 @@ const MIXED = [
 ].join("\n");
 
 describe("artist-store emit", () => {
-  it.each([1, 3, 500])("accepts the good lines and reports each bad one by line number (batch size %i)", (batchSize) => {
-    const db = migrated();
-    const file = join(tempDir(), "mixed.jsonl");
-    writeFileSync(file, MIXED + "\n");
-    const r = cli(["emit", file, "--db", db, "--json", "--batch-size", String(batchSize)]);
-    expect(r.code).toBe(1);
-    expect(json(r)).toEqual({
-      lines: 10,
-      accepted: 4,
-      duplicates: 0,
-      firstPosition: 1,
-      lastPosition: 4,
-      atomic: false,
-      written: true,
-      rejected: [
-        { line: 3, code: "MALFORMED_JSON", message: expect.stringMatching(/^line 3: not valid JSON: /) },
-        { line: 4, code: "INVALID_EVENT", message: "line 4 ImageCurated: data.finalScore: Too big: expected number to be <=10" },
-        { line: 6, code: "VERSION_CONFLICT", message: "line 6: version conflict on stream image:a.png: expected version 1, actual version 2" },
-        { line: 8, code: "UNKNOWN_EVENT_TYPE", message: expect.stringMatching(/^line 8: unknown event type "ImageDeleted"/) },
-        { line: 9, code: "STREAM_NOT_FOUND", message: "line 9: ImageCurated for image:c.png, which was never started" },
-      ],
-    });
-    expect(logOf(db)).toEqual({
-      events: [
-        { position: 1, type: "ImageGenerated", streamId: "image:a.png", v: 1 },
-        { position: 2, type: "ImageCurated", streamId: "image:a.png", v: 2 },
-        { position: 3, type: "ImageGenerated", streamId: "image:b.png", v: 1 },
-        { position: 4, type: "ImageGenerated", streamId: "image:c.png", v: 1 },
-      ],
-      images: [
-        { filename: "a.png", status: "curated", finalScore: 8.5 },
-        { filename: "b.png", status: "pending", finalScore: null },
-        { filename: "c.png", status: "pending", finalScore: null },
-      ],
-    });
-  });
+  it.each([1, 3, 500])(
+    "accepts the good lines and reports each bad one by line number (batch size %i)",
+    (batchSize) => {
+      const db = migrated();
+      const file = join(tempDir(), "mixed.jsonl");
+      writeFileSync(file, `${MIXED}\n`);
+      const r = cli(["emit", file, "--db", db, "--json", "--batch-size", String(batchSize)]);
+      expect(r.code).toBe(1);
+      expect(json(r)).toEqual({
+        lines: 10,
+        accepted: 4,
+        duplicates: 0,
+        firstPosition: 1,
+        lastPosition: 4,
+        atomic: false,
+        written: true,
+        rejected: [
+          { line: 3, code: "MALFORMED_JSON", message: expect.stringMatching(/^line 3: not valid JSON: /) },
+          {
+            line: 4,
+            code: "INVALID_EVENT",
+            message: "line 4 ImageCurated: data.finalScore: Too big: expected number to be <=10",
+          },
+          {
+            line: 6,
+            code: "VERSION_CONFLICT",
+            message: "line 6: version conflict on stream image:a.png: expected version 1, actual version 2",
+          },
+          {
+            line: 8,
+            code: "UNKNOWN_EVENT_TYPE",
+            message: expect.stringMatching(/^line 8: unknown event type "ImageDeleted"/),
+          },
+          {
+            line: 9,
+            code: "STREAM_NOT_FOUND",
+            message: "line 9: ImageCurated for image:c.png, which was never started",
+          },
+        ],
+      });
+      expect(logOf(db)).toEqual({
+        events: [
+          { position: 1, type: "ImageGenerated", streamId: "image:a.png", v: 1 },
+          { position: 2, type: "ImageCurated", streamId: "image:a.png", v: 2 },
+          { position: 3, type: "ImageGenerated", streamId: "image:b.png", v: 1 },
+          { position: 4, type: "ImageGenerated", streamId: "image:c.png", v: 1 },
+        ],
+        images: [
+          { filename: "a.png", status: "curated", finalScore: 8.5 },
+          { filename: "b.png", status: "pending", finalScore: null },
+          { filename: "c.png", status: "pending", finalScore: null },
+        ],
+      });
+    },
+  );
 
   it("prints a human report, reads stdin, and treats a retried id as a duplicate", () => {
     const db = migrated();
@@ -100,17 +133,30 @@ describe("artist-store emit", () => {
     expect(logOf(db).events).toEqual([]);
 
     // Every invalid event is reported, not only the first the append meets, even when all lines are JSON.
-    const invalid = cli(["emit", "--atomic", "--db", db, "--json"], { input: [generated("a.png"), curated("a.png", 11), line({ type: "ImageDeleted", data: {} })].join("\n") });
-    expect(json(invalid)).toMatchObject({ accepted: 0, written: false, rejected: [{ line: 2, code: "INVALID_EVENT" }, { line: 3, code: "UNKNOWN_EVENT_TYPE" }] });
+    const invalid = cli(["emit", "--atomic", "--db", db, "--json"], {
+      input: [generated("a.png"), curated("a.png", 11), line({ type: "ImageDeleted", data: {} })].join("\n"),
+    });
+    expect(json(invalid)).toMatchObject({
+      accepted: 0,
+      written: false,
+      rejected: [
+        { line: 2, code: "INVALID_EVENT" },
+        { line: 3, code: "UNKNOWN_EVENT_TYPE" },
+      ],
+    });
     expect(logOf(db).events).toEqual([]);
 
     // Valid lines that fail inside the transaction (line 3 conflicts) roll the whole file back.
-    const conflict = cli(["emit", "--atomic", "--db", db, "--json"], { input: [generated("a.png"), generated("b.png"), curated("a.png", 7, { streamVersion: 3 })].join("\n") });
+    const conflict = cli(["emit", "--atomic", "--db", db, "--json"], {
+      input: [generated("a.png"), generated("b.png"), curated("a.png", 7, { streamVersion: 3 })].join("\n"),
+    });
     expect(conflict.code).toBe(1);
     expect(json(conflict)).toMatchObject({ accepted: 0, rejected: [{ line: 3, code: "VERSION_CONFLICT" }] });
     expect(logOf(db).events).toEqual([]);
 
-    const good = cli(["emit", "--atomic", "--db", db, "--json"], { input: [generated("a.png"), curated("a.png", 7, { streamVersion: 2 })].join("\n") });
+    const good = cli(["emit", "--atomic", "--db", db, "--json"], {
+      input: [generated("a.png"), curated("a.png", 7, { streamVersion: 2 })].join("\n"),
+    });
     expect(good.code).toBe(0);
     expect(json(good)).toMatchObject({ accepted: 2, rejected: [], written: true });
   });
@@ -118,13 +164,22 @@ describe("artist-store emit", () => {
   it("maps streamVersion to the version the event gets, and refuses it together with expectedVersion", () => {
     const db = migrated();
     const r = cli(["emit", "--db", db, "--json"], {
-      input: [generated("a.png", { streamVersion: 1 }), curated("a.png", 7, { streamVersion: 2, expectedVersion: 1 }), curated("a.png", 7, { expectedVersion: 1 }), generated("a.png", { streamVersion: 1 })].join("\n"),
+      input: [
+        generated("a.png", { streamVersion: 1 }),
+        curated("a.png", 7, { streamVersion: 2, expectedVersion: 1 }),
+        curated("a.png", 7, { expectedVersion: 1 }),
+        generated("a.png", { streamVersion: 1 }),
+      ].join("\n"),
     });
     expect(json(r)).toMatchObject({
       accepted: 2,
       rejected: [
         { line: 2, message: "line 2: give streamVersion or expectedVersion, not both" },
-        { line: 4, code: "VERSION_CONFLICT", message: "line 4: version conflict on stream image:a.png: expected version 0, actual version 2" },
+        {
+          line: 4,
+          code: "VERSION_CONFLICT",
+          message: "line 4: version conflict on stream image:a.png: expected version 0, actual version 2",
+        },
       ],
     });
   });
@@ -135,17 +190,41 @@ describe("artist-store emit", () => {
     const done = finished(child);
     const acks = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const send = async (text: string) => {
-      child.stdin.write(text + "\n");
+      child.stdin.write(`${text}\n`);
       const next = await acks.next();
       return JSON.parse(String(next.value)) as unknown;
     };
-    expect(await send(generated("a.png"))).toEqual({ line: 1, ok: true, position: 1, eventId: expect.any(String), streamId: "image:a.png", streamVersion: 1, duplicate: false });
+    expect(await send(generated("a.png"))).toEqual({
+      line: 1,
+      ok: true,
+      position: 1,
+      eventId: expect.any(String),
+      streamId: "image:a.png",
+      streamVersion: 1,
+      duplicate: false,
+    });
     // Acknowledged means committed: another connection sees it before the emitter exits.
     expect(logOf(db).events).toHaveLength(1);
-    expect(await send("{not json")).toEqual({ line: 2, ok: false, error: { code: "MALFORMED_JSON", message: expect.stringMatching(/^line 2: not valid JSON/) } });
+    expect(await send("{not json")).toEqual({
+      line: 2,
+      ok: false,
+      error: { code: "MALFORMED_JSON", message: expect.stringMatching(/^line 2: not valid JSON/) },
+    });
     expect(await send(curated("zz.png", 5))).toMatchObject({ line: 3, ok: false, error: { code: "STREAM_NOT_FOUND" } });
-    expect(await send(curated("a.png", 9.5, { streamVersion: 2 }))).toMatchObject({ line: 4, ok: true, position: 2, streamVersion: 2 });
-    expect(await send(curated("a.png", 11))).toEqual({ line: 5, ok: false, error: { code: "INVALID_EVENT", message: "line 5 ImageCurated: data.finalScore: Too big: expected number to be <=10" } });
+    expect(await send(curated("a.png", 9.5, { streamVersion: 2 }))).toMatchObject({
+      line: 4,
+      ok: true,
+      position: 2,
+      streamVersion: 2,
+    });
+    expect(await send(curated("a.png", 11))).toEqual({
+      line: 5,
+      ok: false,
+      error: {
+        code: "INVALID_EVENT",
+        message: "line 5 ImageCurated: data.finalScore: Too big: expected number to be <=10",
+      },
+    });
     child.stdin.end();
     const result = await done;
     expect(result.code).toBe(1);
@@ -173,7 +252,9 @@ describe("artist-store events", () => {
     expect(events()).toEqual([1, 2, 3, 4, 5]);
     expect(events("--stream", "image:a.png")).toEqual([2, 4]);
     expect(events("--type", "ImageCurated")).toEqual([4, 5]);
-    expect(events("--type", "BatchStarted,ImageCurated", "--type", "ImageGenerated", "--limit", "3")).toEqual([1, 2, 3]);
+    expect(events("--type", "BatchStarted,ImageCurated", "--type", "ImageGenerated", "--limit", "3")).toEqual([
+      1, 2, 3,
+    ]);
     expect(events("--from", "2", "--to", "4")).toEqual([2, 3, 4]);
     expect(events("--since", "2026-01-08T11:00:00Z", "--until", "2026-01-09")).toEqual([3, 4]);
     expect(events("--since", "2026-01-09")).toEqual([5]);

@@ -21,7 +21,9 @@ describe("artist-store rebuild, audit and as-of", () => {
     const { db, report } = demo();
     expect(report.audit).toEqual({ ok: true, position: report.head, events: report.head });
     const human = cli(["demo", "--db", db]);
-    expect(human.stdout).toMatch(/Audit: the tables against a replay of the log\naudit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \d+/);
+    expect(human.stdout).toMatch(
+      /Audit: the tables against a replay of the log\naudit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \d+/,
+    );
   });
 
   it("audit names a tampered row and exits 1; rebuild derives the tables again; doctor sees a lagging checkpoint", () => {
@@ -37,7 +39,11 @@ describe("artist-store rebuild, audit and as-of", () => {
     expect(doctor.code).toBe(1);
     const report = json(doctor) as { projections: { projection: string; state: string }[]; problems: string[] };
     expect(report.projections.find((p) => p.projection === "training_sessions")?.state).toBe("lag");
-    expect(report.problems).toEqual([expect.stringMatching(/projection tables of .* are stale: training_sessions \(at log position \d+, the log is at \d+\)/)]);
+    expect(report.problems).toEqual([
+      expect.stringMatching(
+        /projection tables of .* are stale: training_sessions \(at log position \d+, the log is at \d+\)/,
+      ),
+    ]);
     // Commands that read the tables warn about it on stderr, and still answer.
     const query = cli(["query", "training", "--db", db, "--json"]);
     expect(query.code).toBe(0);
@@ -45,17 +51,29 @@ describe("artist-store rebuild, audit and as-of", () => {
 
     const rebuild = cli(["rebuild", "--db", db, "--json"]);
     expect(rebuild.code).toBe(0);
-    expect(json(rebuild)).toMatchObject({ projections: ["generated_images", "training_sessions", "creation_sessions"] });
+    expect(json(rebuild)).toMatchObject({
+      projections: ["generated_images", "training_sessions", "creation_sessions"],
+    });
     expect(cli(["audit", "--db", db]).code).toBe(0);
     expect(cli(["doctor", "--db", db]).code).toBe(0);
-    expect(cli(["rebuild", "--db", db, "--only", "creation_sessions"]).stdout).toMatch(/^rebuilt creation_sessions, creation_days to log position \d+/);
+    expect(cli(["rebuild", "--db", db, "--only", "creation_sessions"]).stdout).toMatch(
+      /^rebuilt creation_sessions, creation_days to log position \d+/,
+    );
   });
 
   it("as-of answers the queries as the tables stood at a position or a time", () => {
     const { db } = demo();
     const first = json(cli(["as-of", "--db", db, "--position", "1", "--query", "training", "--json"]));
-    expect(first).toEqual({ position: 1, events: 1, queries: { "training-session-statistics": [expect.objectContaining({ name: "landscape_style_v1", status: "running" })] } });
-    const byTime = json(cli(["as-of", "--db", db, "--time", "2026-01-08T09:00:00Z", "--query", "trainingSessionStatistics", "--json"])) as { queries: Record<string, { status: string }[]> };
+    expect(first).toEqual({
+      position: 1,
+      events: 1,
+      queries: {
+        "training-session-statistics": [expect.objectContaining({ name: "landscape_style_v1", status: "running" })],
+      },
+    });
+    const byTime = json(
+      cli(["as-of", "--db", db, "--time", "2026-01-08T09:00:00Z", "--query", "trainingSessionStatistics", "--json"]),
+    ) as { queries: Record<string, { status: string }[]> };
     expect(byTime.queries["training-session-statistics"]?.map((r) => r.status)).toEqual(["failed", "completed"]);
     const all = cli(["as-of", "--db", db, "--time", "2026-01-07"]);
     expect(all.code).toBe(0);

@@ -22,14 +22,26 @@ const cleanEnv = (env: Record<string, string> = {}) => {
  * Run `artist-store ...args` as a subprocess and wait for it.
  * @example const { code, stdout } = cli(["query", "recent", "--db", db, "--json"]);
  */
-export const cli = (args: readonly string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}): CliResult => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input: options.input ?? "", encoding: "utf8", env: cleanEnv(options.env), cwd: options.cwd ?? ROOT });
+export const cli = (
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string>; cwd?: string } = {},
+): CliResult => {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    input: options.input ?? "",
+    encoding: "utf8",
+    env: cleanEnv(options.env),
+    cwd: options.cwd ?? ROOT,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
 /** Start `artist-store ...args` without waiting: for long-lived and concurrent runs. */
 export const cliProcess = (args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}) =>
-  spawn(process.execPath, [CLI, ...args], { env: cleanEnv(options.env), cwd: options.cwd ?? ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  spawn(process.execPath, [CLI, ...args], {
+    env: cleanEnv(options.env),
+    cwd: options.cwd ?? ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
 
 /** Wait for a child process to exit; resolves with its code and output. */
 export const finished = (child: ReturnType<typeof cliProcess>): Promise<CliResult> =>
@@ -45,4 +57,8 @@ export const finished = (child: ReturnType<typeof cliProcess>): Promise<CliResul
 /** Parse a command's --json output. */
 export const json = (r: CliResult): unknown => JSON.parse(r.stdout);
 /** Parse JSON lines output. */
-export const jsonLines = (text: string): unknown[] => text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as unknown);
+export const jsonLines = (text: string): unknown[] =>
+  text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);

@@ -12,7 +12,10 @@ const insertImage = (overrides: Record<string, unknown>) => {
   const store = freshStore();
   const row = { ...image, ...overrides };
   const cols = Object.keys(row);
-  return () => store.db.prepare(`INSERT INTO generated_images (${cols.join(", ")}) VALUES (${cols.map((c) => "@" + c).join(", ")})`).run(row);
+  return () =>
+    store.db
+      .prepare(`INSERT INTO generated_images (${cols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")})`)
+      .run(row);
 };
 
 describe("CHECK constraints", () => {
@@ -47,7 +50,9 @@ describe("CHECK constraints", () => {
     const store = freshStore();
     expect(() =>
       store.db
-        .prepare("INSERT INTO training_sessions (run_id, name, model_path, started_at, updated_at, status) VALUES ('r', 'n', 'm', 't', 't', 'paused')")
+        .prepare(
+          "INSERT INTO training_sessions (run_id, name, model_path, started_at, updated_at, status) VALUES ('r', 'n', 'm', 't', 't', 'paused')",
+        )
         .run(),
     ).toThrow(/CHECK constraint failed/);
   });
@@ -56,7 +61,9 @@ describe("CHECK constraints", () => {
     const store = freshStore();
     const insert = (kept: number, avg: number) => () =>
       store.db
-        .prepare("INSERT INTO creation_sessions (batch_id, images_created, images_kept, avg_score, started_at, updated_at) VALUES ('b', 2, ?, ?, 't', 't')")
+        .prepare(
+          "INSERT INTO creation_sessions (batch_id, images_created, images_kept, avg_score, started_at, updated_at) VALUES ('b', 2, ?, ?, 't', 't')",
+        )
         .run(kept, avg);
     expect(insert(3, 5)).toThrow(/CHECK constraint failed/);
     expect(insert(1, 10.5)).toThrow(/CHECK constraint failed/);
@@ -68,13 +75,18 @@ describe("immutable identity columns (the document's update_timestamp trigger, m
   it("aborts an UPDATE that changes created_at", () => {
     const store = freshStore();
     store.emit.imageGenerated({ filename: "a.png", prompt: "p", modelId: "m" });
-    expect(() => store.db.prepare("UPDATE generated_images SET created_at = '2030-01-01T00:00:00.000Z'").run()).toThrow(/immutable/);
+    expect(() => store.db.prepare("UPDATE generated_images SET created_at = '2030-01-01T00:00:00.000Z'").run()).toThrow(
+      /immutable/,
+    );
   });
 
   it("leaves created_at alone when a curation updates the row", () => {
     const store = freshStore();
     store.emit.imageGenerated({ filename: "a.png", prompt: "p", modelId: "m" }, { occurredAt: "2026-01-08T12:00:00Z" });
-    store.emit.imageCurated({ filename: "a.png", status: "curated", finalScore: 7 }, { occurredAt: "2026-01-09T08:30:00Z" });
+    store.emit.imageCurated(
+      { filename: "a.png", status: "curated", finalScore: 7 },
+      { occurredAt: "2026-01-09T08:30:00Z" },
+    );
     expect(store.db.prepare("SELECT created_at, updated_at FROM generated_images").get()).toEqual({
       created_at: "2026-01-08T12:00:00.000Z",
       updated_at: "2026-01-09T08:30:00.000Z",

@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { backupDatabase } from "../../src/maintenance/backup.js";
 import { removeLeftoversOfDeadProcesses } from "../../src/db/leftovers.js";
+import { backupDatabase } from "../../src/maintenance/backup.js";
 import { createScratch } from "../../src/replay/scratch.js";
 import { freshStore, tempDir } from "../support.js";
 
@@ -17,9 +17,18 @@ describe("leftovers of killed runs", () => {
   it("removes entries of dead processes and keeps those of live ones and unrelated files", () => {
     const dir = tempDir();
     const dead = deadPid();
-    for (const name of [`.a.db.scratch-${dead}-x1`, `.a.db.scratch-${process.pid}-x2`, `.a.db.scratch-${process.ppid}-x3`, "a.db", ".a.db.scratch-old"]) mkdirSync(join(dir, name));
+    for (const name of [
+      `.a.db.scratch-${dead}-x1`,
+      `.a.db.scratch-${process.pid}-x2`,
+      `.a.db.scratch-${process.ppid}-x3`,
+      "a.db",
+      ".a.db.scratch-old",
+    ])
+      mkdirSync(join(dir, name));
     expect(removeLeftoversOfDeadProcesses(dir, /^\.a\.db\.scratch-(\d+)-/)).toEqual([`.a.db.scratch-${dead}-x1`]);
-    expect(readdirSync(dir).sort()).toEqual([".a.db.scratch-old", `.a.db.scratch-${process.pid}-x2`, `.a.db.scratch-${process.ppid}-x3`, "a.db"].sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      [".a.db.scratch-old", `.a.db.scratch-${process.pid}-x2`, `.a.db.scratch-${process.ppid}-x3`, "a.db"].sort(),
+    );
   });
 
   it("a new scratch beside the store removes the folder a killed rebuild left", () => {

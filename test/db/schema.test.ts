@@ -87,7 +87,9 @@ describe("schema fidelity", () => {
   for (const [table, columns] of Object.entries(documented)) {
     it(`${table} has every documented column with its type, nullability and default`, () => {
       const store = freshStore();
-      const info = store.db.prepare(`SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk FROM pragma_table_info(?)`).all(table) as {
+      const info = store.db
+        .prepare(`SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk FROM pragma_table_info(?)`)
+        .all(table) as {
         name: string;
         type: string;
         nn: number;
@@ -117,15 +119,26 @@ describe("schema fidelity", () => {
 
   it("orders the documented DESC indexes descending", () => {
     const store = freshStore();
-    for (const index of ["idx_created_at", "idx_final_score", "idx_status_score", "idx_training_started", "idx_session_started"]) {
-      const desc = store.db.prepare("SELECT desc FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno").pluck().all(index);
+    for (const index of [
+      "idx_created_at",
+      "idx_final_score",
+      "idx_status_score",
+      "idx_training_started",
+      "idx_session_started",
+    ]) {
+      const desc = store.db
+        .prepare("SELECT desc FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno")
+        .pluck()
+        .all(index);
       expect(desc, index).toContain(1);
     }
   });
 
   it("leaves out idx_filename because UNIQUE(filename) already indexes filename", () => {
     const store = freshStore();
-    const indexes = store.db.prepare("SELECT name, \"unique\" AS u, origin FROM pragma_index_list('generated_images')").all();
+    const indexes = store.db
+      .prepare("SELECT name, \"unique\" AS u, origin FROM pragma_index_list('generated_images')")
+      .all();
     expect(indexes).toContainEqual({ name: "sqlite_autoindex_generated_images_1", u: 1, origin: "u" });
     expect(indexes).not.toContainEqual(expect.objectContaining({ name: "idx_filename" }));
   });
@@ -149,7 +162,14 @@ describe("migrations", () => {
     runDbmate(path, ["up"]);
     for (const _ of knownMigrations()) runDbmate(path, ["rollback"]);
     const db = openConnection(path);
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'sqlite_sequence')").pluck().all()).toEqual([]);
+    expect(
+      db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'sqlite_sequence')",
+        )
+        .pluck()
+        .all(),
+    ).toEqual([]);
     expect(db.pragma("journal_mode", { simple: true })).toBe("delete");
     db.close();
     runDbmate(path, ["up"]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VersionConflictError, type NewEvent } from "../../src/index.js";
+import { type NewEvent, VersionConflictError } from "../../src/index.js";
 import { curated, generated, trainingStarted } from "../fixtures.js";
 import { expectStoreError, freshStore, snapshot } from "../support.js";
 
@@ -26,7 +26,9 @@ describe("append", () => {
 
   it("stores the envelope: ids, type, schema version, canonical times, metadata", () => {
     const store = freshStore({ producer: "pipeline-test" });
-    store.append([{ ...generated("a.png", "2026-01-08T13:00:00+01:00"), id: "evt-1", metadata: { correlationId: "run-7" } }]);
+    store.append([
+      { ...generated("a.png", "2026-01-08T13:00:00+01:00"), id: "evt-1", metadata: { correlationId: "run-7" } },
+    ]);
     const [event] = store.readStream("image:a.png");
     expect(event).toMatchObject({
       position: 1,
@@ -43,15 +45,28 @@ describe("append", () => {
 
   it("writes the store's producer into untyped and emitted events too, unless the event names one", () => {
     const store = freshStore({ producer: "pipeline-test" });
-    store.appendUnknown([{ type: "ImageGenerated", data: { filename: "a.png", prompt: "p", modelId: "m" }, occurredAt: T }]);
-    store.emit.imageGenerated({ filename: "b.png", prompt: "p", modelId: "m" }, { occurredAt: T, metadata: { producer: "other" } });
-    expect(store.readAll().events.map((e) => e.metadata)).toEqual([{ producer: "pipeline-test" }, { producer: "other" }]);
+    store.appendUnknown([
+      { type: "ImageGenerated", data: { filename: "a.png", prompt: "p", modelId: "m" }, occurredAt: T },
+    ]);
+    store.emit.imageGenerated(
+      { filename: "b.png", prompt: "p", modelId: "m" },
+      { occurredAt: T, metadata: { producer: "other" } },
+    );
+    expect(store.readAll().events.map((e) => e.metadata)).toEqual([
+      { producer: "pipeline-test" },
+      { producer: "other" },
+    ]);
   });
 
   it("writes a batch all or nothing: one bad event leaves the log and tables untouched", () => {
     const store = freshStore();
     store.append([generated("a.png", T)]);
-    expectRejected(store, () => store.append([generated("b.png", T), curated("zzz.png", T)]), "STREAM_NOT_FOUND", /event 1: ImageCurated for image:zzz.png, which was never started/);
+    expectRejected(
+      store,
+      () => store.append([generated("b.png", T), curated("zzz.png", T)]),
+      "STREAM_NOT_FOUND",
+      /event 1: ImageCurated for image:zzz.png, which was never started/,
+    );
   });
 
   it("rolls back an event that passed validation but failed in the projection", () => {
@@ -78,8 +93,15 @@ describe("optimistic concurrency", () => {
       caught = e;
     }
     expect(caught).toBeInstanceOf(VersionConflictError);
-    expect(caught).toMatchObject({ code: "VERSION_CONFLICT", streamId: "image:a.png", expectedVersion: 1, actualVersion: 2 });
-    expect((caught as Error).message).toBe("version conflict on stream image:a.png: expected version 1, actual version 2");
+    expect(caught).toMatchObject({
+      code: "VERSION_CONFLICT",
+      streamId: "image:a.png",
+      expectedVersion: 1,
+      actualVersion: 2,
+    });
+    expect((caught as Error).message).toBe(
+      "version conflict on stream image:a.png: expected version 1, actual version 2",
+    );
     expect(snapshot(store)).toEqual(before);
   });
 
@@ -96,7 +118,12 @@ describe("optimistic concurrency", () => {
   it("expectedVersion 0 means the stream must not exist yet", () => {
     const store = freshStore();
     store.append([generated("a.png", T)]);
-    expectRejected(store, () => store.append([{ ...curated("a.png", T), expectedVersion: 0 }]), "VERSION_CONFLICT", /expected version 0, actual version 1/);
+    expectRejected(
+      store,
+      () => store.append([{ ...curated("a.png", T), expectedVersion: 0 }]),
+      "VERSION_CONFLICT",
+      /expected version 0, actual version 1/,
+    );
   });
 });
 
@@ -115,7 +142,9 @@ describe("idempotent retries", () => {
   it("recognises a retry whose JSON keys come in another order", () => {
     const store = freshStore();
     store.append([{ ...generated("a.png", T, { generationParams: { width: 1024, steps: 30 } }), id: "img-a" }]);
-    const retry = store.append([{ ...generated("a.png", T, { generationParams: { steps: 30, width: 1024 } }), id: "img-a" }]);
+    const retry = store.append([
+      { ...generated("a.png", T, { generationParams: { steps: 30, width: 1024 } }), id: "img-a" },
+    ]);
     expect(retry[0]?.duplicate).toBe(true);
   });
 
@@ -135,14 +164,35 @@ describe("stream rules", () => {
   it("rejects a second ImageGenerated for the same filename", () => {
     const store = freshStore();
     store.append([generated("a.png", T)]);
-    expectRejected(store, () => store.append([generated("a.png", T)]), "STREAM_EXISTS", /ImageGenerated for image:a.png, which already exists \(version 1\)/);
+    expectRejected(
+      store,
+      () => store.append([generated("a.png", T)]),
+      "STREAM_EXISTS",
+      /ImageGenerated for image:a.png, which already exists \(version 1\)/,
+    );
   });
 
   it.each<[string, NewEvent, RegExp]>([
-    ["curation of an unknown image", curated("ghost.png", T), /ImageCurated for image:ghost.png, which was never started/],
-    ["completion of an unknown training run", { type: "TrainingCompleted", data: { runId: "r9" } }, /TrainingCompleted for training:r9/],
-    ["failure of an unknown training run", { type: "TrainingFailed", data: { runId: "r9", reason: "OOM" } }, /TrainingFailed for training:r9/],
-    ["end of an unknown batch", { type: "BatchFinished", data: { batchId: "b9", imagesCreated: 1, imagesKept: 0 } }, /BatchFinished for batch:b9/],
+    [
+      "curation of an unknown image",
+      curated("ghost.png", T),
+      /ImageCurated for image:ghost.png, which was never started/,
+    ],
+    [
+      "completion of an unknown training run",
+      { type: "TrainingCompleted", data: { runId: "r9" } },
+      /TrainingCompleted for training:r9/,
+    ],
+    [
+      "failure of an unknown training run",
+      { type: "TrainingFailed", data: { runId: "r9", reason: "OOM" } },
+      /TrainingFailed for training:r9/,
+    ],
+    [
+      "end of an unknown batch",
+      { type: "BatchFinished", data: { batchId: "b9", imagesCreated: 1, imagesKept: 0 } },
+      /BatchFinished for batch:b9/,
+    ],
   ])("rejects %s", (_, event, message) => {
     const store = freshStore();
     expectRejected(store, () => store.append([event]), "STREAM_NOT_FOUND", message);
@@ -151,21 +201,66 @@ describe("stream rules", () => {
   it("rejects events after a training run has ended", () => {
     const store = freshStore();
     store.append([trainingStarted("r1", T), { type: "TrainingFailed", data: { runId: "r1", reason: "NaN loss" } }]);
-    expectRejected(store, () => store.emit.trainingCompleted({ runId: "r1" }), "STREAM_CLOSED", /training:r1, which already ended with TrainingFailed/);
+    expectRejected(
+      store,
+      () => store.emit.trainingCompleted({ runId: "r1" }),
+      "STREAM_CLOSED",
+      /training:r1, which already ended with TrainingFailed/,
+    );
   });
 });
 
 describe("validation", () => {
   it.each<[string, unknown, string, RegExp]>([
-    ["an out-of-range score", { type: "ImageCurated", data: { filename: "a.png", status: "curated", finalScore: 10.5 } }, "INVALID_EVENT", /event 0 ImageCurated: data.finalScore: Too big/],
-    ["an unknown status", { type: "ImageCurated", data: { filename: "a.png", status: "approved" } }, "INVALID_EVENT", /data.status: Invalid option/],
-    ["a missing field", { type: "ImageGenerated", data: { filename: "a.png", prompt: "p" } }, "INVALID_EVENT", /data.modelId: Invalid input: expected string, received undefined/],
-    ["a wrong type", { type: "ImageGenerated", data: { filename: "a.png", prompt: "p", modelId: "m", seed: "42" } }, "INVALID_EVENT", /data.seed: Invalid input: expected number/],
-    ["an unknown field", { type: "BatchStarted", data: { batchId: "b", colour: "red" } }, "INVALID_EVENT", /Unrecognized key: "colour"/],
+    [
+      "an out-of-range score",
+      { type: "ImageCurated", data: { filename: "a.png", status: "curated", finalScore: 10.5 } },
+      "INVALID_EVENT",
+      /event 0 ImageCurated: data.finalScore: Too big/,
+    ],
+    [
+      "an unknown status",
+      { type: "ImageCurated", data: { filename: "a.png", status: "approved" } },
+      "INVALID_EVENT",
+      /data.status: Invalid option/,
+    ],
+    [
+      "a missing field",
+      { type: "ImageGenerated", data: { filename: "a.png", prompt: "p" } },
+      "INVALID_EVENT",
+      /data.modelId: Invalid input: expected string, received undefined/,
+    ],
+    [
+      "a wrong type",
+      { type: "ImageGenerated", data: { filename: "a.png", prompt: "p", modelId: "m", seed: "42" } },
+      "INVALID_EVENT",
+      /data.seed: Invalid input: expected number/,
+    ],
+    [
+      "an unknown field",
+      { type: "BatchStarted", data: { batchId: "b", colour: "red" } },
+      "INVALID_EVENT",
+      /Unrecognized key: "colour"/,
+    ],
     ["an unknown type", { type: "ImageDeleted", data: {} }, "UNKNOWN_EVENT_TYPE", /unknown event type "ImageDeleted"/],
-    ["a time without zone", { type: "BatchStarted", data: { batchId: "b" }, occurredAt: "2026-01-08 12:00:00" }, "INVALID_EVENT", /occurredAt: expected an ISO-8601 time/],
-    ["more kept than created", { type: "BatchFinished", data: { batchId: "b", imagesCreated: 1, imagesKept: 2 } }, "INVALID_EVENT", /data.imagesKept: imagesKept cannot exceed imagesCreated/],
-    ["a payload over 64 KiB", { type: "ImageGenerated", data: { filename: "a.png", prompt: "x".repeat(70_000), modelId: "m" } }, "PAYLOAD_TOO_LARGE", /over the 65536-byte limit/],
+    [
+      "a time without zone",
+      { type: "BatchStarted", data: { batchId: "b" }, occurredAt: "2026-01-08 12:00:00" },
+      "INVALID_EVENT",
+      /occurredAt: expected an ISO-8601 time/,
+    ],
+    [
+      "more kept than created",
+      { type: "BatchFinished", data: { batchId: "b", imagesCreated: 1, imagesKept: 2 } },
+      "INVALID_EVENT",
+      /data.imagesKept: imagesKept cannot exceed imagesCreated/,
+    ],
+    [
+      "a payload over 64 KiB",
+      { type: "ImageGenerated", data: { filename: "a.png", prompt: "x".repeat(70_000), modelId: "m" } },
+      "PAYLOAD_TOO_LARGE",
+      /over the 65536-byte limit/,
+    ],
   ])("rejects %s with a field-path message and writes nothing", (_, event, code, message) => {
     const store = freshStore();
     store.append([generated("a.png", T)]);

@@ -1,16 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { StoreError, type NewEvent } from "../../src/index.js";
+import { type NewEvent, StoreError } from "../../src/index.js";
 import { batchFinished, batchStarted, curated, generated } from "../fixtures.js";
 import { freshStore, snapshot } from "../support.js";
 
 // The appender skips the stream-head and event-id lookups on the common path and lets
 // the log's UNIQUE indexes refuse what they must: these pin the outcomes of the rare paths.
-const withIds = (events: NewEvent[], prefix: string): NewEvent[] => events.map((e, i) => ({ ...e, id: `${prefix}-${i}` }));
+const withIds = (events: NewEvent[], prefix: string): NewEvent[] =>
+  events.map((e, i) => ({ ...e, id: `${prefix}-${i}` }));
 
 describe("append without lookups on the common path", () => {
   it("replays a whole batch that opened and closed streams as duplicates at the original positions", () => {
     const store = freshStore();
-    const batch = withIds([batchStarted("b1", "2026-01-08T09:00:00Z"), generated("a.png", "2026-01-08T09:01:00Z"), curated("a.png", "2026-01-08T09:02:00Z", { finalScore: 7 }), batchFinished("b1", "2026-01-08T09:03:00Z", { imagesCreated: 1, imagesKept: 1 })], "x");
+    const batch = withIds(
+      [
+        batchStarted("b1", "2026-01-08T09:00:00Z"),
+        generated("a.png", "2026-01-08T09:01:00Z"),
+        curated("a.png", "2026-01-08T09:02:00Z", { finalScore: 7 }),
+        batchFinished("b1", "2026-01-08T09:03:00Z", { imagesCreated: 1, imagesKept: 1 }),
+      ],
+      "x",
+    );
     const first = store.append(batch);
     const before = snapshot(store);
     const again = store.append(batch);
@@ -22,12 +31,12 @@ describe("append without lookups on the common path", () => {
     const store = freshStore();
     store.append([generated("a.png", "2026-01-08T09:00:00Z"), curated("a.png", "2026-01-08T09:01:00Z")]);
     const before = snapshot(store);
-    expect(() => store.append([generated("b.png", "2026-01-08T09:02:00Z"), generated("a.png", "2026-01-08T09:03:00Z")])).toThrow(
-      /event 1: ImageGenerated for image:a\.png, which already exists \(version 2\)/,
-    );
-    expect(() => store.append([generated("c.png", "2026-01-08T09:02:00Z"), generated("c.png", "2026-01-08T09:03:00Z")])).toThrow(
-      /event 1: ImageGenerated for image:c\.png, which already exists \(version 1\)/,
-    );
+    expect(() =>
+      store.append([generated("b.png", "2026-01-08T09:02:00Z"), generated("a.png", "2026-01-08T09:03:00Z")]),
+    ).toThrow(/event 1: ImageGenerated for image:a\.png, which already exists \(version 2\)/);
+    expect(() =>
+      store.append([generated("c.png", "2026-01-08T09:02:00Z"), generated("c.png", "2026-01-08T09:03:00Z")]),
+    ).toThrow(/event 1: ImageGenerated for image:c\.png, which already exists \(version 1\)/);
     expect(snapshot(store)).toEqual(before);
   });
 
@@ -47,6 +56,8 @@ describe("append without lookups on the common path", () => {
   it("reports expectedVersion 0 on an existing stream as a version conflict, as before", () => {
     const store = freshStore();
     store.append([generated("a.png", "2026-01-08T09:00:00Z")]);
-    expect(() => store.append([{ ...generated("a.png", "2026-01-08T09:01:00Z"), expectedVersion: 0 }])).toThrow(/expected version 0.*1|version 1.*0/);
+    expect(() => store.append([{ ...generated("a.png", "2026-01-08T09:01:00Z"), expectedVersion: 0 }])).toThrow(
+      /expected version 0.*1|version 1.*0/,
+    );
   });
 });

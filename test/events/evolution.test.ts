@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { resolveBinary } from "dbmate";
 import { describe, expect, it } from "vitest";
-import { openConnection, type Db } from "../../src/db/connection.js";
+import { type Db, openConnection } from "../../src/db/connection.js";
 import { appliedMigrations, runDbmate } from "../../src/db/migrations.js";
 import { migrationsDir } from "../../src/db/paths.js";
 import { openStore, projectionDigests, rebuildProjections, upcast } from "../../src/index.js";
@@ -17,12 +17,25 @@ const insertV1Curation = (store: TestStore, filename: string, version: number, f
       `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at)
        VALUES (@id, @stream, @version, 'ImageCurated', 1, @data, '2026-01-08T12:30:00.000Z', '2026-01-08T12:30:00.000Z')`,
     )
-    .run({ id: `v1-${filename}`, stream: `image:${filename}`, version, data: JSON.stringify({ filename, status: "curated", finalScore, isFeatured: false }) });
+    .run({
+      id: `v1-${filename}`,
+      stream: `image:${filename}`,
+      version,
+      data: JSON.stringify({ filename, status: "curated", finalScore, isFeatured: false }),
+    });
 
 describe("ImageCurated schema version 2 (diversityScore)", () => {
   it("upcasts a v1 payload: diversity was not scored", () => {
-    expect(upcast("ImageCurated", 1, { filename: "a.png", status: "curated" })).toEqual({ filename: "a.png", status: "curated", diversityScore: null });
-    expect(upcast("ImageCurated", 2, { filename: "a.png", status: "curated", diversityScore: 4 })).toEqual({ filename: "a.png", status: "curated", diversityScore: 4 });
+    expect(upcast("ImageCurated", 1, { filename: "a.png", status: "curated" })).toEqual({
+      filename: "a.png",
+      status: "curated",
+      diversityScore: null,
+    });
+    expect(upcast("ImageCurated", 2, { filename: "a.png", status: "curated", diversityScore: 4 })).toEqual({
+      filename: "a.png",
+      status: "curated",
+      diversityScore: 4,
+    });
   });
 
   it("reads v1 events in the newest shape, replays them, and treats a retry of one as a duplicate", () => {
@@ -30,27 +43,44 @@ describe("ImageCurated schema version 2 (diversityScore)", () => {
     store.append([generated("a.png", "2026-01-08T12:00:00Z")]);
     insertV1Curation(store, "a.png", 2, 8.5);
     const [, v1] = store.readStream("image:a.png");
-    expect(v1).toMatchObject({ schemaVersion: 1, data: { filename: "a.png", status: "curated", finalScore: 8.5, diversityScore: null } });
+    expect(v1).toMatchObject({
+      schemaVersion: 1,
+      data: { filename: "a.png", status: "curated", finalScore: 8.5, diversityScore: null },
+    });
     rebuildProjections(store);
-    expect(store.queries.recentHighQualityImages()).toEqual([expect.objectContaining({ filename: "a.png", finalScore: 8.5, diversityScore: null })]);
-    const [retry] = store.append([{ ...curated("a.png", "2026-01-08T12:30:00Z", { finalScore: 8.5 }), id: "v1-a.png" }]);
+    expect(store.queries.recentHighQualityImages()).toEqual([
+      expect.objectContaining({ filename: "a.png", finalScore: 8.5, diversityScore: null }),
+    ]);
+    const [retry] = store.append([
+      { ...curated("a.png", "2026-01-08T12:30:00Z", { finalScore: 8.5 }), id: "v1-a.png" },
+    ]);
     expect(retry).toMatchObject({ duplicate: true, position: 2 });
     store.close();
   });
 
   it("writes new curations as v2 and projects diversity_score, keeping it when a later curation leaves it out", () => {
     const store = createTestStore();
-    store.append([generated("a.png", "2026-01-08T12:00:00Z"), curated("a.png", "2026-01-08T12:05:00Z", { finalScore: 9, diversityScore: 6.5 })]);
+    store.append([
+      generated("a.png", "2026-01-08T12:00:00Z"),
+      curated("a.png", "2026-01-08T12:05:00Z", { finalScore: 9, diversityScore: 6.5 }),
+    ]);
     store.append([curated("a.png", "2026-01-08T12:10:00Z", { finalScore: 9.5 })]);
-    expect(store.db.prepare("SELECT schema_version FROM events WHERE type = 'ImageCurated'").pluck().all()).toEqual([2, 2]);
-    expect(store.queries.recentHighQualityImages()).toEqual([expect.objectContaining({ finalScore: 9.5, diversityScore: 6.5 })]);
-    expect(() => store.emit.imageCurated({ filename: "a.png", status: "curated", diversityScore: 10.5 })).toThrow(/data.diversityScore: Too big/);
+    expect(store.db.prepare("SELECT schema_version FROM events WHERE type = 'ImageCurated'").pluck().all()).toEqual([
+      2, 2,
+    ]);
+    expect(store.queries.recentHighQualityImages()).toEqual([
+      expect.objectContaining({ finalScore: 9.5, diversityScore: 6.5 }),
+    ]);
+    expect(() => store.emit.imageCurated({ filename: "a.png", status: "curated", diversityScore: 10.5 })).toThrow(
+      /data.diversityScore: Too big/,
+    );
     store.close();
   });
 });
 
 /** The schema objects of generated_images as a set of migrations leaves them. */
-const imageSchema = (db: Db) => db.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'generated_images' ORDER BY name").all();
+const imageSchema = (db: Db) =>
+  db.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'generated_images' ORDER BY name").all();
 
 const DIVERSITY = "20260102000002";
 
@@ -69,7 +99,8 @@ const rollBackDiversity = (path: string) => {
 const previousRelease = (dir: string): string => {
   const migrations = join(dir, "previous-release");
   mkdirSync(migrations);
-  for (const f of readdirSync(migrationsDir).filter((f) => f < DIVERSITY)) copyFileSync(join(migrationsDir, f), join(migrations, f));
+  for (const f of readdirSync(migrationsDir).filter((f) => f < DIVERSITY))
+    copyFileSync(join(migrationsDir, f), join(migrations, f));
   const path = join(dir, "previous.db");
   execFileSync(resolveBinary(), ["--url", `sqlite:${path}`, "--migrations-dir", migrations, "--no-dump-schema", "up"]);
   return path;
@@ -101,7 +132,9 @@ describe("the diversity_score migration round trip", () => {
     expect(down.prepare("SELECT projection FROM projection_state").pluck().all()).not.toContain("generated_images");
     down.close();
     previous.close();
-    expect(() => openStore({ url: store.path })).toThrow(/pending migration\(s\) \(20260102000002.*\): run `npx artist-store migrate`/);
+    expect(() => openStore({ url: store.path })).toThrow(
+      /pending migration\(s\) \(20260102000002.*\): run `npx artist-store migrate`/,
+    );
 
     runDbmate(store.path, ["up"]);
     const warnings: string[] = [];
@@ -110,9 +143,15 @@ describe("the diversity_score migration round trip", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/generated_images \(no record of the code that built it\)/);
     expect(warnings[0]).toMatch(/run `npx artist-store rebuild`/);
-    expect(up.db.prepare("SELECT diversity_score FROM generated_images ORDER BY id").pluck().all()).toEqual([null, null]);
+    expect(up.db.prepare("SELECT diversity_score FROM generated_images ORDER BY id").pluck().all()).toEqual([
+      null,
+      null,
+    ]);
     rebuildProjections(up);
-    expect(up.db.prepare("SELECT diversity_score FROM generated_images ORDER BY id").pluck().all()).toEqual([7.25, null]);
+    expect(up.db.prepare("SELECT diversity_score FROM generated_images ORDER BY id").pluck().all()).toEqual([
+      7.25,
+      null,
+    ]);
     expect(projectionDigests(up.db)).toEqual(before);
     expect(up.projectionStatus().map((s) => s.state)).toEqual(["fresh", "fresh", "fresh"]);
     up.close();

@@ -20,7 +20,9 @@ describe("emitLines", () => {
       const error = await emitLines(store, lines(), { batchSize: 2 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);
       expect(error).toMatchObject({ code: "STORE_BUSY", details: { line: 3 } });
-      expect(String((error as Error).message)).toMatch(/\(stopped at line 3: the 2 event\(s\) of the lines before it are appended, nothing from it on\)$/);
+      expect(String((error as Error).message)).toMatch(
+        /\(stopped at line 3: the 2 event\(s\) of the lines before it are appended, nothing from it on\)$/,
+      );
     } finally {
       locker.prepare("ROLLBACK").run();
       locker.close();

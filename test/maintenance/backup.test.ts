@@ -2,10 +2,10 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
+import { integrityProblems } from "../../src/db/integrity.js";
 import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import { openStore } from "../../src/index.js";
 import { backupDatabase, backupName, backupTime, listBackups } from "../../src/maintenance/backup.js";
-import { integrityProblems } from "../../src/db/integrity.js";
 import { freshStore, tempDir } from "../support.js";
 
 describe("backupDatabase", () => {
@@ -47,7 +47,9 @@ describe("backupDatabase", () => {
       const count = (sql: string) => copy.prepare(sql).pluck().get();
       expect(count("SELECT count(*) FROM events")).toBe(store.headPosition());
       expect(count("SELECT count(*) FROM creation_sessions WHERE batch_id = 'during-backup'")).toBe(1);
-      expect(count("SELECT count(*) FROM generated_images")).toBe(count("SELECT count(*) FROM events WHERE type = 'ImageGenerated'"));
+      expect(count("SELECT count(*) FROM generated_images")).toBe(
+        count("SELECT count(*) FROM events WHERE type = 'ImageGenerated'"),
+      );
     } finally {
       copy.close();
     }
@@ -55,7 +57,9 @@ describe("backupDatabase", () => {
 
   it("refuses a database that does not exist, creating nothing", async () => {
     const dir = tempDir();
-    await expect(backupDatabase(join(dir, "none.db"), { dir: join(dir, "b") })).rejects.toThrow(/database .*none\.db does not exist: nothing to back up/);
+    await expect(backupDatabase(join(dir, "none.db"), { dir: join(dir, "b") })).rejects.toThrow(
+      /database .*none\.db does not exist: nothing to back up/,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -16,7 +16,11 @@ export interface ModelState {
   position: number;
   byId: Map<string, Logged>;
   streams: Map<string, { version: number; type: EventType }>;
-  tables: { generated_images: Map<string, Row>; training_sessions: Map<string, Row>; creation_sessions: Map<string, Row> };
+  tables: {
+    generated_images: Map<string, Row>;
+    training_sessions: Map<string, Row>;
+    creation_sessions: Map<string, Row>;
+  };
 }
 export type Outcome = { ok: { position: number; streamVersion: number; duplicate: boolean }[] } | { error: string };
 
@@ -55,7 +59,11 @@ const withDefaults = (e: NewEvent): unknown => {
 };
 
 const streamOf = (e: NewEvent) =>
-  "filename" in e.data ? `image:${e.data.filename}` : "runId" in e.data ? `training:${e.data.runId}` : `batch:${e.data.batchId}`;
+  "filename" in e.data
+    ? `image:${e.data.filename}`
+    : "runId" in e.data
+      ? `training:${e.data.runId}`
+      : `batch:${e.data.batchId}`;
 
 const later = (a: unknown, b: string) => (typeof a === "string" && a > b ? a : b);
 const time = (iso: string | undefined, clock: string) => new Date(iso ?? clock).toISOString();
@@ -68,11 +76,25 @@ const project = (t: ModelState["tables"], e: NewEvent, at: string): void => {
   if (e.type === "ImageGenerated") {
     const data = d as EventInput["ImageGenerated"] & Record<string, unknown>;
     t.generated_images.set(data.filename, {
-      id: t.generated_images.size + 1, filename: data.filename, prompt: data.prompt, negative_prompt: data.negativePrompt,
-      source_url: nil("sourceUrl"), source_query: nil("sourceQuery"), model_id: data.modelId,
-      generation_params: JSON.stringify(data.generationParams), seed: nil("seed"), aesthetic_score: null, clip_score: null,
-      technical_score: null, final_score: null, created_at: at, status: "pending", is_featured: 0,
-      tags: JSON.stringify(data.tags), updated_at: at, diversity_score: null,
+      id: t.generated_images.size + 1,
+      filename: data.filename,
+      prompt: data.prompt,
+      negative_prompt: data.negativePrompt,
+      source_url: nil("sourceUrl"),
+      source_query: nil("sourceQuery"),
+      model_id: data.modelId,
+      generation_params: JSON.stringify(data.generationParams),
+      seed: nil("seed"),
+      aesthetic_score: null,
+      clip_score: null,
+      technical_score: null,
+      final_score: null,
+      created_at: at,
+      status: "pending",
+      is_featured: 0,
+      tags: JSON.stringify(data.tags),
+      updated_at: at,
+      diversity_score: null,
     });
   } else if (e.type === "ImageCurated") {
     const row = t.generated_images.get(e.data.filename)!;
@@ -86,9 +108,20 @@ const project = (t: ModelState["tables"], e: NewEvent, at: string): void => {
     row.updated_at = later(row.updated_at, at);
   } else if (e.type === "TrainingStarted") {
     t.training_sessions.set(e.data.runId, {
-      id: t.training_sessions.size + 1, run_id: e.data.runId, name: d.name, model_path: d.modelPath, config: JSON.stringify(d.config),
-      dataset_size: nil("datasetSize"), final_loss: null, training_time_seconds: null, metrics: "{}", started_at: at,
-      completed_at: null, status: "running", failure_reason: null, updated_at: at,
+      id: t.training_sessions.size + 1,
+      run_id: e.data.runId,
+      name: d.name,
+      model_path: d.modelPath,
+      config: JSON.stringify(d.config),
+      dataset_size: nil("datasetSize"),
+      final_loss: null,
+      training_time_seconds: null,
+      metrics: "{}",
+      started_at: at,
+      completed_at: null,
+      status: "running",
+      failure_reason: null,
+      updated_at: at,
     });
   } else if (e.type === "TrainingCompleted" || e.type === "TrainingFailed") {
     const row = t.training_sessions.get(e.data.runId)!;
@@ -96,20 +129,41 @@ const project = (t: ModelState["tables"], e: NewEvent, at: string): void => {
       Object.assign(row, { status: "completed", final_loss: nil("finalLoss"), metrics: JSON.stringify(d.metrics) });
       keep(row, "model_path", "modelPath");
     } else Object.assign(row, { status: "failed", failure_reason: d.reason });
-    Object.assign(row, { training_time_seconds: nil("trainingTimeSeconds"), completed_at: at, updated_at: later(row.updated_at, at) });
+    Object.assign(row, {
+      training_time_seconds: nil("trainingTimeSeconds"),
+      completed_at: at,
+      updated_at: later(row.updated_at, at),
+    });
   } else if (e.type === "BatchStarted") {
     t.creation_sessions.set(e.data.batchId, {
-      id: t.creation_sessions.size + 1, batch_id: e.data.batchId, theme: nil("theme"), images_created: 0, images_kept: 0,
-      avg_score: null, started_at: at, completed_at: null, updated_at: at,
+      id: t.creation_sessions.size + 1,
+      batch_id: e.data.batchId,
+      theme: nil("theme"),
+      images_created: 0,
+      images_kept: 0,
+      avg_score: null,
+      started_at: at,
+      completed_at: null,
+      updated_at: at,
     });
   } else {
     const row = t.creation_sessions.get(e.data.batchId)!;
-    Object.assign(row, { images_created: d.imagesCreated, images_kept: d.imagesKept, avg_score: nil("avgScore"), completed_at: at, updated_at: later(row.updated_at, at) });
+    Object.assign(row, {
+      images_created: d.imagesCreated,
+      images_kept: d.imagesKept,
+      avg_score: nil("avgScore"),
+      completed_at: at,
+      updated_at: later(row.updated_at, at),
+    });
   }
 };
 
 /** Append a batch to the model: all events accepted (and the new state), or the error code of the first refused one. */
-export const appendToModel = (state: ModelState, batch: readonly NewEvent[], clock: string): { state: ModelState; outcome: Outcome } => {
+export const appendToModel = (
+  state: ModelState,
+  batch: readonly NewEvent[],
+  clock: string,
+): { state: ModelState; outcome: Outcome } => {
   const next = copy(state);
   const ok: { position: number; streamVersion: number; duplicate: boolean }[] = [];
   for (const e of batch) {
@@ -117,19 +171,22 @@ export const appendToModel = (state: ModelState, batch: readonly NewEvent[], clo
     const data = withDefaults(e);
     const prior = e.id === undefined ? undefined : next.byId.get(e.id);
     if (prior) {
-      if (prior.type !== e.type || prior.streamId !== streamId || !isDeepStrictEqual(prior.data, data)) return { state, outcome: { error: "IDEMPOTENCY_CONFLICT" } };
+      if (prior.type !== e.type || prior.streamId !== streamId || !isDeepStrictEqual(prior.data, data))
+        return { state, outcome: { error: "IDEMPOTENCY_CONFLICT" } };
       ok.push({ position: prior.position, streamVersion: prior.version, duplicate: true });
       continue;
     }
     const head = next.streams.get(streamId);
     const version = head?.version ?? 0;
-    if (e.expectedVersion !== undefined && e.expectedVersion !== version) return { state, outcome: { error: "VERSION_CONFLICT" } };
+    if (e.expectedVersion !== undefined && e.expectedVersion !== version)
+      return { state, outcome: { error: "VERSION_CONFLICT" } };
     if (OPENING.has(e.type) && head) return { state, outcome: { error: "STREAM_EXISTS" } };
     if (!OPENING.has(e.type) && !head) return { state, outcome: { error: "STREAM_NOT_FOUND" } };
     if (head && CLOSING.has(head.type)) return { state, outcome: { error: "STREAM_CLOSED" } };
     next.position += 1;
     next.streams.set(streamId, { version: version + 1, type: e.type });
-    if (e.id !== undefined) next.byId.set(e.id, { type: e.type, streamId, data, position: next.position, version: version + 1 });
+    if (e.id !== undefined)
+      next.byId.set(e.id, { type: e.type, streamId, data, position: next.position, version: version + 1 });
     project(next.tables, e, time(e.occurredAt, clock));
     ok.push({ position: next.position, streamVersion: version + 1, duplicate: false });
   }

@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { workload } from "../../src/demo/workload.js";
-import { DailyCreationRow, DOCUMENT_DAILY_CREATION_SQL } from "../../src/queries/creationSessions.js";
 import type { Store } from "../../src/index.js";
+import { DailyCreationRow, DOCUMENT_DAILY_CREATION_SQL } from "../../src/queries/creationSessions.js";
 import { batchFinished, batchStarted } from "../fixtures.js";
 import { freshStore } from "../support.js";
 
-const documentAnswer = (store: Store) => store.db.prepare(DOCUMENT_DAILY_CREATION_SQL).all().map((r) => DailyCreationRow.parse(r));
+const documentAnswer = (store: Store) =>
+  store.db
+    .prepare(DOCUMENT_DAILY_CREATION_SQL)
+    .all()
+    .map((r) => DailyCreationRow.parse(r));
 
 describe("creation_days answers the document's Daily Creation Statistics", () => {
   it("gives exactly the document's rows on a realistic log, checked after every append", () => {
@@ -22,9 +26,16 @@ describe("creation_days answers the document's Daily Creation Statistics", () =>
   it("counts a started batch on its day with nothing yet, and adds its figures once it finishes", () => {
     const store = freshStore();
     store.append([batchStarted("b1", "2026-01-08T23:50:00Z"), batchStarted("b2", "2026-01-08T09:00:00Z")]);
-    expect(store.queries.dailyCreationStatistics()).toEqual([{ date: "2026-01-08", sessions: 2, totalCreated: 0, totalKept: 0, avgQuality: null }]);
-    store.append([batchFinished("b1", "2026-01-09T00:20:00Z", { imagesCreated: 5, imagesKept: 2, avgScore: 6.8 }), batchFinished("b2", "2026-01-09T00:30:00Z", { imagesCreated: 4, imagesKept: 3, avgScore: 7.25 })]);
-    expect(store.queries.dailyCreationStatistics()).toEqual([{ date: "2026-01-08", sessions: 2, totalCreated: 9, totalKept: 5, avgQuality: 7.03 }]);
+    expect(store.queries.dailyCreationStatistics()).toEqual([
+      { date: "2026-01-08", sessions: 2, totalCreated: 0, totalKept: 0, avgQuality: null },
+    ]);
+    store.append([
+      batchFinished("b1", "2026-01-09T00:20:00Z", { imagesCreated: 5, imagesKept: 2, avgScore: 6.8 }),
+      batchFinished("b2", "2026-01-09T00:30:00Z", { imagesCreated: 4, imagesKept: 3, avgScore: 7.25 }),
+    ]);
+    expect(store.queries.dailyCreationStatistics()).toEqual([
+      { date: "2026-01-08", sessions: 2, totalCreated: 9, totalKept: 5, avgQuality: 7.03 },
+    ]);
     expect(store.queries.dailyCreationStatistics()).toEqual(documentAnswer(store));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { batchFinished, batchStarted, curated, generated, trainingStarted } from "../fixtures.js";
 import { given } from "../../src/testing/index.js";
+import { batchFinished, batchStarted, curated, generated, trainingStarted } from "../fixtures.js";
 import { freshStore, tableRows } from "../support.js";
 
 describe("generated_images projection", () => {
@@ -27,7 +27,8 @@ describe("generated_images projection", () => {
         source_url: "https://images.unsplash.com/photo-xyz",
         source_query: "mountain sunset",
         model_id: "stabilityai/stable-diffusion-xl-base-1.0",
-        generation_params: '{"width":1024,"height":1024,"num_inference_steps":30,"guidance_scale":7.5,"lora_scale":0.8}',
+        generation_params:
+          '{"width":1024,"height":1024,"num_inference_steps":30,"guidance_scale":7.5,"lora_scale":0.8}',
         seed: 42,
         aesthetic_score: null,
         clip_score: null,
@@ -46,7 +47,14 @@ describe("generated_images projection", () => {
   it("ImageCurated sets status, scores and featured flag, keeps scores it leaves out, and never moves created_at", () => {
     given([
       generated("a.png", "2026-01-08T12:00:00Z", { negativePrompt: undefined }),
-      curated("a.png", "2026-01-08T12:05:00Z", { aestheticScore: 7.8, clipScore: 0.85, technicalScore: 0.92, finalScore: 8.2, isFeatured: true, diversityScore: 5.5 }),
+      curated("a.png", "2026-01-08T12:05:00Z", {
+        aestheticScore: 7.8,
+        clipScore: 0.85,
+        technicalScore: 0.92,
+        finalScore: 8.2,
+        isFeatured: true,
+        diversityScore: 5.5,
+      }),
     ])
       .when(curated("a.png", "2026-01-08T12:10:00Z", { status: "rejected", finalScore: 3.1 }))
       .then({
@@ -74,7 +82,9 @@ describe("generated_images projection", () => {
   });
 
   it("ImageCurated for an image that was never generated is refused and writes nothing", () => {
-    given([generated("a.png", "2026-01-08T12:00:00Z")]).when(curated("b.png", "2026-01-08T12:05:00Z")).then({ error: "STREAM_NOT_FOUND", message: /image:b\.png/ });
+    given([generated("a.png", "2026-01-08T12:00:00Z")])
+      .when(curated("b.png", "2026-01-08T12:05:00Z"))
+      .then({ error: "STREAM_NOT_FOUND", message: /image:b\.png/ });
   });
 });
 
@@ -85,13 +95,24 @@ describe("training_sessions projection", () => {
       trainingStarted("landscape_v1", "2026-01-05T10:00:00Z", {
         name: "landscape_style_v1",
         modelPath: "models/lora/landscape_v1.safetensors",
-        config: { network_dim: 64, network_alpha: 32, learning_rate: 1e-4, max_train_steps: 2000, dataset: "datasets/landscapes" },
+        config: {
+          network_dim: 64,
+          network_alpha: 32,
+          learning_rate: 1e-4,
+          max_train_steps: 2000,
+          dataset: "datasets/landscapes",
+        },
         datasetSize: 75,
       }),
       {
         type: "TrainingCompleted",
         occurredAt: "2026-01-05T12:00:00Z",
-        data: { runId: "landscape_v1", finalLoss: 0.0234, trainingTimeSeconds: 7200, metrics: { fid_score: 28.5, sample_images: ["sample_1.png", "sample_2.png"] } },
+        data: {
+          runId: "landscape_v1",
+          finalLoss: 0.0234,
+          trainingTimeSeconds: 7200,
+          metrics: { fid_score: 28.5, sample_images: ["sample_1.png", "sample_2.png"] },
+        },
       },
     ]);
     expect(tableRows(store, "training_sessions")).toEqual([
@@ -100,7 +121,8 @@ describe("training_sessions projection", () => {
         run_id: "landscape_v1",
         name: "landscape_style_v1",
         model_path: "models/lora/landscape_v1.safetensors",
-        config: '{"network_dim":64,"network_alpha":32,"learning_rate":0.0001,"max_train_steps":2000,"dataset":"datasets/landscapes"}',
+        config:
+          '{"network_dim":64,"network_alpha":32,"learning_rate":0.0001,"max_train_steps":2000,"dataset":"datasets/landscapes"}',
         dataset_size: 75,
         final_loss: 0.0234,
         training_time_seconds: 7200,
@@ -116,17 +138,30 @@ describe("training_sessions projection", () => {
 
   it("TrainingStarted alone leaves the run running; TrainingFailed records the reason", () => {
     given([trainingStarted("r1", "2026-01-05T10:00:00Z"), trainingStarted("r2", "2026-01-05T11:00:00Z")])
-      .when({ type: "TrainingFailed", occurredAt: "2026-01-05T11:30:00Z", data: { runId: "r2", reason: "CUDA out of memory", trainingTimeSeconds: 1800 } })
+      .when({
+        type: "TrainingFailed",
+        occurredAt: "2026-01-05T11:30:00Z",
+        data: { runId: "r2", reason: "CUDA out of memory", trainingTimeSeconds: 1800 },
+      })
       .then({
         training_sessions: [
           { run_id: "r1", status: "running", completed_at: null, failure_reason: null, training_time_seconds: null },
-          { run_id: "r2", status: "failed", completed_at: "2026-01-05T11:30:00.000Z", failure_reason: "CUDA out of memory", training_time_seconds: 1800 },
+          {
+            run_id: "r2",
+            status: "failed",
+            completed_at: "2026-01-05T11:30:00.000Z",
+            failure_reason: "CUDA out of memory",
+            training_time_seconds: 1800,
+          },
         ],
       });
   });
 
   it("a failed run takes no more events", () => {
-    given([trainingStarted("r1", "2026-01-05T10:00:00Z"), { type: "TrainingFailed", occurredAt: "2026-01-05T11:00:00Z", data: { runId: "r1", reason: "oom" } }])
+    given([
+      trainingStarted("r1", "2026-01-05T10:00:00Z"),
+      { type: "TrainingFailed", occurredAt: "2026-01-05T11:00:00Z", data: { runId: "r1", reason: "oom" } },
+    ])
       .when({ type: "TrainingCompleted", occurredAt: "2026-01-05T12:00:00Z", data: { runId: "r1" } })
       .then({ error: "STREAM_CLOSED", message: /already ended with TrainingFailed/ });
   });
@@ -157,7 +192,9 @@ describe("creation_sessions projection", () => {
   it("a started batch has zero images and no completion time yet", () => {
     given([])
       .when(batchStarted("b", "2026-01-08T09:00:00Z"))
-      .then({ creation_sessions: [{ theme: null, images_created: 0, images_kept: 0, avg_score: null, completed_at: null }] });
+      .then({
+        creation_sessions: [{ theme: null, images_created: 0, images_kept: 0, avg_score: null, completed_at: null }],
+      });
   });
 });
 

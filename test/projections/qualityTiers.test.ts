@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { workload } from "../../src/demo/workload.js";
-import type { NewEvent } from "../../src/index.js";
+import type { NewEvent, Store } from "../../src/index.js";
 import { DOCUMENT_QUALITY_DISTRIBUTION_SQL, QualityTierRow } from "../../src/queries/generatedImages.js";
 import { curated, generated } from "../fixtures.js";
 import { freshStore } from "../support.js";
-import type { Store } from "../../src/index.js";
 
-const documentAnswer = (store: Store) => store.db.prepare(DOCUMENT_QUALITY_DISTRIBUTION_SQL).all().map((r) => QualityTierRow.parse(r));
+const documentAnswer = (store: Store) =>
+  store.db
+    .prepare(DOCUMENT_QUALITY_DISTRIBUTION_SQL)
+    .all()
+    .map((r) => QualityTierRow.parse(r));
 
 /**
  * Same tiers, same counts, same averages. The averages are sums of doubles taken
@@ -62,7 +65,10 @@ describe("quality_tiers answers the document's Quality Distribution", () => {
 
   it("counts a curated image without a score in Poor, with no average, as the document's CASE and AVG do", () => {
     const store = freshStore();
-    store.append([generated("a.png", "2026-01-08T10:00:00Z"), curated("a.png", "2026-01-08T11:00:00Z", { finalScore: null })]);
+    store.append([
+      generated("a.png", "2026-01-08T10:00:00Z"),
+      curated("a.png", "2026-01-08T11:00:00Z", { finalScore: null }),
+    ]);
     expect(expectSameDistribution(store)).toEqual([{ qualityTier: "Poor", count: 1, avgScore: null }]);
   });
 });

@@ -6,9 +6,17 @@ import { freshStore } from "../support.js";
 /** A small known day: five images (scored across every tier), two runs, three batches over two days. */
 const knownLog: NewEvent[] = [
   trainingStarted("r1", "2026-01-05T10:00:00Z", { name: "landscape_v1", datasetSize: 75 }),
-  { type: "TrainingCompleted", occurredAt: "2026-01-05T12:00:00Z", data: { runId: "r1", finalLoss: 0.0234, trainingTimeSeconds: 7200 } },
+  {
+    type: "TrainingCompleted",
+    occurredAt: "2026-01-05T12:00:00Z",
+    data: { runId: "r1", finalLoss: 0.0234, trainingTimeSeconds: 7200 },
+  },
   trainingStarted("r2", "2026-01-06T10:00:00Z", { name: "portrait_v1", datasetSize: 40 }),
-  { type: "TrainingFailed", occurredAt: "2026-01-06T10:30:00Z", data: { runId: "r2", reason: "OOM", trainingTimeSeconds: 1800 } },
+  {
+    type: "TrainingFailed",
+    occurredAt: "2026-01-06T10:30:00Z",
+    data: { runId: "r2", reason: "OOM", trainingTimeSeconds: 1800 },
+  },
   batchStarted("b1", "2026-01-07T09:00:00Z", "landscapes"),
   batchFinished("b1", "2026-01-07T09:15:00Z", { imagesCreated: 5, imagesKept: 2, avgScore: 6.8 }),
   batchStarted("b2", "2026-01-08T09:00:00Z", "portraits"),
@@ -76,7 +84,9 @@ describe("the five documented queries", () => {
       { id: 7, filename: "g.png", prompt: "a painting of g.png" },
       { id: 6, filename: "f.png", prompt: "a painting of f.png" },
     ]);
-    expect(store.queries.uncuratedImages({ limit: 1 })).toEqual([{ id: 7, filename: "g.png", prompt: "a painting of g.png" }]);
+    expect(store.queries.uncuratedImages({ limit: 1 })).toEqual([
+      { id: 7, filename: "g.png", prompt: "a painting of g.png" },
+    ]);
   });
 
   it("qualityDistribution: curated images per tier, best tier first", () => {

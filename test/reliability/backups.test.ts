@@ -3,12 +3,22 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { openConnection } from "../../src/db/connection.js";
-import { openStore, type NewEvent } from "../../src/index.js";
+import { type NewEvent, openStore } from "../../src/index.js";
 import { listBackups } from "../../src/maintenance/backup.js";
 import { cli, cliProcess, finished } from "../cli/run.js";
 import { tempDir } from "../support.js";
-import { prng, type AckedEvent } from "./children/protocol.js";
-import { auditDrift, logRowsById, logShape, migratedDb, recordFigures, runSeed, sized, spawnChild, stateHash } from "./support.js";
+import { type AckedEvent, prng } from "./children/protocol.js";
+import {
+  auditDrift,
+  logRowsById,
+  logShape,
+  migratedDb,
+  recordFigures,
+  runSeed,
+  sized,
+  spawnChild,
+  stateHash,
+} from "./support.js";
 
 const KILLS = sized("RELIABILITY_KILLS", 20);
 const BACKUP_EVENTS = sized("RELIABILITY_BACKUP_EVENTS", 10_000);
@@ -44,7 +54,18 @@ describe("SIGKILL during a backup", () => {
     const store = openStore({ url: path });
     for (let b = 0; b * 500 < BACKUP_EVENTS; b++)
       store.append(
-        Array.from({ length: 500 }, (_, i): NewEvent => ({ type: "ImageGenerated", data: { filename: `b${b}-${i}.png`, prompt: `a painting, batch ${b} image ${i} `.repeat(8), modelId: "m", tags: ["load"] } })),
+        Array.from(
+          { length: 500 },
+          (_, i): NewEvent => ({
+            type: "ImageGenerated",
+            data: {
+              filename: `b${b}-${i}.png`,
+              prompt: `a painting, batch ${b} image ${i} `.repeat(8),
+              modelId: "m",
+              tags: ["load"],
+            },
+          }),
+        ),
       );
     store.close();
     const live = stateHash(path);
@@ -60,10 +81,20 @@ describe("SIGKILL during a backup", () => {
     const first = await firstDone;
     const copyMs = Date.now() - copyStarted;
     expect(first.code, first.stderr).toBe(0);
-    expect(inspectBackup(BackupJson.parse(JSON.parse(first.stdout)).file, dir)).toMatchObject({ integrity: "ok", audit: [], hash: live });
+    expect(inspectBackup(BackupJson.parse(JSON.parse(first.stdout)).file, dir)).toMatchObject({
+      integrity: "ok",
+      audit: [],
+      hash: live,
+    });
 
     const random = prng(seed).next;
-    const tally = { kills: 0, partialsLeft: 0, completeBackups: 0, partialsRefusedByRestore: 0, partialsCompleteAndRestored: 0 };
+    const tally = {
+      kills: 0,
+      partialsLeft: 0,
+      completeBackups: 0,
+      partialsRefusedByRestore: 0,
+      partialsCompleteAndRestored: 0,
+    };
     const inspected = new Set<string>();
     let attempts = 0;
     for (let i = 0; tally.kills < KILLS && i < KILLS * 3; i++) {
@@ -84,10 +115,16 @@ describe("SIGKILL during a backup", () => {
       const listed = new Set(listBackups(path, backups).map((b) => b.file));
       for (const file of listed) {
         if (inspected.has(file)) continue;
-        expect(inspectBackup(file, dir), `kill ${i}: ${file}`).toMatchObject({ integrity: "ok", audit: [], hash: live });
+        expect(inspectBackup(file, dir), `kill ${i}: ${file}`).toMatchObject({
+          integrity: "ok",
+          audit: [],
+          hash: live,
+        });
         inspected.add(file);
       }
-      const others = readdirSync(backups).map((n) => join(backups, n)).filter((f) => !listed.has(f));
+      const others = readdirSync(backups)
+        .map((n) => join(backups, n))
+        .filter((f) => !listed.has(f));
       for (const partial of others) expect(partial, `kill ${i}`).toMatch(/\/\.[^/]+\.partial(-journal|-wal|-shm)?$/);
       tally.completeBackups = listed.size;
       tally.partialsLeft = others.length;
@@ -117,9 +154,16 @@ describe("backups under load", () => {
     const path = migratedDb(dir);
     const backups = join(dir, "backups");
     const setup = openStore({ url: path });
-    setup.append([0, 1].map((s) => ({ type: "ImageGenerated" as const, data: { filename: `shared-${s}.png`, prompt: "shared", modelId: "m" } })));
+    setup.append(
+      [0, 1].map((s) => ({
+        type: "ImageGenerated" as const,
+        data: { filename: `shared-${s}.png`, prompt: "shared", modelId: "m" },
+      })),
+    );
     setup.close();
-    const children = Array.from({ length: 3 }, (_, i) => spawnChild("emitter.ts", { DB: path, CHILD: String(i), EVENTS: "3000", SHARED: "2", SEED: String(seed + i) }));
+    const children = Array.from({ length: 3 }, (_, i) =>
+      spawnChild("emitter.ts", { DB: path, CHILD: String(i), EVENTS: "3000", SHARED: "2", SEED: String(seed + i) }),
+    );
     await Promise.all(children.map((c) => c.waitUntil(() => c.acked.length > 0)));
 
     const taken: { file: string; ackedBefore: AckedEvent[]; stillWriting: boolean }[] = [];
@@ -141,7 +185,10 @@ describe("backups under load", () => {
     for (const { file, ackedBefore } of taken) {
       const backup = inspectBackup(file, dir);
       expect(backup).toMatchObject({ integrity: "ok", audit: [], shape: { gapless: true, brokenStreams: [] } });
-      const lost = ackedBefore.filter(([id, position, stream, version]) => JSON.stringify(backup.log.get(id)) !== JSON.stringify([position, stream, version]));
+      const lost = ackedBefore.filter(
+        ([id, position, stream, version]) =>
+          JSON.stringify(backup.log.get(id)) !== JSON.stringify([position, stream, version]),
+      );
       expect(lost, `${file}: events acknowledged before the backup began are missing`).toEqual([]);
       held.push(backup.shape.events);
     }

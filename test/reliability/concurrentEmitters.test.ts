@@ -3,7 +3,17 @@ import { openConnection } from "../../src/db/connection.js";
 import { openStore } from "../../src/index.js";
 import { tempDir } from "../support.js";
 import type { AckedEvent } from "./children/protocol.js";
-import { auditDrift, logRowsById, logShape, migratedDb, recordFigures, replayMismatches, runSeed, sized, spawnChild } from "./support.js";
+import {
+  auditDrift,
+  logRowsById,
+  logShape,
+  migratedDb,
+  recordFigures,
+  replayMismatches,
+  runSeed,
+  sized,
+  spawnChild,
+} from "./support.js";
 
 const PROCESSES = sized("RELIABILITY_PROCESSES", 4);
 const EVENTS = sized("RELIABILITY_EVENTS", 5000);
@@ -18,13 +28,23 @@ describe(`${PROCESSES} processes emitting ${EVENTS} events each into one store a
     const path = migratedDb(dir);
     const setup = openStore({ url: path });
     const shared = setup.append(
-      Array.from({ length: SHARED }, (_, s) => ({ type: "ImageGenerated" as const, id: `setup-${s}`, data: { filename: `shared-${s}.png`, prompt: "shared", modelId: "m" } })),
+      Array.from({ length: SHARED }, (_, s) => ({
+        type: "ImageGenerated" as const,
+        id: `setup-${s}`,
+        data: { filename: `shared-${s}.png`, prompt: "shared", modelId: "m" },
+      })),
     );
     setup.close();
 
     const started = Date.now();
     const children = Array.from({ length: PROCESSES }, (_, i) =>
-      spawnChild("emitter.ts", { DB: path, CHILD: String(i), EVENTS: String(EVENTS), SHARED: String(SHARED), SEED: String(seed + i) }),
+      spawnChild("emitter.ts", {
+        DB: path,
+        CHILD: String(i),
+        EVENTS: String(EVENTS),
+        SHARED: String(SHARED),
+        SEED: String(seed + i),
+      }),
     );
     const exits = await Promise.all(children.map((c) => c.exited));
     figures.seconds = (Date.now() - started) / 1000;
@@ -37,7 +57,8 @@ describe(`${PROCESSES} processes emitting ${EVENTS} events each into one store a
     }
     const done = children.map((c) => c.messages.find((m) => m.t === "done"));
     const total = (key: string) => done.reduce((sum, m) => sum + (m?.t === "done" ? (m.figures[key] ?? 0) : 0), 0);
-    for (const key of ["events", "appends", "singles", "batches", "expectedVersionAppends", "conflicts", "resends"]) figures[key] = total(key);
+    for (const key of ["events", "appends", "singles", "batches", "expectedVersionAppends", "conflicts", "resends"])
+      figures[key] = total(key);
 
     const acks: AckedEvent[] = children.flatMap((c) => c.acked);
     const firsts = acks.filter(([, , , , duplicate]) => !duplicate);
@@ -53,7 +74,9 @@ describe(`${PROCESSES} processes emitting ${EVENTS} events each into one store a
     // Nothing duplicated: each acknowledged id and position once; nothing lost: each in the log where acknowledged.
     expect(new Set(firsts.map(([id]) => id)).size).toBe(firsts.length);
     expect(new Set(firsts.map(([, position]) => position)).size).toBe(firsts.length);
-    const missing = firsts.filter(([id, position, stream, version]) => JSON.stringify(log.get(id)) !== JSON.stringify([position, stream, version]));
+    const missing = firsts.filter(
+      ([id, position, stream, version]) => JSON.stringify(log.get(id)) !== JSON.stringify([position, stream, version]),
+    );
     expect(missing, "acknowledged events missing or moved in the log").toEqual([]);
     // Nothing extra: every event in the log was acknowledged to exactly one caller (or is the setup's).
     expect(shape.events).toBe(firsts.length + shared.length);

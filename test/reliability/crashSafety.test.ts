@@ -3,7 +3,19 @@ import { z } from "zod";
 import { openStore } from "../../src/index.js";
 import { tempDir } from "../support.js";
 import { prng } from "./children/protocol.js";
-import { auditDrift, killAtRandomMoment, logRowsById, logShape, migratedDb, recordFigures, replayMismatches, runSeed, sized, spawnChild, type Child } from "./support.js";
+import {
+  auditDrift,
+  type Child,
+  killAtRandomMoment,
+  logRowsById,
+  logShape,
+  migratedDb,
+  recordFigures,
+  replayMismatches,
+  runSeed,
+  sized,
+  spawnChild,
+} from "./support.js";
 
 const KILLS = sized("RELIABILITY_KILLS", 20);
 const seed = runSeed();
@@ -18,7 +30,9 @@ afterAll(() => recordFigures("crash-safety", figures));
 const inspectAfterKill = (path: string, dir: string, child: Child, tag: string) => {
   const store = openStore({ url: path });
   const log = logRowsById(store.db);
-  const lost = child.acked.filter(([id, position, stream, version]) => JSON.stringify(log.get(id)) !== JSON.stringify([position, stream, version]));
+  const lost = child.acked.filter(
+    ([id, position, stream, version]) => JSON.stringify(log.get(id)) !== JSON.stringify([position, stream, version]),
+  );
   const partialBatches = store.db
     .prepare(
       `SELECT json_extract(metadata, '$.correlationId') AS batch, count(*) AS events, json_extract(metadata, '$.batchSize') AS size
@@ -26,14 +40,25 @@ const inspectAfterKill = (path: string, dir: string, child: Child, tag: string) 
        GROUP BY batch HAVING events != size`,
     )
     .all(tag);
-  const committed = z.number().parse(store.db.prepare(`SELECT count(*) FROM events WHERE event_id LIKE ? || '-%'`).pluck().get(tag));
+  const committed = z
+    .number()
+    .parse(store.db.prepare(`SELECT count(*) FROM events WHERE event_id LIKE ? || '-%'`).pluck().get(tag));
   const shape = logShape(store.db);
   const quickCheck = store.db.pragma("quick_check", { simple: true });
   const replay = replayMismatches(path, dir);
   const audit = auditDrift(store);
   store.emit.batchStarted({ batchId: `after-kill-${tag}` }, { id: `after-kill-${tag}` });
   store.close();
-  return { lost, partialBatches, gapless: shape.gapless, brokenStreams: shape.brokenStreams, quickCheck, replay, audit, committed };
+  return {
+    lost,
+    partialBatches,
+    gapless: shape.gapless,
+    brokenStreams: shape.brokenStreams,
+    quickCheck,
+    replay,
+    audit,
+    committed,
+  };
 };
 
 describe.each([

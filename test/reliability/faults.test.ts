@@ -5,7 +5,17 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { openStore } from "../../src/index.js";
 import { tempDir } from "../support.js";
-import { auditDrift, logRowsById, logShape, migratedDb, recordFigures, replayMismatches, runSeed, spawnChild, type Child } from "./support.js";
+import {
+  auditDrift,
+  type Child,
+  logRowsById,
+  logShape,
+  migratedDb,
+  recordFigures,
+  replayMismatches,
+  runSeed,
+  spawnChild,
+} from "./support.js";
 
 const seed = runSeed();
 const figures: Record<string, unknown> = { seed };
@@ -16,7 +26,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const expectIntactAfterFault = (path: string, dir: string, acked: Child["acked"], setupEvents: number) => {
   const store = openStore({ url: path });
   const log = logRowsById(store.db);
-  const lost = acked.filter(([id, position, stream, version]) => JSON.stringify(log.get(id)) !== JSON.stringify([position, stream, version]));
+  const lost = acked.filter(
+    ([id, position, stream, version]) => JSON.stringify(log.get(id)) !== JSON.stringify([position, stream, version]),
+  );
   expect(lost, "acknowledged events lost").toEqual([]);
   expect(logShape(store.db)).toMatchObject({ events: setupEvents + acked.length, gapless: true, brokenStreams: [] });
   expect(store.db.pragma("integrity_check", { simple: true })).toBe("ok");
@@ -51,7 +63,9 @@ describe("a full disk during appends", () => {
       expect(error.message).toContain("nothing of this append was written");
     }
     expectIntactAfterFault(path, limited, child.acked, 0);
-    variants.push(`ulimit -f ${limitKiB} KiB: ${child.acked.length} events acknowledged, then ${child.errors.length} x ${child.errors[0]?.code}`);
+    variants.push(
+      `ulimit -f ${limitKiB} KiB: ${child.acked.length} events acknowledged, then ${child.errors.length} x ${child.errors[0]?.code}`,
+    );
 
     // A real full file system when this machine lets us mount one (root): a 1 MiB tmpfs.
     const mountPoint = join(tempDir(), "tmpfs");
@@ -67,7 +81,9 @@ describe("a full disk during appends", () => {
         // Free space, as an operator would, and check that nothing acknowledged was lost.
         expect(spawnSync("mount", ["-o", "remount,size=16m", mountPoint]).status).toBe(0);
         expectIntactAfterFault(onTmpfs, mountPoint, filler.acked, 0);
-        variants.push(`tmpfs of 1 MiB: ${filler.acked.length} events acknowledged, then ${filler.errors.length} x ${filler.errors[0]?.code}`);
+        variants.push(
+          `tmpfs of 1 MiB: ${filler.acked.length} events acknowledged, then ${filler.errors.length} x ${filler.errors[0]?.code}`,
+        );
       } finally {
         spawnSync("umount", ["-l", mountPoint]);
       }
@@ -78,7 +94,16 @@ describe("a full disk during appends", () => {
 
 describe("lock faults", () => {
   const emitters = (path: string, count: number, events: number, env: Record<string, string> = {}) =>
-    Array.from({ length: count }, (_, i) => spawnChild("emitter.ts", { DB: path, CHILD: String(i), EVENTS: String(events), SHARED: "1", SEED: String(seed + i), ...env }));
+    Array.from({ length: count }, (_, i) =>
+      spawnChild("emitter.ts", {
+        DB: path,
+        CHILD: String(i),
+        EVENTS: String(events),
+        SHARED: "1",
+        SEED: String(seed + i),
+        ...env,
+      }),
+    );
   const sharedImage = (path: string) => {
     const store = openStore({ url: path });
     store.emit.imageGenerated({ filename: "shared-0.png", prompt: "shared", modelId: "m" });
@@ -107,7 +132,12 @@ describe("lock faults", () => {
     reader.exec("COMMIT");
     expect(seen.get()).toBe(1 + children.reduce((n, c) => n + c.acked.filter((a) => !a[4]).length, 0));
     reader.close();
-    expectIntactAfterFault(path, dir, children.flatMap((c) => c.acked.filter((a) => !a[4])), 1);
+    expectIntactAfterFault(
+      path,
+      dir,
+      children.flatMap((c) => c.acked.filter((a) => !a[4])),
+      1,
+    );
     figures.longReader = { emitters: 3, eventsEach: 1000, emitterErrors: 0 };
   }, 120_000);
 
@@ -126,7 +156,12 @@ describe("lock faults", () => {
     holder.exec("COMMIT");
     await expectAllSucceeded(children);
     holder.close();
-    expectIntactAfterFault(path, dir, children.flatMap((c) => c.acked.filter((a) => !a[4])), 1);
+    expectIntactAfterFault(
+      path,
+      dir,
+      children.flatMap((c) => c.acked.filter((a) => !a[4])),
+      1,
+    );
     figures.lockHolder = { emitters: 3, heldMsAfterReady: 1500, emitterErrors: 0 };
   }, 120_000);
 
@@ -144,7 +179,12 @@ describe("lock faults", () => {
     holder.exec("COMMIT");
     await expectAllSucceeded(children);
     holder.close();
-    expectIntactAfterFault(path, dir, children.flatMap((c) => c.acked.filter((a) => !a[4])), 1);
+    expectIntactAfterFault(
+      path,
+      dir,
+      children.flatMap((c) => c.acked.filter((a) => !a[4])),
+      1,
+    );
   }, 120_000);
 
   it("a lock never released ends in one clear STORE_BUSY, with nothing written", async () => {
@@ -159,7 +199,12 @@ describe("lock faults", () => {
     holder.exec("COMMIT");
     holder.close();
     await child.exited;
-    expect(child.errors).toEqual([expect.objectContaining({ code: "STORE_BUSY", message: "database stayed locked by another writer through 6 busy timeouts" })]);
+    expect(child.errors).toEqual([
+      expect.objectContaining({
+        code: "STORE_BUSY",
+        message: "database stayed locked by another writer through 6 busy timeouts",
+      }),
+    ]);
     expect(child.acked).toEqual([]);
     expectIntactAfterFault(path, dir, [], 1);
     figures.lockNeverReleased = child.errors[0]?.code;

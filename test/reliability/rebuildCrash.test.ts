@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openStore, rebuildProjections, type NewEvent, type Store } from "../../src/index.js";
+import { type NewEvent, openStore, rebuildProjections, type Store } from "../../src/index.js";
 import { tempDir } from "../support.js";
 import { prng } from "./children/protocol.js";
 import { auditDrift, canonicalDump, migratedDb, recordFigures, runSeed, sha256, sized, spawnChild } from "./support.js";
@@ -25,8 +25,14 @@ const fill = (store: Store, events: number) => {
   for (let b = 0; b * 100 < events; b++) {
     const batch: NewEvent[] = [{ type: "BatchStarted", data: { batchId: `b${b}`, theme: "rebuild" } }];
     for (let i = 0; i < 49; i++) {
-      batch.push({ type: "ImageGenerated", data: { filename: `b${b}-${i}.png`, prompt: `image ${i} of batch ${b}`, modelId: "m" } });
-      batch.push({ type: "ImageCurated", data: { filename: `b${b}-${i}.png`, status: "curated", finalScore: (i % 100) / 10, isFeatured: i % 7 === 0 } });
+      batch.push({
+        type: "ImageGenerated",
+        data: { filename: `b${b}-${i}.png`, prompt: `image ${i} of batch ${b}`, modelId: "m" },
+      });
+      batch.push({
+        type: "ImageCurated",
+        data: { filename: `b${b}-${i}.png`, status: "curated", finalScore: (i % 100) / 10, isFeatured: i % 7 === 0 },
+      });
     }
     batch.push({ type: "BatchFinished", data: { batchId: `b${b}`, imagesCreated: 49, imagesKept: 49 } });
     store.append(batch);

@@ -1,16 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
-import { openConnection, type Db } from "../../src/db/connection.js";
+import { type Db, openConnection } from "../../src/db/connection.js";
 import { packageRoot } from "../../src/db/paths.js";
 import { createLogReader } from "../../src/events/readEvents.js";
 import { auditProjections, openStore, type Store } from "../../src/index.js";
 import { createProjector, PROJECTIONS } from "../../src/projections/index.js";
-import { ChildMessage, type AckedEvent } from "./children/protocol.js";
+import { type AckedEvent, ChildMessage } from "./children/protocol.js";
 
 /** RELIABILITY_SCALE multiplies every suite's size (default 1: the CI size, which meets the issue's minimums). */
 const SCALE = Number(process.env.RELIABILITY_SCALE ?? "1");
@@ -22,7 +22,8 @@ const SCALE = Number(process.env.RELIABILITY_SCALE ?? "1");
 export const sized = (name: string, ciDefault: number): number => {
   const own = process.env[name];
   const value = own !== undefined && own !== "" ? Number(own) : Math.round(ciDefault * SCALE);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got ${own ?? value})`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer (got ${own ?? value})`);
   return value;
 };
 
@@ -38,7 +39,7 @@ const resultsDir = join(packageRoot, "reliability-results");
 export const recordFigures = (suite: string, figures: Record<string, unknown>): void => {
   mkdirSync(resultsDir, { recursive: true });
   const record = { suite, finishedAt: new Date().toISOString(), ...figures };
-  writeFileSync(join(resultsDir, `${suite}.json`), JSON.stringify(record, null, 2) + "\n");
+  writeFileSync(join(resultsDir, `${suite}.json`), `${JSON.stringify(record, null, 2)}\n`);
   console.log(`[reliability] ${suite}: ${JSON.stringify(figures)}`);
 };
 
@@ -59,11 +60,18 @@ export interface Child {
  * `shell` runs it through `bash -c` with that prefix (e.g. a ulimit).
  * @example const child = spawnChild("appender.ts", { DB: path, MODE: "single" });
  */
-export const spawnChild = (script: string, env: Record<string, string>, options: { shellPrefix?: string } = {}): Child => {
+export const spawnChild = (
+  script: string,
+  env: Record<string, string>,
+  options: { shellPrefix?: string } = {},
+): Child => {
   const file = join(packageRoot, "test", "reliability", "children", script);
   const argv = [process.execPath, "--import", "tsx", file];
   const proc = options.shellPrefix
-    ? spawn("bash", ["-c", `${options.shellPrefix}; exec "$@"`, "bash", ...argv], { env: { ...process.env, ...env }, cwd: packageRoot })
+    ? spawn("bash", ["-c", `${options.shellPrefix}; exec "$@"`, "bash", ...argv], {
+        env: { ...process.env, ...env },
+        cwd: packageRoot,
+      })
     : spawn(argv[0] ?? "node", argv.slice(1), { env: { ...process.env, ...env }, cwd: packageRoot });
   const messages: ChildMessage[] = [];
   const acked: AckedEvent[] = [];
@@ -98,9 +106,18 @@ export const spawnChild = (script: string, env: Record<string, string>, options:
       const check = () => {
         if (condition()) return finish(resolve);
         if (proc.exitCode !== null || proc.signalCode !== null)
-          return finish(() => reject(new Error(`child ${script} exited (${proc.exitCode ?? proc.signalCode}) before the awaited message; stderr: ${stderr.slice(-2000)}`)));
+          return finish(() =>
+            reject(
+              new Error(
+                `child ${script} exited (${proc.exitCode ?? proc.signalCode}) before the awaited message; stderr: ${stderr.slice(-2000)}`,
+              ),
+            ),
+          );
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`child ${script} timed out; stderr: ${stderr.slice(-2000)}`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`child ${script} timed out; stderr: ${stderr.slice(-2000)}`))),
+        timeoutMs,
+      );
       const finish = (then: () => void) => {
         clearTimeout(timer);
         waiters.delete(check);
@@ -119,7 +136,14 @@ export const migratedDb = (dir: string, name = "store.db"): string => {
   return path;
 };
 
-const STATE_TABLES = ["events", "generated_images", "training_sessions", "creation_sessions", "sqlite_sequence", "schema_migrations"] as const;
+const STATE_TABLES = [
+  "events",
+  "generated_images",
+  "training_sessions",
+  "creation_sessions",
+  "sqlite_sequence",
+  "schema_migrations",
+] as const;
 
 /** Every row of a table in rowid order (sqlite_sequence by name), each value as SQL's quote() prints it (so 1 and 1.0 and '1' differ). */
 const dumpTable = (db: Db, table: string): string => {
@@ -138,7 +162,11 @@ const dumpTable = (db: Db, table: string): string => {
 
 /** A canonical text dump of the schema, the log and the tables. */
 export const canonicalDump = (db: Db, tables: readonly string[] = STATE_TABLES): string => {
-  const schema = db.prepare(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name`).pluck().all().join("\n");
+  const schema = db
+    .prepare(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name`)
+    .pluck()
+    .all()
+    .join("\n");
   return `${schema}\n${tables.map((t) => dumpTable(db, t)).join("")}`;
 };
 
@@ -169,10 +197,14 @@ export interface LogShape {
 /** The log's invariants: gapless positions, stream versions 1..n. */
 export const logShape = (db: Db): LogShape => {
   const Row = z.object({ n: z.number(), lo: z.number().nullable(), hi: z.number().nullable() });
-  const { n, lo, hi } = Row.parse(db.prepare(`SELECT count(*) AS n, min(position) AS lo, max(position) AS hi FROM events`).get());
+  const { n, lo, hi } = Row.parse(
+    db.prepare(`SELECT count(*) AS n, min(position) AS lo, max(position) AS hi FROM events`).get(),
+  );
   const seq = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`).pluck().get() ?? 0;
   const brokenStreams = db
-    .prepare(`SELECT stream_id FROM events GROUP BY stream_id HAVING min(stream_version) != 1 OR max(stream_version) != count(*)`)
+    .prepare(
+      `SELECT stream_id FROM events GROUP BY stream_id HAVING min(stream_version) != 1 OR max(stream_version) != count(*)`,
+    )
     .pluck()
     .all()
     .map((s) => z.string().parse(s));
@@ -213,7 +245,8 @@ export const replayMismatches = (livePath: string, scratchDir: string): string[]
       for (const e of events) project(e);
     })();
     const tables: string[] = Object.values(PROJECTIONS).flatMap((p) => p.tables);
-    const sequences = (db: Db) => db.prepare(`SELECT name, seq FROM sqlite_sequence WHERE name != 'events' ORDER BY name`).all();
+    const sequences = (db: Db) =>
+      db.prepare(`SELECT name, seq FROM sqlite_sequence WHERE name != 'events' ORDER BY name`).all();
     const differing = tables.filter((t) => dumpTable(live, t) !== dumpTable(scratch, t));
     if (JSON.stringify(sequences(live)) !== JSON.stringify(sequences(scratch))) differing.push("sqlite_sequence");
     return differing;
@@ -227,7 +260,9 @@ export const replayMismatches = (livePath: string, scratchDir: string): string[]
 export const logRowsById = (db: Db): Map<string, [number, string, number]> => {
   const Row = z.tuple([z.string(), z.number(), z.string(), z.number()]);
   const rows = db.prepare(`SELECT event_id, position, stream_id, stream_version FROM events`).raw().all();
-  return new Map(rows.map((r) => Row.parse(r)).map(([id, position, stream, version]) => [id, [position, stream, version]]));
+  return new Map(
+    rows.map((r) => Row.parse(r)).map(([id, position, stream, version]) => [id, [position, stream, version]]),
+  );
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -237,7 +272,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * sent a random number of acknowledgements, and a random few milliseconds later.
  * Resolves with how it ended and whether it was still running when the signal went.
  */
-export const killAtRandomMoment = async (child: Child, random: () => number, options: { maxAcks: number; maxDelayMs: number }) => {
+export const killAtRandomMoment = async (
+  child: Child,
+  random: () => number,
+  options: { maxAcks: number; maxDelayMs: number },
+) => {
   await child.waitUntil(() => child.messages.some((m) => m.t === "ready"));
   const acks = Math.floor(random() * (options.maxAcks + 1));
   await child.waitUntil(() => child.messages.filter((m) => m.t === "ack").length >= acks);

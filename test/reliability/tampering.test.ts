@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openConnection, type Db } from "../../src/db/connection.js";
+import { type Db, openConnection } from "../../src/db/connection.js";
 import { auditProjections, openStore, rebuildProjections } from "../../src/index.js";
 import { canonicalDump, migratedDb, processTempDir, recordFigures, sha256, stateHash } from "./support.js";
 
@@ -17,19 +17,63 @@ const forged = (eventId: string, stream: string, version: number) =>
   `'${eventId}', '${stream}', ${version}, 'ImageGenerated', 1, '{"filename":"base.png","prompt":"forged","modelId":"m"}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'`;
 
 const TAMPERING: { name: string; sql: string; message: RegExp }[] = [
-  { name: "UPDATE of an event's data", sql: `UPDATE events SET data = '{"filename":"base.png","prompt":"forged","modelId":"m"}' WHERE position = 1`, message: /events is append-only: UPDATE is not allowed/ },
-  { name: "UPDATE of an event's type", sql: `UPDATE events SET type = 'ImageCurated' WHERE position = 2`, message: /UPDATE is not allowed/ },
+  {
+    name: "UPDATE of an event's data",
+    sql: `UPDATE events SET data = '{"filename":"base.png","prompt":"forged","modelId":"m"}' WHERE position = 1`,
+    message: /events is append-only: UPDATE is not allowed/,
+  },
+  {
+    name: "UPDATE of an event's type",
+    sql: `UPDATE events SET type = 'ImageCurated' WHERE position = 2`,
+    message: /UPDATE is not allowed/,
+  },
   { name: "UPDATE of positions", sql: `UPDATE events SET position = position + 100`, message: /UPDATE is not allowed/ },
-  { name: "UPDATE of a time", sql: `UPDATE events SET occurred_at = '1999-01-01T00:00:00.000Z'`, message: /UPDATE is not allowed/ },
-  { name: "UPDATE OR REPLACE", sql: `UPDATE OR REPLACE events SET stream_version = 1 WHERE position = 2`, message: /UPDATE is not allowed/ },
-  { name: "DELETE of one event", sql: `DELETE FROM events WHERE position = 2`, message: /events is append-only: DELETE is not allowed/ },
+  {
+    name: "UPDATE of a time",
+    sql: `UPDATE events SET occurred_at = '1999-01-01T00:00:00.000Z'`,
+    message: /UPDATE is not allowed/,
+  },
+  {
+    name: "UPDATE OR REPLACE",
+    sql: `UPDATE OR REPLACE events SET stream_version = 1 WHERE position = 2`,
+    message: /UPDATE is not allowed/,
+  },
+  {
+    name: "DELETE of one event",
+    sql: `DELETE FROM events WHERE position = 2`,
+    message: /events is append-only: DELETE is not allowed/,
+  },
   { name: "DELETE of the whole log", sql: `DELETE FROM events`, message: /DELETE is not allowed/ },
-  { name: "DELETE of the newest event", sql: `DELETE FROM events WHERE position = (SELECT max(position) FROM events)`, message: /DELETE is not allowed/ },
-  { name: "INSERT OR REPLACE over a position", sql: `INSERT OR REPLACE INTO events (position, ${EVENT_COLUMNS}) VALUES (1, ${forged("forged-1", "image:forged.png", 1)})`, message: /an insert may not replace an existing event/ },
-  { name: "INSERT OR REPLACE over an event id", sql: `INSERT OR REPLACE INTO events (${EVENT_COLUMNS}) VALUES (${forged("evt-base", "image:forged.png", 1)})`, message: /an insert may not replace an existing event/ },
-  { name: "REPLACE INTO over a stream version", sql: `REPLACE INTO events (${EVENT_COLUMNS}) VALUES (${forged("forged-2", "image:base.png", 1)})`, message: /an insert may not replace an existing event/ },
-  { name: "an upsert that rewrites on conflict", sql: `INSERT INTO events (${EVENT_COLUMNS}) VALUES (${forged("evt-base", "image:base.png", 1)}) ON CONFLICT (event_id) DO UPDATE SET data = excluded.data`, message: /an insert may not replace an existing event|UPDATE is not allowed/ },
-  { name: "INSERT OR IGNORE of a duplicate", sql: `INSERT OR IGNORE INTO events (${EVENT_COLUMNS}) VALUES (${forged("evt-base", "image:base.png", 1)})`, message: /an insert may not replace an existing event/ },
+  {
+    name: "DELETE of the newest event",
+    sql: `DELETE FROM events WHERE position = (SELECT max(position) FROM events)`,
+    message: /DELETE is not allowed/,
+  },
+  {
+    name: "INSERT OR REPLACE over a position",
+    sql: `INSERT OR REPLACE INTO events (position, ${EVENT_COLUMNS}) VALUES (1, ${forged("forged-1", "image:forged.png", 1)})`,
+    message: /an insert may not replace an existing event/,
+  },
+  {
+    name: "INSERT OR REPLACE over an event id",
+    sql: `INSERT OR REPLACE INTO events (${EVENT_COLUMNS}) VALUES (${forged("evt-base", "image:forged.png", 1)})`,
+    message: /an insert may not replace an existing event/,
+  },
+  {
+    name: "REPLACE INTO over a stream version",
+    sql: `REPLACE INTO events (${EVENT_COLUMNS}) VALUES (${forged("forged-2", "image:base.png", 1)})`,
+    message: /an insert may not replace an existing event/,
+  },
+  {
+    name: "an upsert that rewrites on conflict",
+    sql: `INSERT INTO events (${EVENT_COLUMNS}) VALUES (${forged("evt-base", "image:base.png", 1)}) ON CONFLICT (event_id) DO UPDATE SET data = excluded.data`,
+    message: /an insert may not replace an existing event|UPDATE is not allowed/,
+  },
+  {
+    name: "INSERT OR IGNORE of a duplicate",
+    sql: `INSERT OR IGNORE INTO events (${EVENT_COLUMNS}) VALUES (${forged("evt-base", "image:base.png", 1)})`,
+    message: /an insert may not replace an existing event/,
+  },
 ];
 
 describe("tampering with the log", () => {
@@ -56,22 +100,25 @@ describe("tampering with the log", () => {
     figures.statementsRefused++;
   });
 
-  it.each(TAMPERING.filter((t) => /DELETE of the whole log|UPDATE of an event's data|INSERT OR REPLACE over an event id/.test(t.name)))(
-    "$name through the sqlite3 shell aborts too",
-    ({ sql, message }) => {
-      const before = stateHash(path);
-      const shell = spawnSync("sqlite3", [path, sql], { encoding: "utf8" });
-      expect(shell.error).toBeUndefined();
-      expect(shell.status).not.toBe(0);
-      expect(shell.stderr).toMatch(message);
-      expect(stateHash(path)).toBe(before);
-      figures.throughSqlite3Shell++;
-    },
-  );
+  it.each(
+    TAMPERING.filter((t) =>
+      /DELETE of the whole log|UPDATE of an event's data|INSERT OR REPLACE over an event id/.test(t.name),
+    ),
+  )("$name through the sqlite3 shell aborts too", ({ sql, message }) => {
+    const before = stateHash(path);
+    const shell = spawnSync("sqlite3", [path, sql], { encoding: "utf8" });
+    expect(shell.error).toBeUndefined();
+    expect(shell.status).not.toBe(0);
+    expect(shell.stderr).toMatch(message);
+    expect(stateHash(path)).toBe(before);
+    figures.throughSqlite3Shell++;
+  });
 
   it("leaves a store that still appends after every attempt", () => {
     const store = openStore({ url: path });
-    expect(store.emit.imageCurated({ filename: "base.png", status: "rejected" }, { expectedVersion: 2 })).toMatchObject({ position: 4, streamVersion: 3 });
+    expect(store.emit.imageCurated({ filename: "base.png", status: "rejected" }, { expectedVersion: 2 })).toMatchObject(
+      { position: 4, streamVersion: 3 },
+    );
     store.close();
   });
 });
@@ -111,7 +158,9 @@ describe("tampering with the projection tables", () => {
     ]);
     expect(drift.generated_images?.missing).toEqual([expect.objectContaining({ id: 2, filename: "gone.png" })]);
     expect(drift.creation_sessions?.extra).toEqual([expect.objectContaining({ batch_id: "invented" })]);
-    expect(drift.training_sessions?.differing).toEqual([{ key: { id: 1 }, columns: [{ column: "status", live: "completed", replayed: "running" }] }]);
+    expect(drift.training_sessions?.differing).toEqual([
+      { key: { id: 1 }, columns: [{ column: "status", live: "completed", replayed: "running" }] },
+    ]);
 
     rebuildProjections(store);
     expect(auditProjections(store).ok).toBe(true);

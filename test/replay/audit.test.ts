@@ -1,9 +1,9 @@
 import { copyFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { packageRoot } from "../../src/db/paths.js";
 import { auditProjections, formatAuditReport, openStore } from "../../src/index.js";
 import { createTestStore } from "../../src/testing/index.js";
-import { packageRoot } from "../../src/db/paths.js";
 import { pipelineDays, run, tsxBin } from "./support.js";
 
 /** A store with two pipeline days, and a copy of it whose tables were edited by hand. */
@@ -36,7 +36,9 @@ describe("auditProjections", () => {
       ["creation_sessions", { missing: 0, extra: 0, differing: 0 }],
       ["creation_days", { missing: 0, extra: 0, differing: 0 }],
     ]);
-    expect(formatAuditReport(report)).toMatch(/^audit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \d+$/);
+    expect(formatAuditReport(report)).toMatch(
+      /^audit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \d+$/,
+    );
     store.close();
   });
 
@@ -47,12 +49,20 @@ describe("auditProjections", () => {
     const [gi, qt, ts, cs] = report.tables;
     expect(qt?.counts).toEqual({ missing: 0, extra: 0, differing: 0 });
     expect(report.ok).toBe(false);
-    expect(gi?.differing).toEqual([{ key: { id: 7 }, columns: [{ column: "final_score", live: 1.5, replayed: images[6]?.final_score }] }]);
+    expect(gi?.differing).toEqual([
+      { key: { id: 7 }, columns: [{ column: "final_score", live: 1.5, replayed: images[6]?.final_score }] },
+    ]);
     expect(gi?.extra).toEqual([expect.objectContaining({ id: images.length + 1, filename: "forged.png" })]);
     expect(gi?.missing).toEqual([]);
     expect(gi?.sequence).toEqual({ live: images.length + 1, replayed: images.length });
     expect(ts?.differing).toEqual([
-      { key: { id: 2 }, columns: [{ column: "completed_at", live: null, replayed: store.rows("training_sessions")[1]?.completed_at }, { column: "status", live: "running", replayed: "failed" }] },
+      {
+        key: { id: 2 },
+        columns: [
+          { column: "completed_at", live: null, replayed: store.rows("training_sessions")[1]?.completed_at },
+          { column: "status", live: "running", replayed: "failed" },
+        ],
+      },
     ]);
     expect(cs?.missing).toEqual([store.rows("creation_sessions")[2]]);
     expect([gi?.counts, ts?.counts, cs?.counts]).toEqual([
@@ -64,9 +74,13 @@ describe("auditProjections", () => {
       `generated_images: extra id=${images.length + 1} (the table has it, the log does not)`,
       `generated_images: differs id=7: final_score live 1.5 ≠ log ${String(images[6]?.final_score)}`,
       `generated_images: AUTOINCREMENT counter live ${images.length + 1} ≠ log ${images.length}`,
-      expect.stringMatching(/^training_sessions: differs id=2: completed_at live null ≠ log "2026-.*", status live "running" ≠ log "failed"$/),
+      expect.stringMatching(
+        /^training_sessions: differs id=2: completed_at live null ≠ log "2026-.*", status live "running" ≠ log "failed"$/,
+      ),
       "creation_sessions: missing id=3 (the log has it, the table does not)",
-      expect.stringMatching(/^audit found drift at log position \d+: generated_images \(0 missing, 1 extra, 1 differing\); training_sessions .*; creation_sessions .*; run `npx artist-store rebuild`/),
+      expect.stringMatching(
+        /^audit found drift at log position \d+: generated_images \(0 missing, 1 extra, 1 differing\); training_sessions .*; creation_sessions .*; run `npx artist-store rebuild`/,
+      ),
     ]);
     expect(auditProjections(store).ok).toBe(true);
     tampered.close();
@@ -82,7 +96,9 @@ describe("auditProjections", () => {
     expect(drift.stdout).toMatch(/generated_images: differs id=7: final_score live 1.5/);
     const rebuild = await run(tsxBin, [join(packageRoot, "scripts/rebuild-projections.ts")], env);
     expect(rebuild.code).toBe(0);
-    expect(rebuild.stdout).toMatch(/^rebuilt generated_images, quality_tiers, training_sessions, creation_sessions, creation_days to log position \d+: \d+ events in [\d.]+ s \([\d ]+ events\/s\), write lock held \d+ ms\n$/);
+    expect(rebuild.stdout).toMatch(
+      /^rebuilt generated_images, quality_tiers, training_sessions, creation_sessions, creation_days to log position \d+: \d+ events in [\d.]+ s \([\d ]+ events\/s\), write lock held \d+ ms\n$/,
+    );
     const clean = await run(tsxBin, [join(packageRoot, "scripts/audit.ts")], env);
     expect([clean.code, clean.stdout]).toEqual([0, expect.stringMatching(/^audit ok/)]);
     store.close();

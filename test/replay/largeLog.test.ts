@@ -11,12 +11,22 @@ describe("rebuild on a large log", () => {
       store.append(pipelineDay({ seed: day + 1, day: date, imagesPerBatch: [150, 250] }));
     }
     const live = projectionDigests(store.db);
-    const counts = store.db.prepare("SELECT (SELECT count(*) FROM generated_images) AS images, (SELECT count(*) FROM creation_sessions) AS batches").get();
+    const counts = store.db
+      .prepare(
+        "SELECT (SELECT count(*) FROM generated_images) AS images, (SELECT count(*) FROM creation_sessions) AS batches",
+      )
+      .get();
     const result = rebuildProjections(store);
     expect(result.events).toBe(store.headPosition());
     expect(result.events).toBeGreaterThanOrEqual(100_000);
     expect(projectionDigests(store.db)).toEqual(live);
-    expect(store.db.prepare("SELECT (SELECT count(*) FROM generated_images) AS images, (SELECT count(*) FROM creation_sessions) AS batches").get()).toEqual(counts);
+    expect(
+      store.db
+        .prepare(
+          "SELECT (SELECT count(*) FROM generated_images) AS images, (SELECT count(*) FROM creation_sessions) AS batches",
+        )
+        .get(),
+    ).toEqual(counts);
     store.close();
   }, 300_000);
 });

@@ -3,12 +3,13 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
-import { auditProjections, projectionDigests, rebuildProjections, StoreError, type Progress } from "../../src/index.js";
+import { auditProjections, type Progress, projectionDigests, rebuildProjections, StoreError } from "../../src/index.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { tempDir } from "../support.js";
 import { pipelineDays, tsxBin } from "./support.js";
 
-const sequences = (db: { prepare: (sql: string) => { all: () => unknown[] } }) => db.prepare("SELECT name, seq FROM sqlite_sequence WHERE name != 'events' ORDER BY name").all();
+const sequences = (db: { prepare: (sql: string) => { all: () => unknown[] } }) =>
+  db.prepare("SELECT name, seq FROM sqlite_sequence WHERE name != 'events' ORDER BY name").all();
 
 describe("rebuildProjections", () => {
   it("derives byte-identical tables from the log, ids and AUTOINCREMENT counters included", () => {
@@ -16,9 +17,15 @@ describe("rebuildProjections", () => {
     store.append(pipelineDays(2));
     const live = projectionDigests(store.db);
     const counters = sequences(store.db);
-    store.db.exec("DELETE FROM generated_images; DELETE FROM training_sessions; UPDATE sqlite_sequence SET seq = seq + 100");
+    store.db.exec(
+      "DELETE FROM generated_images; DELETE FROM training_sessions; UPDATE sqlite_sequence SET seq = seq + 100",
+    );
     const result = rebuildProjections(store);
-    expect(result).toMatchObject({ events: store.headPosition(), position: store.headPosition(), tables: ["generated_images", "quality_tiers", "training_sessions", "creation_sessions", "creation_days"] });
+    expect(result).toMatchObject({
+      events: store.headPosition(),
+      position: store.headPosition(),
+      tables: ["generated_images", "quality_tiers", "training_sessions", "creation_sessions", "creation_days"],
+    });
     expect(projectionDigests(store.db)).toEqual(live);
     expect(sequences(store.db)).toEqual(counters);
     store.close();
@@ -59,7 +66,9 @@ describe("rebuildProjections", () => {
     const tampered = projectionDigests(store.db);
     // A row no handler can read, as foreign code might write it: the replay stops there.
     store.db
-      .prepare("INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) VALUES ('x', 'batch:x', 1, 'BatchExploded', 1, '{}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z')")
+      .prepare(
+        "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) VALUES ('x', 'batch:x', 1, 'BatchExploded', 1, '{}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z')",
+      )
       .run();
     expect(() => rebuildProjections(store)).toThrow(StoreError);
     expect(projectionDigests(store.db)).toEqual(tampered);
@@ -72,7 +81,11 @@ describe("rebuildProjections", () => {
     const store = createTestStore();
     store.append(pipelineDays(12));
     const stopFile = join(dirname(store.path), "stop");
-    const child = spawn(tsxBin, [join(import.meta.dirname, "../reliability/children/batchEmitter.ts"), store.path, stopFile]);
+    const child = spawn(tsxBin, [
+      join(import.meta.dirname, "../reliability/children/batchEmitter.ts"),
+      store.path,
+      stopFile,
+    ]);
     let out = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
@@ -89,7 +102,9 @@ describe("rebuildProjections", () => {
     // The emitter kept appending while the tables were built aside, and the swap caught up with it.
     expect(result.position).toBeGreaterThan(before);
     expect(afterRebuild).toBeGreaterThan(before);
-    expect(store.db.prepare("SELECT count(*) FROM creation_sessions WHERE batch_id LIKE 'emitter-%'").pluck().get()).toBe(report.emitted);
+    expect(
+      store.db.prepare("SELECT count(*) FROM creation_sessions WHERE batch_id LIKE 'emitter-%'").pluck().get(),
+    ).toBe(report.emitted);
     expect(auditProjections(store).ok).toBe(true);
     store.close();
   });
@@ -110,7 +125,12 @@ describe("rebuildProjections", () => {
     const db = openConnection(join(tempDir(), "affinity.db"), { create: true });
     db.exec("CREATE TABLE t (i INTEGER, n NUMERIC, b BOOLEAN, d DATETIME, j JSON, r REAL, x TEXT, none)");
     db.exec("INSERT INTO t VALUES (9.0, 9.0, 1.0, 9.0, 9.0, 9, 9, 9.0), (9, 9, 1, 9, 9, 9.0, 9.0, 9)");
-    const classes = db.prepare("SELECT typeof(i), typeof(n), typeof(b), typeof(d), typeof(j), typeof(r), typeof(x), typeof(none) FROM t").raw().all();
+    const classes = db
+      .prepare(
+        "SELECT typeof(i), typeof(n), typeof(b), typeof(d), typeof(j), typeof(r), typeof(x), typeof(none) FROM t",
+      )
+      .raw()
+      .all();
     expect(classes).toEqual([
       ["integer", "integer", "integer", "integer", "integer", "real", "text", "real"],
       ["integer", "integer", "integer", "integer", "integer", "real", "text", "integer"],

@@ -35,7 +35,11 @@ describe("replaying rows of the log", () => {
     const store = createTestStore();
     store.append(pipelineDays(1));
     const position = store.headPosition() + 1;
-    store.db.exec(forge(`'x', 'batch:x', 'one', 'BatchStarted', 1, '{"batchId":"x"}', '{}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'`));
+    store.db.exec(
+      forge(
+        `'x', 'batch:x', 'one', 'BatchStarted', 1, '{"batchId":"x"}', '{}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'`,
+      ),
+    );
     const message = new RegExp(`event row at position ${position}: streamVersion should be an integer, got text "one"`);
     expectStoreError(() => rebuildProjections(store), "CORRUPT_LOG", message);
     expectStoreError(() => auditProjections(store), "CORRUPT_LOG", message);
@@ -44,8 +48,14 @@ describe("replaying rows of the log", () => {
 
   it("stops at a blob where the log keeps text", () => {
     const store = createTestStore();
-    store.db.exec(forge(`'x', 'batch:x', 1, 'BatchStarted', 1, '{"batchId":"x"}', '{}', X'00ff', '2026-03-01T00:00:00.000Z'`));
-    expectStoreError(() => rebuildProjections(store), "CORRUPT_LOG", /event row at position 1: occurredAt should be text, got a blob of 2 bytes/);
+    store.db.exec(
+      forge(`'x', 'batch:x', 1, 'BatchStarted', 1, '{"batchId":"x"}', '{}', X'00ff', '2026-03-01T00:00:00.000Z'`),
+    );
+    expectStoreError(
+      () => rebuildProjections(store),
+      "CORRUPT_LOG",
+      /event row at position 1: occurredAt should be text, got a blob of 2 bytes/,
+    );
     store.close();
   });
 
@@ -55,7 +65,10 @@ describe("replaying rows of the log", () => {
       { type: "BatchStarted", data: { batchId: "a" }, metadata: { correlationId: "run-7", extra: { n: 1 } } },
       { type: "BatchStarted", data: { batchId: "b" } },
     ]);
-    expect(store.db.prepare("SELECT metadata FROM events ORDER BY position").pluck().all()).toEqual(['{"correlationId":"run-7","extra":{"n":1}}', "{}"]);
+    expect(store.db.prepare("SELECT metadata FROM events ORDER BY position").pluck().all()).toEqual([
+      '{"correlationId":"run-7","extra":{"n":1}}',
+      "{}",
+    ]);
     const [a, b] = store.readAll().events;
     expect(a?.metadata).toEqual({ correlationId: "run-7", extra: { n: 1 } });
     expect(b?.metadata).toEqual({});
@@ -67,7 +80,11 @@ describe("replaying rows of the log", () => {
 
   it("refuses metadata the schema refuses, even in a replay", () => {
     const store = createTestStore();
-    store.db.exec(forge(`'x', 'batch:x', 1, 'BatchStarted', 1, '{"batchId":"x"}', '{"producer":7}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'`));
+    store.db.exec(
+      forge(
+        `'x', 'batch:x', 1, 'BatchStarted', 1, '{"batchId":"x"}', '{"producer":7}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'`,
+      ),
+    );
     expect(() => store.readAll()).toThrow(/producer/);
     store.close();
   });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
+import type { Db } from "../../src/db/connection.js";
 import { openStoreAsOf } from "../../src/index.js";
 import { createScratch, deferIndexes } from "../../src/replay/scratch.js";
 import { tablesOf } from "../../src/replay/tables.js";
 import { createTestStore } from "../../src/testing/index.js";
-import type { Db } from "../../src/db/connection.js";
 import { pipelineDays } from "./support.js";
 
-const schemaOf = (db: Db) => db.prepare("SELECT type, name, tbl_name AS tbl, sql FROM sqlite_master ORDER BY type, name").all();
-const indexNames = (db: Db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").pluck().all();
+const schemaOf = (db: Db) =>
+  db.prepare("SELECT type, name, tbl_name AS tbl, sql FROM sqlite_master ORDER BY type, name").all();
+const indexNames = (db: Db) =>
+  db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").pluck().all();
 
 describe("createScratch", () => {
   it("sorts on disk, so an index built after a long replay does not grow the process", () => {
@@ -23,7 +25,17 @@ describe("deferIndexes", () => {
     const before = indexNames(scratch.db);
     deferIndexes(scratch.db, ["generated_images"]);
     const after = indexNames(scratch.db);
-    expect(before.filter((n) => !after.includes(n))).toEqual(["idx_covering", "idx_created_at", "idx_diversity_score", "idx_featured", "idx_final_score", "idx_model_id", "idx_status", "idx_status_created", "idx_status_score"]);
+    expect(before.filter((n) => !after.includes(n))).toEqual([
+      "idx_covering",
+      "idx_created_at",
+      "idx_diversity_score",
+      "idx_featured",
+      "idx_final_score",
+      "idx_model_id",
+      "idx_status",
+      "idx_status_created",
+      "idx_status_score",
+    ]);
     expect(after).toContain("sqlite_autoindex_generated_images_1");
     expect(after).toContain("idx_training_status");
     scratch.dispose();

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import { packageRoot } from "../../src/db/paths.js";
+import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import type { NewEvent } from "../../src/index.js";
 
 export const tsxBin = join(packageRoot, "node_modules", ".bin", "tsx");

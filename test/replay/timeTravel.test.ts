@@ -5,7 +5,8 @@ import { batchStarted, curated, generated } from "../fixtures.js";
 import { pipelineDays } from "./support.js";
 
 const TABLES = ["generated_images", "training_sessions", "creation_sessions"];
-const rowsOf = (db: { prepare: (sql: string) => { all: () => unknown[] } }) => TABLES.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
+const rowsOf = (db: { prepare: (sql: string) => { all: () => unknown[] } }) =>
+  TABLES.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
 const queriesOf = (q: Parameters<typeof runAsOfQueries>[0]) => runAsOfQueries(q);
 
 /** A full log, and a store that stopped in the middle of it. */
@@ -44,9 +45,16 @@ describe("openStoreAsOf", () => {
 
   it("at a time keeps each stream up to its first event that occurred later (a backfilled event counts when it occurred)", () => {
     const store = createTestStore();
-    store.append([batchStarted("b1", "2026-01-08T09:00:00Z"), generated("a.png", "2026-01-08T10:00:00Z"), curated("a.png", "2026-01-08T11:00:00Z", { finalScore: 9 })]);
+    store.append([
+      batchStarted("b1", "2026-01-08T09:00:00Z"),
+      generated("a.png", "2026-01-08T10:00:00Z"),
+      curated("a.png", "2026-01-08T11:00:00Z", { finalScore: 9 }),
+    ]);
     // Appended last, but it happened first: a late upload from a pipeline that was offline.
-    store.append([generated("early.png", "2026-01-08T08:00:00Z"), curated("early.png", "2026-01-08T12:00:00Z", { finalScore: 2 })]);
+    store.append([
+      generated("early.png", "2026-01-08T08:00:00Z"),
+      curated("early.png", "2026-01-08T12:00:00Z", { finalScore: 2 }),
+    ]);
     const past = openStoreAsOf(store, { time: "2026-01-08T10:30:00Z" });
     expect(past.db.prepare("SELECT filename, status FROM generated_images ORDER BY id").all()).toEqual([
       { filename: "a.png", status: "pending" },
@@ -61,7 +69,9 @@ describe("openStoreAsOf", () => {
     const store = createTestStore();
     expect(() => openStoreAsOf(store, {})).toThrow(/exactly one of position or time/);
     expect(() => openStoreAsOf(store, { position: 3, time: "2026-01-08T10:30:00Z" })).toThrow(StoreError);
-    expect(() => openStoreAsOf(store, { time: "yesterday" })).toThrow(/time must be ISO-8601 with a zone .* got yesterday/);
+    expect(() => openStoreAsOf(store, { time: "yesterday" })).toThrow(
+      /time must be ISO-8601 with a zone .* got yesterday/,
+    );
     expect(() => openStoreAsOf(store, { position: -1 })).toThrow(/non-negative integer, got -1/);
     store.close();
   });

@@ -24,8 +24,21 @@ describe("pragmas", () => {
     const store = freshStore();
     const second = openConnection(store.path, { readonly: true });
     const third = openStore({ url: store.path, busyTimeoutMs: 1234 });
-    expect(readPragmas(second)).toMatchObject({ journal_mode: "wal", synchronous: 1, cache_size: -64000, temp_store: 2, busy_timeout: 5000, foreign_keys: 1 });
-    expect(readPragmas(third.db)).toMatchObject({ synchronous: 1, cache_size: -64000, temp_store: 2, busy_timeout: 1234, foreign_keys: 1 });
+    expect(readPragmas(second)).toMatchObject({
+      journal_mode: "wal",
+      synchronous: 1,
+      cache_size: -64000,
+      temp_store: 2,
+      busy_timeout: 5000,
+      foreign_keys: 1,
+    });
+    expect(readPragmas(third.db)).toMatchObject({
+      synchronous: 1,
+      cache_size: -64000,
+      temp_store: 2,
+      busy_timeout: 1234,
+      foreign_keys: 1,
+    });
     second.close();
     third.close();
   });
@@ -40,7 +53,11 @@ describe("openStore", () => {
   });
 
   it("refuses a database that does not exist, naming the migrate command", () => {
-    expectStoreError(() => openStore({ url: join(tempDir(), "none.db") }), "SCHEMA_MISSING", /does not exist: run `npx artist-store migrate`/);
+    expectStoreError(
+      () => openStore({ url: join(tempDir(), "none.db") }),
+      "SCHEMA_MISSING",
+      /does not exist: run `npx artist-store migrate`/,
+    );
   });
 
   it("refuses a database with pending migrations, naming them and the command", () => {
@@ -48,7 +65,11 @@ describe("openStore", () => {
     runDbmate(path, ["up"]);
     runDbmate(path, ["rollback"]);
     const last = knownMigrations().at(-1);
-    expectStoreError(() => openStore({ url: path }), "PENDING_MIGRATIONS", new RegExp(`1 pending migration\\(s\\) \\(${last}\\): run \`npx artist-store migrate\``));
+    expectStoreError(
+      () => openStore({ url: path }),
+      "PENDING_MIGRATIONS",
+      new RegExp(`1 pending migration\\(s\\) \\(${last}\\): run \`npx artist-store migrate\``),
+    );
     const migrated = openStore({ url: path, migrate: true });
     expect(migrated.headPosition()).toBe(0);
     migrated.close();
@@ -58,7 +79,11 @@ describe("openStore", () => {
     const store = freshStore();
     store.db.prepare("INSERT INTO schema_migrations (version) VALUES ('29990101000000')").run();
     store.close();
-    expectStoreError(() => openStore({ url: store.path }), "UNKNOWN_MIGRATIONS", /29990101000000.*newer than this version/);
+    expectStoreError(
+      () => openStore({ url: store.path }),
+      "UNKNOWN_MIGRATIONS",
+      /29990101000000.*newer than this version/,
+    );
   });
 
   it("refuses a file that is not a SQLite database", () => {

@@ -3,19 +3,29 @@ import { resolve } from "node:path";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { z } from "zod";
-import { backupDatabase, defaultBackupDir, listBackups, type BackupProgress } from "../../maintenance/backup.js";
+import { type BackupProgress, backupDatabase, defaultBackupDir, listBackups } from "../../maintenance/backup.js";
 import { restoreDatabase } from "../../maintenance/restore.js";
 import { DOCUMENT_RETENTION, planRetention } from "../../maintenance/retention.js";
-import { printJson, resolveDb, UsageError, withCommon, type Io } from "../common.js";
+import { type Io, printJson, resolveDb, UsageError, withCommon } from "../common.js";
 import { formatBytes, table } from "../format.js";
 import type { Cli } from "../main.js";
 
-const Options = z.object({ db: z.string().optional(), json: z.boolean().optional(), dir: z.string().optional(), dryRun: z.boolean().optional() });
+const Options = z.object({
+  db: z.string().optional(),
+  json: z.boolean().optional(),
+  dir: z.string().optional(),
+  dryRun: z.boolean().optional(),
+});
 
 /** A progress bar on stderr when it is a terminal; nothing otherwise. */
 const pageProgress = (io: Io, enabled: boolean) => {
   if (!enabled || !io.errTty) return { update: (_: BackupProgress) => {}, stop: () => {} };
-  const bar = new SingleBar({ format: "backup [{bar}] {percentage}% | {value}/{total} pages", stream: process.stderr, hideCursor: true, clearOnComplete: true });
+  const bar = new SingleBar({
+    format: "backup [{bar}] {percentage}% | {value}/{total} pages",
+    stream: process.stderr,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
   let started = false;
   return {
     update: (p: BackupProgress) => {
@@ -31,9 +41,15 @@ const pageProgress = (io: Io, enabled: boolean) => {
 export const registerBackup = (program: Command, { io, action }: Cli): void => {
   const backup = program
     .command("backup")
-    .description("online, consistent backup (SQLite's backup API) into a folder, with a timestamped name; `backup list`, `backup prune`")
-    .addHelpText("after", "\nThe default folder is `backups/` beside the database file. Safe while other processes emit.");
-  const dirOption = (cmd: Command) => cmd.option("--dir <folder>", "backup folder (default: backups/ beside the database)");
+    .description(
+      "online, consistent backup (SQLite's backup API) into a folder, with a timestamped name; `backup list`, `backup prune`",
+    )
+    .addHelpText(
+      "after",
+      "\nThe default folder is `backups/` beside the database file. Safe while other processes emit.",
+    );
+  const dirOption = (cmd: Command) =>
+    cmd.option("--dir <folder>", "backup folder (default: backups/ beside the database)");
 
   withCommon(dirOption(backup.command("create", { isDefault: true }).description("back up the database now"))).action(
     action(async (raw: unknown) => {
@@ -44,7 +60,10 @@ export const registerBackup = (program: Command, { io, action }: Cli): void => {
         const result = await backupDatabase(path, { dir: opts.dir && resolve(opts.dir), onProgress: progress.update });
         progress.stop();
         if (opts.json) printJson(io, { path, ...result });
-        else io.out(`${io.color.green("backed up")} ${path} to ${result.file} (${formatBytes(result.bytes)}, ${result.pages} pages, schema ${result.schemaVersion ?? "none"}, quick_check ok)\n`);
+        else
+          io.out(
+            `${io.color.green("backed up")} ${path} to ${result.file} (${formatBytes(result.bytes)}, ${result.pages} pages, schema ${result.schemaVersion ?? "none"}, quick_check ok)\n`,
+          );
       } finally {
         progress.stop();
       }
@@ -56,8 +75,18 @@ export const registerBackup = (program: Command, { io, action }: Cli): void => {
       const opts = Options.parse(raw);
       const path = resolveDb(opts.db);
       const backups = listBackups(path, opts.dir ? resolve(opts.dir) : defaultBackupDir(path));
-      if (opts.json) printJson(io, backups.map((b) => ({ file: b.file, time: b.time.toISOString() })));
-      else io.out(table(io, backups.map((b) => ({ time: b.time.toISOString(), file: b.file }))));
+      if (opts.json)
+        printJson(
+          io,
+          backups.map((b) => ({ file: b.file, time: b.time.toISOString() })),
+        );
+      else
+        io.out(
+          table(
+            io,
+            backups.map((b) => ({ time: b.time.toISOString(), file: b.file })),
+          ),
+        );
     }),
   );
 
@@ -65,7 +94,9 @@ export const registerBackup = (program: Command, { io, action }: Cli): void => {
     dirOption(
       backup
         .command("prune")
-        .description(`delete backups outside the retention policy (${DOCUMENT_RETENTION.daily} daily, ${DOCUMENT_RETENTION.weekly} weekly, ${DOCUMENT_RETENTION.monthly} monthly)`)
+        .description(
+          `delete backups outside the retention policy (${DOCUMENT_RETENTION.daily} daily, ${DOCUMENT_RETENTION.weekly} weekly, ${DOCUMENT_RETENTION.monthly} monthly)`,
+        )
         .option("--dry-run", "print the plan, delete nothing"),
     ),
   )
@@ -84,17 +115,34 @@ database's backups in the folder is deleted.`,
         const dir = opts.dir ? resolve(opts.dir) : defaultBackupDir(path);
         if (opts.dir && !existsSync(dir)) throw new UsageError(`backup folder ${dir} does not exist`);
         const plan = planRetention(listBackups(path, dir));
-        if (!opts.dryRun) for (const b of plan.remove) for (const f of [b.file, `${b.file}-wal`, `${b.file}-shm`]) rmSync(f, { force: true });
+        if (!opts.dryRun)
+          for (const b of plan.remove)
+            for (const f of [b.file, `${b.file}-wal`, `${b.file}-shm`]) rmSync(f, { force: true });
         if (opts.json)
           printJson(io, {
             dir,
             dryRun: opts.dryRun === true,
-            kept: plan.keep.map((k) => ({ file: k.backup.file, time: k.backup.time.toISOString(), reasons: k.reasons })),
+            kept: plan.keep.map((k) => ({
+              file: k.backup.file,
+              time: k.backup.time.toISOString(),
+              reasons: k.reasons,
+            })),
             deleted: plan.remove.map((b) => b.file),
           });
         else {
-          io.out(table(io, plan.keep.map((k) => ({ time: k.backup.time.toISOString(), kept: k.reasons.join(", "), file: k.backup.name }))));
-          io.out(`${opts.dryRun ? "would delete" : "deleted"} ${plan.remove.length} backup(s), kept ${plan.keep.length} in ${dir}\n`);
+          io.out(
+            table(
+              io,
+              plan.keep.map((k) => ({
+                time: k.backup.time.toISOString(),
+                kept: k.reasons.join(", "),
+                file: k.backup.name,
+              })),
+            ),
+          );
+          io.out(
+            `${opts.dryRun ? "would delete" : "deleted"} ${plan.remove.length} backup(s), kept ${plan.keep.length} in ${dir}\n`,
+          );
         }
       }),
     );
@@ -102,7 +150,9 @@ database's backups in the folder is deleted.`,
   withCommon(
     program
       .command("restore")
-      .description("replace the database with a backup, after checking it (integrity_check, schema version); the replaced file is kept aside")
+      .description(
+        "replace the database with a backup, after checking it (integrity_check, schema version); the replaced file is kept aside",
+      )
       .argument("<file>", "the backup file"),
   )
     .addHelpText(
@@ -124,7 +174,12 @@ another process has the database open. If the backup predates a migration, run
         else {
           io.out(`${io.color.green("restored")} ${path} from ${result.from} (integrity_check ok)\n`);
           if (result.replacedKeptAt) io.out(`the replaced database is kept at ${result.replacedKeptAt}\n`);
-          if (result.pending.length) io.out(io.color.yellow(`the backup predates ${result.pending.length} migration(s): run \`artist-store migrate\`\n`));
+          if (result.pending.length)
+            io.out(
+              io.color.yellow(
+                `the backup predates ${result.pending.length} migration(s): run \`artist-store migrate\`\n`,
+              ),
+            );
         }
       }),
     );

@@ -5,9 +5,14 @@ import { auditProjections, formatAuditReport } from "../../replay/auditProjectio
 import { EXIT, intArg, openCliStore, printJson, timeArg, withCommon } from "../common.js";
 import { heading } from "../format.js";
 import type { Cli } from "../main.js";
-import { QUERY_COMMANDS, printQuery, runQuery } from "./query.js";
+import { printQuery, QUERY_COMMANDS, runQuery } from "./query.js";
 
-const Options = z.object({ db: z.string().optional(), json: z.boolean().optional(), seed: z.number().int(), day: z.string() });
+const Options = z.object({
+  db: z.string().optional(),
+  json: z.boolean().optional(),
+  seed: z.number().int(),
+  day: z.string(),
+});
 
 const TITLES: Record<string, string> = {
   "recent-high-quality-images": "Recent high-quality images (curated, final_score >= 7.0)",
@@ -21,7 +26,9 @@ export const registerDemo = (program: Command, { io, action }: Cli): void => {
   withCommon(
     program
       .command("demo")
-      .description("migrate the database, play a realistic pipeline day into it, print the five documented queries and the audit verdict")
+      .description(
+        "migrate the database, play a realistic pipeline day into it, print the five documented queries and the audit verdict",
+      )
       .option("--seed <n>", "the day's random seed (same seed, same events)", intArg(0), 42)
       .option("--day <date>", "the UTC day the pipeline runs", "2026-01-08"),
   )
@@ -42,17 +49,31 @@ demo twice appends nothing the second time.`,
           const appended = store.append(pipelineDay({ seed: opts.seed, day }));
           const fresh = appended.filter((e) => !e.duplicate).length;
           const queries = Object.fromEntries(
-            QUERY_COMMANDS.map((name) => [name, runQuery(store.queries, name, name === "uncurated-images" ? { limit: 10 } : {})]),
+            QUERY_COMMANDS.map((name) => [
+              name,
+              runQuery(store.queries, name, name === "uncurated-images" ? { limit: 10 } : {}),
+            ]),
           );
           // The proof that the tables are what the log says: replay it aside and compare.
           const audit = auditProjections(store);
           const code = audit.ok ? EXIT.ok : EXIT.failure;
           if (opts.json) {
             const { ok, position, events } = audit;
-            printJson(io, { path: store.path, seed: opts.seed, day, appended: fresh, duplicates: appended.length - fresh, head: store.headPosition(), queries, audit: { ok, position, events } });
+            printJson(io, {
+              path: store.path,
+              seed: opts.seed,
+              day,
+              appended: fresh,
+              duplicates: appended.length - fresh,
+              head: store.headPosition(),
+              queries,
+              audit: { ok, position, events },
+            });
             return code;
           }
-          io.out(`${store.path}: ${io.color.green(`${fresh} new events`)} appended, ${appended.length - fresh} already there (log head at ${store.headPosition()})\n\n`);
+          io.out(
+            `${store.path}: ${io.color.green(`${fresh} new events`)} appended, ${appended.length - fresh} already there (log head at ${store.headPosition()})\n\n`,
+          );
           for (const [name, rows] of Object.entries(queries)) {
             io.out(heading(io, TITLES[name] ?? name));
             printQuery(io, name, rows, false);
@@ -60,7 +81,7 @@ demo twice appends nothing the second time.`,
           }
           io.out(heading(io, "Audit: the tables against a replay of the log"));
           const verdict = formatAuditReport(audit);
-          io.out((audit.ok ? io.color.green(verdict) : io.color.red(verdict)) + "\n");
+          io.out(`${audit.ok ? io.color.green(verdict) : io.color.red(verdict)}\n`);
           return code;
         } finally {
           store.close();

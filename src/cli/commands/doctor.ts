@@ -11,7 +11,9 @@ export const registerDoctor = (program: Command, { io, action }: Cli): void => {
   withCommon(
     program
       .command("doctor")
-      .description("check the database: sizes, pages, rows per table, pragmas, migrations, projection checkpoints, integrity, indexes, query plans")
+      .description(
+        "check the database: sizes, pages, rows per table, pragmas, migrations, projection checkpoints, integrity, indexes, query plans",
+      )
       .option("--quick", "quick_check instead of the full integrity_check (faster on a large file)"),
   )
     .addHelpText(
@@ -34,33 +36,79 @@ free pages) are printed but leave the exit code at 0.`,
         const c = io.color;
         const out = (s: string) => io.out(s);
         out(heading(io, "Files"));
-        out(keyValues(io, [
-          ["database", `${r.path} (${formatBytes(r.files.databaseBytes)})`],
-          ["wal", formatBytes(r.files.walBytes)],
-          ["pages", `${r.pages.pageCount} × ${r.pages.pageSize} B, ${r.pages.freelistCount} free`],
-          ["log head", r.logHead ?? "no events table"],
-        ]));
-        out("\n" + heading(io, "Rows per table") + table(io, r.tables));
-        out("\n" + heading(io, "Pragmas in force") + table(io, Object.entries(r.pragmas.inForce).map(([pragma, value]) => {
-          const expected = Object.entries(r.pragmas.expected).find(([k]) => k === pragma)?.[1];
-          return { pragma, value, expected, ok: value === expected ? c.green("ok") : c.red("differs") };
-        })));
-        out("\n" + heading(io, "Migrations"));
-        out(keyValues(io, [["applied", r.migrations.applied.join(", ") || "none"], ["pending", r.migrations.pending.join(", ") || "none"], ["unknown", r.migrations.unknown.join(", ") || "none"]]));
-        out("\n" + heading(io, "Projections against the log") + table(io, r.projections.map((p) => ({
-          projection: p.projection,
-          checkpoint: p.position ?? null,
-          head: p.head,
-          state: p.state === "fresh" ? c.green(p.state) : c.red(p.state),
-        }))));
-        out("\n" + heading(io, opts.quick ? "quick_check" : "integrity_check") + (r.integrity.length ? r.integrity.map((p) => c.red(p)).join("\n") + "\n" : c.green("ok") + "\n"));
-        out("\n" + heading(io, "Indexes") + table(io, r.indexes.map((ix) => ({ table: ix.table, index: ix.name, columns: ix.columns.join(", "), unique: ix.unique, origin: ix.origin }))));
-        out("\n" + heading(io, "Query plans"));
-        for (const p of r.queryPlans) out(`${c.bold(p.query)}\n${p.plan.map((l) => `  ${p.warnings.some((w) => w.includes(l.trim())) ? c.yellow(l) : l}`).join("\n")}\n`);
+        out(
+          keyValues(io, [
+            ["database", `${r.path} (${formatBytes(r.files.databaseBytes)})`],
+            ["wal", formatBytes(r.files.walBytes)],
+            ["pages", `${r.pages.pageCount} × ${r.pages.pageSize} B, ${r.pages.freelistCount} free`],
+            ["log head", r.logHead ?? "no events table"],
+          ]),
+        );
+        out(`\n${heading(io, "Rows per table")}${table(io, r.tables)}`);
+        out(
+          "\n" +
+            heading(io, "Pragmas in force") +
+            table(
+              io,
+              Object.entries(r.pragmas.inForce).map(([pragma, value]) => {
+                const expected = Object.entries(r.pragmas.expected).find(([k]) => k === pragma)?.[1];
+                return { pragma, value, expected, ok: value === expected ? c.green("ok") : c.red("differs") };
+              }),
+            ),
+        );
+        out(`\n${heading(io, "Migrations")}`);
+        out(
+          keyValues(io, [
+            ["applied", r.migrations.applied.join(", ") || "none"],
+            ["pending", r.migrations.pending.join(", ") || "none"],
+            ["unknown", r.migrations.unknown.join(", ") || "none"],
+          ]),
+        );
+        out(
+          "\n" +
+            heading(io, "Projections against the log") +
+            table(
+              io,
+              r.projections.map((p) => ({
+                projection: p.projection,
+                checkpoint: p.position ?? null,
+                head: p.head,
+                state: p.state === "fresh" ? c.green(p.state) : c.red(p.state),
+              })),
+            ),
+        );
+        out(
+          "\n" +
+            heading(io, opts.quick ? "quick_check" : "integrity_check") +
+            (r.integrity.length ? `${r.integrity.map((p) => c.red(p)).join("\n")}\n` : `${c.green("ok")}\n`),
+        );
+        out(
+          "\n" +
+            heading(io, "Indexes") +
+            table(
+              io,
+              r.indexes.map((ix) => ({
+                table: ix.table,
+                index: ix.name,
+                columns: ix.columns.join(", "),
+                unique: ix.unique,
+                origin: ix.origin,
+              })),
+            ),
+        );
+        out(`\n${heading(io, "Query plans")}`);
+        for (const p of r.queryPlans)
+          out(
+            `${c.bold(p.query)}\n${p.plan.map((l) => `  ${p.warnings.some((w) => w.includes(l.trim())) ? c.yellow(l) : l}`).join("\n")}\n`,
+          );
         out("\n");
         for (const w of r.warnings) out(`${c.yellow("warning:")} ${w}\n`);
         for (const p of r.problems) out(`${c.red("problem:")} ${p}\n`);
-        out(r.problems.length ? c.red(`${r.problems.length} problem(s)\n`) : c.green(`healthy${r.warnings.length ? `, ${r.warnings.length} warning(s)` : ""}\n`));
+        out(
+          r.problems.length
+            ? c.red(`${r.problems.length} problem(s)\n`)
+            : c.green(`healthy${r.warnings.length ? `, ${r.warnings.length} warning(s)` : ""}\n`),
+        );
         return code;
       }),
     );

@@ -16,7 +16,15 @@ const Options = z.object({
 
 const ackOf = (r: LineResult) =>
   r.ok
-    ? { line: r.line, ok: true, position: r.appended.position, eventId: r.appended.eventId, streamId: r.appended.streamId, streamVersion: r.appended.streamVersion, duplicate: r.appended.duplicate }
+    ? {
+        line: r.line,
+        ok: true,
+        position: r.appended.position,
+        eventId: r.appended.eventId,
+        streamId: r.appended.streamId,
+        streamVersion: r.appended.streamVersion,
+        duplicate: r.appended.duplicate,
+      }
     : { line: r.line, ok: false, error: { code: r.code, message: r.message } };
 
 export const registerEmit = (program: Command, { io, action }: Cli): void => {
@@ -26,7 +34,10 @@ export const registerEmit = (program: Command, { io, action }: Cli): void => {
       .description("append events given as JSON lines (a file, or stdin) and report accepted and rejected lines")
       .argument("[file]", "a file of JSON lines; - or nothing reads stdin")
       .option("--atomic", "all lines in one transaction: if any line is bad, nothing is written")
-      .option("--follow", "long-lived: append each stdin line as it arrives and acknowledge it on stdout with one JSON line")
+      .option(
+        "--follow",
+        "long-lived: append each stdin line as it arrives and acknowledge it on stdout with one JSON line",
+      )
       .option("--batch-size <n>", "events per transaction (not with --atomic or --follow)", intArg(1), 500),
   )
     .addHelpText(
@@ -44,23 +55,36 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
       action(async (file: string | undefined, raw: unknown) => {
         const opts = Options.parse(raw);
         if (opts.follow && (file ?? "-") !== "-") throw new UsageError("--follow reads stdin: give no file");
-        if (opts.follow && opts.atomic) throw new UsageError("--follow and --atomic cannot be combined: --follow commits each line on its own");
-        if (file !== undefined && file !== "-" && !existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`);
+        if (opts.follow && opts.atomic)
+          throw new UsageError("--follow and --atomic cannot be combined: --follow commits each line on its own");
+        if (file !== undefined && file !== "-" && !existsSync(file))
+          throw new UsageError(`cannot read ${file}: no such file`);
         const store = openCliStore(io, opts.db);
         try {
-          const input = file === undefined || file === "-" ? process.stdin : createReadStream(file, { encoding: "utf8" });
+          const input =
+            file === undefined || file === "-" ? process.stdin : createReadStream(file, { encoding: "utf8" });
           const lines = createInterface({ input, crlfDelay: Infinity });
           if (opts.follow) {
-            const counts = await followLines(store, lines, (r) => io.out(JSON.stringify(ackOf(r)) + "\n"));
+            const counts = await followLines(store, lines, (r) => io.out(`${JSON.stringify(ackOf(r))}\n`));
             return counts.rejected > 0 ? EXIT.failure : EXIT.ok;
           }
           const report = await emitLines(store, lines, { atomic: opts.atomic, batchSize: opts.batchSize });
-          if (opts.json) printJson(io, { ...report, atomic: opts.atomic === true, written: !opts.atomic || report.rejected.length === 0 });
+          if (opts.json)
+            printJson(io, {
+              ...report,
+              atomic: opts.atomic === true,
+              written: !opts.atomic || report.rejected.length === 0,
+            });
           else {
             const c = io.color;
-            const range = report.firstPosition === null ? "" : ` at positions ${report.firstPosition}–${report.lastPosition}`;
-            if (opts.atomic && report.rejected.length > 0) io.out(c.red(`nothing written (--atomic): ${report.rejected.length} bad line(s)\n`));
-            else io.out(`${c.green(`accepted ${report.accepted}`)} event(s)${report.duplicates ? ` (${report.duplicates} already in the log)` : ""}${range}\n`);
+            const range =
+              report.firstPosition === null ? "" : ` at positions ${report.firstPosition}–${report.lastPosition}`;
+            if (opts.atomic && report.rejected.length > 0)
+              io.out(c.red(`nothing written (--atomic): ${report.rejected.length} bad line(s)\n`));
+            else
+              io.out(
+                `${c.green(`accepted ${report.accepted}`)} event(s)${report.duplicates ? ` (${report.duplicates} already in the log)` : ""}${range}\n`,
+              );
             if (report.rejected.length > 0) {
               io.out(c.red(`rejected ${report.rejected.length} line(s):\n`));
               for (const r of report.rejected) io.out(`  ${r.message} ${c.dim(`[${r.code}]`)}\n`);

@@ -17,9 +17,13 @@ const Options = z.object({
 });
 
 const collectTypes = (value: string, previous: string[] = []): string[] => {
-  const types = value.split(",").map((t) => t.trim()).filter(Boolean);
+  const types = value
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
   const unknown = types.find((t) => !isEventType(t));
-  if (unknown !== undefined) throw new InvalidArgumentError(`unknown event type "${unknown}" (known: ${EVENT_TYPES.join(", ")})`);
+  if (unknown !== undefined)
+    throw new InvalidArgumentError(`unknown event type "${unknown}" (known: ${EVENT_TYPES.join(", ")})`);
   return [...previous, ...types];
 };
 
@@ -52,7 +56,8 @@ Examples:
     .action(
       action((raw: unknown) => {
         const opts = Options.parse(raw);
-        if (opts.from !== undefined && opts.to !== undefined && opts.to < opts.from) throw new UsageError(`--to ${opts.to} is before --from ${opts.from}`);
+        if (opts.from !== undefined && opts.to !== undefined && opts.to < opts.from)
+          throw new UsageError(`--to ${opts.to} is before --from ${opts.from}`);
         const store = openCliStore(io, opts.db);
         try {
           const events = queryEvents(store.db, {
@@ -64,7 +69,7 @@ Examples:
             until: opts.until,
             limit: opts.limit,
           });
-          for (const e of events) io.out(JSON.stringify(e) + "\n");
+          for (const e of events) io.out(`${JSON.stringify(e)}\n`);
         } finally {
           store.close();
         }

@@ -2,9 +2,9 @@ import { existsSync, readdirSync } from "node:fs";
 import type { Command } from "commander";
 import { z } from "zod";
 import { openConnection } from "../../db/connection.js";
-import { knownMigrations, migrationStatus, runDbmate, type MigrationStatus } from "../../db/migrations.js";
-import { migrationsDir } from "../../db/paths.js";
 import { StoreError } from "../../db/errors.js";
+import { knownMigrations, type MigrationStatus, migrationStatus, runDbmate } from "../../db/migrations.js";
+import { migrationsDir } from "../../db/paths.js";
 import { EXIT, printJson, resolveDb, withCommon } from "../common.js";
 import { table } from "../format.js";
 import type { Cli } from "../main.js";
@@ -23,7 +23,11 @@ export const readMigrationStatus = (path: string): MigrationStatus => {
 };
 
 const migrationNames = (): Map<string, string> =>
-  new Map(readdirSync(migrationsDir).flatMap((f) => (/^\d+_.*\.sql$/.test(f) ? [[f.slice(0, f.indexOf("_")), f.replace(/\.sql$/, "")] as const] : [])));
+  new Map(
+    readdirSync(migrationsDir).flatMap((f) =>
+      /^\d+_.*\.sql$/.test(f) ? [[f.slice(0, f.indexOf("_")), f.replace(/\.sql$/, "")] as const] : [],
+    ),
+  );
 
 export const registerMigrate = (program: Command, { io, action }: Cli): void => {
   const migrate = program
@@ -31,7 +35,11 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
     .description("apply pending migrations (dbmate); `migrate status`, `migrate rollback`")
     .addHelpText("after", "\nWithout a subcommand, `migrate` is `migrate up`: it creates the database file if needed.");
 
-  withCommon(migrate.command("up", { isDefault: true }).description("apply every pending migration, creating the database if needed")).action(
+  withCommon(
+    migrate
+      .command("up", { isDefault: true })
+      .description("apply every pending migration, creating the database if needed"),
+  ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
       const path = resolveDb(opts.db);
@@ -43,7 +51,9 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
     }),
   );
 
-  withCommon(migrate.command("status").description("list applied and pending migrations (exit 1 if any are pending or unknown)")).action(
+  withCommon(
+    migrate.command("status").description("list applied and pending migrations (exit 1 if any are pending or unknown)"),
+  ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
       const path = resolveDb(opts.db);
@@ -53,25 +63,36 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
       else {
         const names = migrationNames();
         const rows = [
-          ...status.applied.map((v) => ({ version: v, name: names.get(v) ?? "(unknown to this code)", state: status.unknown.includes(v) ? io.color.red("unknown") : io.color.green("applied") })),
+          ...status.applied.map((v) => ({
+            version: v,
+            name: names.get(v) ?? "(unknown to this code)",
+            state: status.unknown.includes(v) ? io.color.red("unknown") : io.color.green("applied"),
+          })),
           ...status.pending.map((v) => ({ version: v, name: names.get(v) ?? "", state: io.color.yellow("pending") })),
         ];
-        io.out(`${path}${existsSync(path) ? "" : " (does not exist yet)"}\n` + table(io, rows));
+        io.out(`${path}${existsSync(path) ? "" : " (does not exist yet)"}\n${table(io, rows)}`);
         if (status.pending.length) io.out(`${status.pending.length} pending: run \`artist-store migrate\`\n`);
-        if (status.unknown.length) io.out(`${status.unknown.length} applied migration(s) unknown to this code: the database is newer than it\n`);
+        if (status.unknown.length)
+          io.out(`${status.unknown.length} applied migration(s) unknown to this code: the database is newer than it\n`);
       }
       return drift ? EXIT.failure : EXIT.ok;
     }),
   );
 
-  withCommon(migrate.command("rollback").description("roll back the newest applied migration (its -- migrate:down)")).action(
+  withCommon(
+    migrate.command("rollback").description("roll back the newest applied migration (its -- migrate:down)"),
+  ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
       const path = resolveDb(opts.db);
-      if (!existsSync(path)) throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: nothing to roll back`, { path });
+      if (!existsSync(path))
+        throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: nothing to roll back`, { path });
       const before = readMigrationStatus(path);
       const newest = before.applied.at(-1);
-      if (newest === undefined) throw new StoreError("SCHEMA_MISSING", `database ${path} has no applied migrations: nothing to roll back`, { path });
+      if (newest === undefined)
+        throw new StoreError("SCHEMA_MISSING", `database ${path} has no applied migrations: nothing to roll back`, {
+          path,
+        });
       runDbmate(path, ["rollback"]);
       if (opts.json) printJson(io, { path, rolledBack: newest });
       else io.out(`${path}: rolled back ${migrationNames().get(newest) ?? newest}\n`);

@@ -2,16 +2,15 @@ import { Writable } from "node:stream";
 import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { StoreError } from "../../db/errors.js";
+import { PROJECTION_NAMES, type ProjectionName } from "../../projections/index.js";
 import { auditProjections, formatAuditReport } from "../../replay/auditProjections.js";
 import { openStoreAsOf } from "../../replay/openStoreAsOf.js";
-import { createProgress } from "../progress.js";
 import { rebuildProjections } from "../../replay/rebuildProjections.js";
-import { describeRebuild } from "../progress.js";
 import { parseProjectionNames } from "../../replay/tables.js";
-import { PROJECTION_NAMES, type ProjectionName } from "../../projections/index.js";
-import { EXIT, intArg, openCliStore, printJson, timeArg, UsageError, withCommon, type Io } from "../common.js";
+import { EXIT, type Io, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
 import { heading } from "../format.js";
 import type { Cli } from "../main.js";
+import { createProgress, describeRebuild } from "../progress.js";
 import { findQuery, printQuery, QUERY_ALIASES, QUERY_COMMANDS, runQuery } from "./query.js";
 
 const Options = z.object({
@@ -32,12 +31,19 @@ const onlyArg = (value: string): ProjectionName[] => {
     throw e;
   }
 };
-const onlyOption = (cmd: Command) => cmd.option("--only <projections>", `comma-separated projections (${PROJECTION_NAMES.join(", ")}); default all`, onlyArg);
+const onlyOption = (cmd: Command) =>
+  cmd.option(
+    "--only <projections>",
+    `comma-separated projections (${PROJECTION_NAMES.join(", ")}); default all`,
+    onlyArg,
+  );
 const only = (names: readonly string[] | undefined) => (names ? parseProjectionNames(names) : undefined);
 
 /** The shared progress renderer (a bar on a terminal's stderr), its summary line written through the command's stdout. */
 const progressFor = (io: Io, label: string) =>
-  createProgress(label, { stream: process.stderr, out: new Writable({
+  createProgress(label, {
+    stream: process.stderr,
+    out: new Writable({
       write(chunk: Buffer, _encoding, done) {
         io.out(chunk.toString());
         done();
@@ -46,7 +52,13 @@ const progressFor = (io: Io, label: string) =>
   });
 
 export const registerProjections = (program: Command, { io, action }: Cli): void => {
-  withCommon(onlyOption(program.command("rebuild").description("derive the projection tables again from the log (emitters wait only for the final swap)"))).action(
+  withCommon(
+    onlyOption(
+      program
+        .command("rebuild")
+        .description("derive the projection tables again from the log (emitters wait only for the final swap)"),
+    ),
+  ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
       const store = openCliStore(io, opts.db, { stale: "ignore" });
@@ -61,7 +73,11 @@ export const registerProjections = (program: Command, { io, action }: Cli): void
   );
 
   withCommon(
-    onlyOption(program.command("audit").description("replay the log aside and compare it with the live tables, row by row (exit 1 on drift)")).option(
+    onlyOption(
+      program
+        .command("audit")
+        .description("replay the log aside and compare it with the live tables, row by row (exit 1 on drift)"),
+    ).option(
       "--max-rows <n>",
       "drifted rows listed per table and kind (default 100; counts are always exact)",
       intArg(0),
@@ -72,7 +88,11 @@ export const registerProjections = (program: Command, { io, action }: Cli): void
       const store = openCliStore(io, opts.db, { stale: "ignore" });
       try {
         const progress = progressFor(io, "audit");
-        const report = auditProjections(store, { only: only(opts.only), maxRows: opts.maxRows, onProgress: progress.onProgress });
+        const report = auditProjections(store, {
+          only: only(opts.only),
+          maxRows: opts.maxRows,
+          onProgress: progress.onProgress,
+        });
         progress.finish(opts.json ? JSON.stringify(report, null, 2) : formatAuditReport(report));
         return report.ok ? EXIT.ok : EXIT.failure;
       } finally {
@@ -91,13 +111,19 @@ export const registerProjections = (program: Command, { io, action }: Cli): void
   ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
-      if ((opts.position === undefined) === (opts.time === undefined)) throw new UsageError("as-of needs exactly one of --position and --time");
+      if ((opts.position === undefined) === (opts.time === undefined))
+        throw new UsageError("as-of needs exactly one of --position and --time");
       const name = opts.query === undefined ? undefined : findQuery(opts.query);
-      if (opts.query !== undefined && name === undefined) throw new UsageError(`unknown query "${opts.query}" (known: ${QUERY_ALIASES.join(", ")})`);
+      if (opts.query !== undefined && name === undefined)
+        throw new UsageError(`unknown query "${opts.query}" (known: ${QUERY_ALIASES.join(", ")})`);
       const store = openCliStore(io, opts.db, { stale: "ignore" });
       try {
         const progress = progressFor(io, "as-of");
-        const past = openStoreAsOf(store, { position: opts.position, time: opts.time, onProgress: progress.onProgress });
+        const past = openStoreAsOf(store, {
+          position: opts.position,
+          time: opts.time,
+          onProgress: progress.onProgress,
+        });
         try {
           const names = name ? [name] : QUERY_COMMANDS;
           const queries = Object.fromEntries(names.map((n) => [n, runQuery(past.queries, n)]));

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import type { Queries } from "../../queries/index.js";
-import { intArg, numberArg, openCliStore, printJson, withCommon, type Io } from "../common.js";
+import { type Io, intArg, numberArg, openCliStore, printJson, withCommon } from "../common.js";
 import { barChart, table } from "../format.js";
 import type { Cli } from "../main.js";
 
@@ -51,7 +51,16 @@ const QUERIES: QueryCommand[] = [
     description: "curated images per quality tier (Excellent >= 8, Good >= 6, Fair >= 4, else Poor), with a bar chart",
     run: (q) => q.qualityDistribution(),
     human: (io, rows) =>
-      table(io, rows) + "\n" + barChart(io, rows.map((r) => ({ label: String(r.qualityTier), value: num(r.count), note: `avg ${num(r.avgScore).toFixed(2)}` }))),
+      table(io, rows) +
+      "\n" +
+      barChart(
+        io,
+        rows.map((r) => ({
+          label: String(r.qualityTier),
+          value: num(r.count),
+          note: `avg ${num(r.avgScore).toFixed(2)}`,
+        })),
+      ),
   },
   {
     name: "training-session-statistics",
@@ -70,17 +79,25 @@ const QUERIES: QueryCommand[] = [
     human: (io, rows) =>
       table(io, rows) +
       "\n" +
-      barChart(io, rows.flatMap((r) => [
-        { label: `${String(r.date)} created`, value: num(r.totalCreated) },
-        { label: `${String(r.date)} kept`, value: num(r.totalKept), note: r.avgQuality === null ? undefined : `avg quality ${num(r.avgQuality).toFixed(2)}` },
-      ])),
+      barChart(
+        io,
+        rows.flatMap((r) => [
+          { label: `${String(r.date)} created`, value: num(r.totalCreated) },
+          {
+            label: `${String(r.date)} kept`,
+            value: num(r.totalKept),
+            note: r.avgQuality === null ? undefined : `avg quality ${num(r.avgQuality).toFixed(2)}`,
+          },
+        ]),
+      ),
   },
 ];
 
 export const QUERY_COMMANDS = QUERIES.map((q) => q.name);
 
 /** A query by its long name or an alias (`recent`, `recentHighQualityImages`). */
-export const findQuery = (name: string): string | undefined => QUERIES.find((q) => q.name === name || q.aliases.includes(name))?.name;
+export const findQuery = (name: string): string | undefined =>
+  QUERIES.find((q) => q.name === name || q.aliases.includes(name))?.name;
 export const QUERY_ALIASES = QUERIES.map((q) => q.aliases[0] ?? q.name);
 
 /** Print one query's rows: a table (and chart) for people, JSON for scripts. */
@@ -100,12 +117,21 @@ export const runQuery = (queries: Queries, name: string, options: Options = {}):
 export const registerQuery = (program: Command, { io, action }: Cli): void => {
   const query = program
     .command("query")
-    .description("run one of the five documented queries: " + QUERIES.map((q) => q.aliases[0]).join(", "))
-    .addHelpText("after", "\nEach query also answers to its long name and to the library's function name (query recentHighQualityImages).");
+    .description(`run one of the five documented queries: ${QUERIES.map((q) => q.aliases[0]).join(", ")}`)
+    .addHelpText(
+      "after",
+      "\nEach query also answers to its long name and to the library's function name (query recentHighQualityImages).",
+    );
   for (const q of QUERIES) {
     const cmd = withCommon(query.command(q.name).aliases(q.aliases).description(q.description));
     if (q.minScore !== undefined) cmd.option("--min-score <score>", "lowest final_score", numberArg, q.minScore);
-    if (q.limit !== undefined) cmd.option("--limit <n>", q.limit === "all" ? "at most n rows (default: all)" : "at most n rows", intArg(1), q.limit === "all" ? undefined : q.limit);
+    if (q.limit !== undefined)
+      cmd.option(
+        "--limit <n>",
+        q.limit === "all" ? "at most n rows (default: all)" : "at most n rows",
+        intArg(1),
+        q.limit === "all" ? undefined : q.limit,
+      );
     cmd.action(
       action((raw: unknown) => {
         const opts = Options.parse(raw);

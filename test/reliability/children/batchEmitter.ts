@@ -21,4 +21,4 @@ while (!existsSync(stopFile)) {
   pause();
 }
 store.close();
-process.stdout.write(JSON.stringify({ emitted, failures }) + "\n");
+process.stdout.write(`${JSON.stringify({ emitted, failures })}\n`);

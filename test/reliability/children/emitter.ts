@@ -6,7 +6,7 @@
  * A version conflict is reported and retried with the actual version; any other
  * error is reported and ends the child.
  */
-import { openStore, VersionConflictError, type AppendedEvent, type NewEvent } from "../../../src/index.js";
+import { type AppendedEvent, type NewEvent, openStore, VersionConflictError } from "../../../src/index.js";
 import { env, prng, send, sendError } from "./protocol.js";
 
 const child = Number(env("CHILD"));
@@ -30,13 +30,24 @@ let lastAppend: { events: NewEvent[]; out: AppendedEvent[] } | undefined;
 const generated = (filename: string): NewEvent => ({
   type: "ImageGenerated",
   id: nextId(),
-  data: { filename, prompt: `child ${child} painting ${imageSeq}`, modelId: "sdxl-1.0", seed: rand.int(0, 1e6), tags: ["reliability"] },
+  data: {
+    filename,
+    prompt: `child ${child} painting ${imageSeq}`,
+    modelId: "sdxl-1.0",
+    seed: rand.int(0, 1e6),
+    tags: ["reliability"],
+  },
 });
 const curated = (filename: string, expectedVersion?: number): NewEvent => ({
   type: "ImageCurated",
   id: nextId(),
   ...(expectedVersion === undefined ? {} : { expectedVersion }),
-  data: { filename, status: rand.pick(["curated", "rejected", "pending"] as const), finalScore: Math.round(rand.next() * 100) / 10, isFeatured: rand.next() < 0.1 },
+  data: {
+    filename,
+    status: rand.pick(["curated", "rejected", "pending"] as const),
+    finalScore: Math.round(rand.next() * 100) / 10,
+    isFeatured: rand.next() < 0.1,
+  },
 });
 const newImage = () => `c${child}-${imageSeq++}.png`;
 
@@ -54,7 +65,11 @@ const single = () => {
   const e = ownImages.length === 0 || rand.next() < 0.5 ? generated(newImage()) : curated(rand.pick(ownImages));
   // Through the typed emitters, as pipeline code calls them.
   const out =
-    e.type === "ImageGenerated" ? store.emit.imageGenerated(e.data, { id: e.id }) : e.type === "ImageCurated" ? store.emit.imageCurated(e.data, { id: e.id }) : undefined;
+    e.type === "ImageGenerated"
+      ? store.emit.imageGenerated(e.data, { id: e.id })
+      : e.type === "ImageCurated"
+        ? store.emit.imageCurated(e.data, { id: e.id })
+        : undefined;
   if (!out) throw new Error(`single() built a ${e.type}`);
   record([e], [out]);
 };
@@ -76,10 +91,15 @@ const batch = () => {
   }
   if (rand.next() < 0.2) {
     const runId = `c${child}-run-${runSeq++}`;
-    events.push({ type: "TrainingStarted", id: nextId(), data: { runId, name: runId, modelPath: `models/${runId}.safetensors` } });
+    events.push({
+      type: "TrainingStarted",
+      id: nextId(),
+      data: { runId, name: runId, modelPath: `models/${runId}.safetensors` },
+    });
     events.push({ type: "TrainingCompleted", id: nextId(), data: { runId, finalLoss: rand.next() } });
   }
-  if (framed) events.push({ type: "BatchFinished", id: nextId(), data: { batchId, imagesCreated: fresh.length, imagesKept: 0 } });
+  if (framed)
+    events.push({ type: "BatchFinished", id: nextId(), data: { batchId, imagesCreated: fresh.length, imagesKept: 0 } });
   record(events, store.append(events));
 };
 
@@ -113,7 +133,8 @@ const resend = () => {
   const { events, out } = lastAppend;
   const again = store.append(events);
   const same = again.every((e, i) => e.duplicate && e.position === out[i]?.position && e.eventId === out[i]?.eventId);
-  if (!same) throw new Error(`re-sent append was not a no-op: first ${JSON.stringify(out)}, then ${JSON.stringify(again)}`);
+  if (!same)
+    throw new Error(`re-sent append was not a no-op: first ${JSON.stringify(out)}, then ${JSON.stringify(again)}`);
   send({ t: "ack", events: again.map((e) => [e.eventId, e.position, e.streamId, e.streamVersion, e.duplicate]) });
 };
 

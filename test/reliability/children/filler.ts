@@ -4,13 +4,17 @@
  * after it returned. After the first failure it reports the error, tries twice
  * more (each must fail the same clear way, writing nothing) and stops.
  */
-import { openStore, type NewEvent } from "../../../src/index.js";
+import { type NewEvent, openStore } from "../../../src/index.js";
 import { env, prng, send, sendError } from "./protocol.js";
 
 const rand = prng(Number(env("SEED")));
 const store = openStore({ url: env("DB"), producer: "filler" });
 let seq = 0;
-const image = (): NewEvent => ({ type: "ImageGenerated", id: `fill-${seq}`, data: { filename: `fill-${seq++}.png`, prompt: "a wide landscape ".repeat(120), modelId: "m" } });
+const image = (): NewEvent => ({
+  type: "ImageGenerated",
+  id: `fill-${seq}`,
+  data: { filename: `fill-${seq++}.png`, prompt: "a wide landscape ".repeat(120), modelId: "m" },
+});
 const attempt = () => {
   const events = rand.next() < 0.5 ? [image()] : Array.from({ length: rand.int(5, 20) }, image);
   const out = store.append(events);

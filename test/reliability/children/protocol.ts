@@ -23,7 +23,7 @@ export const ChildMessage = z.discriminatedUnion("t", [
 export type ChildMessage = z.infer<typeof ChildMessage>;
 
 export const send = (message: ChildMessage): void => {
-  process.stdout.write(JSON.stringify(message) + "\n");
+  process.stdout.write(`${JSON.stringify(message)}\n`);
 };
 
 /** Report an error the store raised, with its code, as the caller saw it. */
