@@ -58,28 +58,3 @@ export class VersionConflictError extends StoreError {
     );
   }
 }
-
-/**
- * SQLite's "the write did not reach the disk" failures as a StoreError naming the
- * file and the likely cause (SQLITE_FULL says "database or disk is full"; a file
- * over `ulimit -f` only says "disk I/O error"). Other errors pass through unchanged.
- * @example try { write() } catch (e) { throw asWriteFailure(e, store.path) }
- */
-export const asWriteFailure = (e: unknown, path: string): unknown => {
-  const code = e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : "";
-  if (code === "SQLITE_FULL")
-    return new StoreError(
-      "DISK_FULL",
-      `cannot write to ${path}: the disk is full (SQLITE_FULL); nothing of this append was written: free space and retry`,
-      { path, sqliteCode: code },
-      { cause: e },
-    );
-  if (code.startsWith("SQLITE_IOERR"))
-    return new StoreError(
-      "DISK_IO_ERROR",
-      `cannot write to ${path}: disk I/O error (${code}): the disk may be full, the file over a size limit (ulimit -f) or the device failing; nothing of this append was written`,
-      { path, sqliteCode: code },
-      { cause: e },
-    );
-  return e;
-};

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError, VersionConflictError } from "../db/errors.js";
+import { messageOf, sqliteCode, withBusyRetry } from "../db/sqliteErrors.js";
 import type { AppendedEvent, StoredEvent } from "./envelope.js";
 import type { PreparedEvent, PreparedEventOf } from "./prepareEvent.js";
 import { CLOSING_EVENTS, type EventType, OPENING_EVENTS } from "./schemas.js";
@@ -20,11 +21,10 @@ const NO_STREAM: Head = { version: 0, type: "" };
  * a UNIQUE violation is matched too, for a schema without that trigger.
  */
 const isCollision = (e: unknown): boolean => {
-  const code = (e as { code?: unknown })?.code;
-  const message = String((e as { message?: unknown })?.message);
+  const code = sqliteCode(e);
   return (
     code === "SQLITE_CONSTRAINT_UNIQUE" ||
-    (code === "SQLITE_CONSTRAINT_TRIGGER" && message.includes("may not replace an existing event"))
+    (code === "SQLITE_CONSTRAINT_TRIGGER" && messageOf(e).includes("may not replace an existing event"))
   );
 };
 const ExistingEvent = z.object({
@@ -61,31 +61,6 @@ export interface AppendHooks {
   /** Runs inside the transaction after the batch's last new event, with its position (bookkeeping such as checkpoints). */
   beforeCommit?: (lastPosition: number) => void;
 }
-
-/** How often a write is retried after SQLITE_BUSY outlasted the busy timeout. */
-const BUSY_RETRIES = 5;
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const isBusy = (e: unknown) =>
-  typeof (e as { code?: unknown })?.code === "string" && (e as { code: string }).code.startsWith("SQLITE_BUSY");
-
-/** Run a write transaction, retrying a bounded number of times if another writer held the lock past the busy timeout. */
-export const withBusyRetry = <T>(write: () => T): T => {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return write();
-    } catch (e) {
-      if (!isBusy(e)) throw e;
-      if (attempt >= BUSY_RETRIES)
-        throw new StoreError(
-          "STORE_BUSY",
-          `database stayed locked by another writer through ${BUSY_RETRIES + 1} busy timeouts`,
-          {},
-          { cause: e },
-        );
-      sleep(25 * 2 ** attempt + Math.random() * 25);
-    }
-  }
-};
 
 /**
  * Build the append function for one connection: statements prepared once, one

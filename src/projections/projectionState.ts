@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { match } from "ts-pattern";
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { withBusyRetry } from "../events/appendToStream.js";
+import { withBusyRetry } from "../db/sqliteErrors.js";
 import { EVENT_TYPES, eventTypes } from "../events/schemas.js";
 import { PROJECTION_NAMES, PROJECTIONS, type Projection, type ProjectionName } from "./index.js";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { withBusyRetry } from "../events/appendToStream.js";
+import { withBusyRetry } from "../db/sqliteErrors.js";
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 import { createProjectionState } from "../projections/projectionState.js";
 import type { Store } from "../store/openStore.js";

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { type Db, openConnection } from "../db/connection.js";
-import { asWriteFailure, StoreError } from "../db/errors.js";
+import { StoreError } from "../db/errors.js";
 import { assertSchemaCurrent, runDbmate } from "../db/migrations.js";
 import { databasePath, databasePathFromEnv } from "../db/paths.js";
+import { asWriteFailure } from "../db/sqliteErrors.js";
 import { createAppender } from "../events/appendToStream.js";
 import type { AppendedEvent, NewEvent, StoredEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
