@@ -12,7 +12,7 @@ import { type WorkloadOptions, workload } from "../../src/demo/workload.js";
 import { PROJECTED_TABLES, runAppend, tablesDigest, workloadGroups } from "./append.js";
 import { cleanUp, dropDb, freshDb, log, median, scratchDir } from "./support.js";
 
-/** The command `npx artist-store` runs in a clone of the repository: the TypeScript sources through tsx (README "Command line"). */
+/** The command `npx artist-store` runs in a clone of the repository: the TypeScript sources through tsx (docs/cli.md). */
 const bin = fileURLToPath(new URL("../../bin/artist-store.js", import.meta.url));
 export const CLI = "node bin/artist-store.js (tsx on the sources, as `npx artist-store` in a clone)";
 

@@ -37,7 +37,7 @@ const ExistingEvent = z.object({
 
 /**
  * The stored form of a prepared event, built field by field: a spread of objects
- * of so many shapes takes V8's slow path (about 4 µs per event in a profile).
+ * of so many shapes takes V8's slow path (figures: docs/performance.md).
  */
 const storedEvent = <T extends EventType>(
   e: PreparedEventOf<T>,

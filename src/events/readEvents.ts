@@ -46,7 +46,7 @@ const corruptRow = (fields: readonly unknown[], i: number, expected: string): St
   );
 };
 
-// The envelope is checked by hand: a zod object parse of every row cost as much as reading it.
+// The envelope is checked by hand: a zod object parse of every row costs a replay dearly (docs/performance.md).
 const text = (fields: readonly unknown[], i: number): string => {
   const v = fields[i];
   if (typeof v === "string") return v;

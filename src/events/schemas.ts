@@ -15,8 +15,8 @@ const isLeapYear = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0
 
 /**
  * A string of the canonical shape names a real instant: the month has that day,
- * the clock that hour. What a `Date` round trip proves, without building one
- * (a third of a microsecond instead of three, on every event).
+ * the clock that hour. What a `Date` round trip proves, without building one on
+ * every event (figures: docs/performance.md).
  */
 const isRealCanonical = (s: string): boolean => {
   const year = Number(s.slice(0, 4));
@@ -71,7 +71,7 @@ const describe = (v: unknown): string =>
 /**
  * The path to the first value inside `value` that JSON cannot hold, or undefined.
  * A cycle is left for JSON.stringify to name. Hand-written instead of z.json():
- * the recursive union cost about 4 µs per ImageGenerated, the walk a tenth of that.
+ * its recursive union was a large share of validating an event (docs/performance.md).
  */
 const findNotJson = (
   value: unknown,
@@ -213,8 +213,8 @@ export type EventType = keyof typeof eventTypes;
 /**
  * The payload schemas compiled by zod (`z.compile`): a generated fast path that
  * hands any input it does not accept to the runtime parser, so results and issues
- * are the runtime's (test/events/readEvents.test.ts holds them to it). A payload
- * parses in about 0.3 µs instead of 1.5. Appends and reads both parse with these.
+ * are the runtime's (test/events/readEvents.test.ts holds them to it), at a fraction
+ * of the runtime's cost (docs/performance.md). Appends and reads both parse with these.
  */
 export const payloadSchemas = {
   ImageGenerated: z.compile(eventTypes.ImageGenerated.schema),

@@ -6,8 +6,8 @@ import type { EventType } from "../events/schemas.js";
  * the type does not concern it. Every key is required, so a new event type fails
  * to compile until each projection says what it does with it: the guarantee of
  * ts-pattern's `.exhaustive()`, checked once when the table is built instead of on
- * every event (three `match` chains cost about 6 µs per event, a sixth of the raw
- * write; `npx tsx scripts/bench/breakdown.ts` prints the append's parts).
+ * every event, where `match` chains were a measurable part of each append's cost
+ * (figures: docs/performance.md).
  */
 export type Handlers = { readonly [T in EventType]: ((event: StoredEvent<T>) => void) | undefined };
 

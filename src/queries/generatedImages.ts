@@ -37,7 +37,7 @@ export const DOCUMENT_QUALITY_DISTRIBUTION_SQL = `SELECT
 /** The SQL the store runs for the documented queries on this table (doctor explains their plans). */
 export const GENERATED_IMAGES_SQL = {
   // Newest curated first, stopping at the limit: without INDEXED BY the planner takes
-  // idx_covering for the score range and sorts every match (README "Performance").
+  // idx_covering for the score range and sorts every match (docs/performance.md).
   recentHighQualityImages: `SELECT ${IMAGE_COLUMNS} FROM generated_images INDEXED BY idx_status_created
      WHERE status = 'curated' AND final_score >= @minScore
      ORDER BY created_at DESC, id DESC

@@ -3,8 +3,8 @@ import { z } from "zod";
 
 /**
  * A query's rows as objects keyed by column name, built here from the rows as
- * arrays: better-sqlite3 makes each row object through V8's API, which took
- * about twice as long (371 rows of 5 columns: 1.2 ms against 0.7). The column
+ * arrays: better-sqlite3 makes each row object through V8's API, which is slower
+ * on queries that return many rows (docs/performance.md). The column
  * names are read and the statement switched to arrays once, when it is prepared.
  * @example const recent = rowReader(db.prepare(sql)); ImageRows.parse(recent({ limit: 10 }))
  */

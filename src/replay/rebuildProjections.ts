@@ -44,7 +44,7 @@ const DeclaredTypes = z.array(z.object({ name: z.string(), type: z.string() }));
  * numbers as text, INTEGER and NUMERIC store an integral real as an integer,
  * REAL stores an integer as a real. So when both sides give a column the same
  * affinity, IS alone tells identical values apart, and the swap skips the
- * typeof() check that cost half of its scan.
+ * typeof() check, a large share of its scan (docs/performance.md).
  */
 const storageClassMayDiffer = (db: Db, table: string): Set<string> => {
   const types = (schema: string) =>

@@ -16,7 +16,7 @@ export const REPLAY_PAGE_SIZE = 2000;
 /**
  * Events per read of the log. Smaller than a transaction: a page lives until
  * its last event is applied, and every young-generation GC copies what lives;
- * pages of 500 cut the GC time of a replay to about a third of pages of 2,000.
+ * smaller pages cut a replay's GC time (figures: docs/performance.md).
  */
 export const READ_PAGE_SIZE = 500;
 

@@ -91,11 +91,11 @@ export const createScratch = (near?: string): Scratch => {
   createMigratedDatabase(path);
   const db = openConnection(path);
   // Nobody else writes here, and a failed replay throws the file away: no fsync,
-  // no journal (a third faster than WAL on a 100,000-event replay).
+  // no journal: a replay runs faster than in WAL mode (docs/performance.md).
   db.pragma("journal_mode = OFF");
   db.pragma("synchronous = OFF");
   // Building an index after the replay sorts the whole table: spilled to disk, that sort stays out of
-  // the process (with temp_store=MEMORY an index of a 2,000,000-event log added 65 MB to peak RSS).
+  // the process's memory (temp_store=MEMORY raised a large rebuild's peak RSS: docs/performance.md).
   db.pragma("temp_store = FILE");
   return {
     path,
