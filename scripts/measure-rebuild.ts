@@ -8,8 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { formatRate } from "../src/cli/progress.js";
 import { pipelineDay } from "../src/demo/pipelineDay.js";
-import { auditProjections, formatRate, openStore, rebuildProjections } from "../src/index.js";
+import { openStore } from "../src/index.js";
+import { auditProjections, rebuildProjections } from "../src/operations.js";
 
 const { values } = parseArgs({
   options: { events: { type: "string", default: "100000" }, db: { type: "string" }, child: { type: "string" } },

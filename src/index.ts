@@ -1,17 +1,10 @@
-export { runCli } from "./cli/main.js";
-export {
-  createProgress,
-  describeRebuild,
-  formatRate,
-  type ProgressOptions,
-  type ProgressReporter,
-} from "./cli/progress.js";
-export { CONNECTION_PRAGMAS } from "./db/connection.js";
+// The pipeline's API: open the store, emit and append events, read the log, run the queries, catch its errors.
+// Operators' tooling (rebuild, audit, time travel, backup, doctor, JSON-lines ingest) is `ai-artist-store/operations`;
+// test helpers are `ai-artist-store/testing`; the CLI's internals are not exported.
 export { StoreError, type StoreErrorCode, VersionConflictError } from "./db/errors.js";
-export { DEFAULT_DATABASE_URL, databasePath } from "./db/paths.js";
+export { DEFAULT_DATABASE_URL } from "./db/paths.js";
 export type { AppendedEvent, NewEvent, StoredEvent } from "./events/envelope.js";
 export { MAX_DATA_BYTES, MAX_METADATA_BYTES } from "./events/prepareEvent.js";
-export { type EventFilter, queryEvents } from "./events/queryEvents.js";
 export {
   EVENT_TYPES,
   type EventData,
@@ -20,36 +13,7 @@ export {
   eventTypes,
   type Metadata,
 } from "./events/schemas.js";
-export { upcast } from "./events/upcast.js";
-export {
-  checkLine,
-  type EmitLinesOptions,
-  type EmitReport,
-  emitLines,
-  followLines,
-  type LineResult,
-  type Rejection,
-} from "./ingest/emitLines.js";
-export {
-  type BackupOptions,
-  type BackupProgress,
-  type BackupResult,
-  backupDatabase,
-  defaultBackupDir,
-  listBackups,
-} from "./maintenance/backup.js";
-export { type DoctorReport, diagnose } from "./maintenance/doctor.js";
-export { type RestoreResult, restoreDatabase } from "./maintenance/restore.js";
-export { DOCUMENT_RETENTION, planRetention, type RetentionPolicy } from "./maintenance/retention.js";
-export {
-  createProjector,
-  PROJECTION_NAMES,
-  PROJECTIONS,
-  type Projection,
-  type ProjectionName,
-} from "./projections/index.js";
-export { type ProjectionStatus, projectionFingerprint, REBUILD_COMMAND } from "./projections/projectionState.js";
-export { runAsOfQueries } from "./queries/byName.js";
+export type { ProjectionStatus } from "./projections/projectionState.js";
 export {
   type DailyCreationRow,
   type ImageRow,
@@ -59,10 +23,4 @@ export {
   type Queries,
   type TrainingStatsRow,
 } from "./queries/index.js";
-export { type AuditOptions, type AuditReport, auditProjections, formatAuditReport } from "./replay/auditProjections.js";
-export type { DifferingRow, TableDrift } from "./replay/compareTables.js";
-export { type AsOfOptions, openStoreAsOf, type StoreAsOf } from "./replay/openStoreAsOf.js";
-export { type RebuildOptions, type RebuildResult, rebuildProjections } from "./replay/rebuildProjections.js";
-export type { OnProgress, Progress } from "./replay/replay.js";
-export { parseProjectionNames, projectionDigests, tableDigest } from "./replay/tables.js";
 export { type EmitOptions, type Emitters, type OpenStoreOptions, openStore, type Store } from "./store/openStore.js";

@@ -9,7 +9,7 @@ import { tempDir } from "./support.js";
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 describe("the npm package", () => {
-  it("packs, installs into another project, and emits, queries and runs its CLI from there", () => {
+  it("packs, installs into another project, and emits, queries, audits (through its operations subpath) and runs its CLI from there", () => {
     const scratch = tempDir();
     // dist/ was built by test/globalSetup.ts; --ignore-scripts skips the prepack rebuild.
     const packed = execFileSync(npm, ["pack", "--ignore-scripts", "--json", "--pack-destination", scratch], {
@@ -26,6 +26,10 @@ describe("the npm package", () => {
         "bin/artist-store.js",
         "dist/src/index.js",
         "dist/src/index.d.ts",
+        "dist/src/operations.js",
+        "dist/src/operations.d.ts",
+        "dist/src/testing/index.js",
+        "dist/src/testing/index.d.ts",
         "dist/scripts/artist-store.js",
         "db/migrations/20260101000001_create_event_log.sql",
         "package.json",
@@ -62,6 +66,21 @@ console.log(typeof given);
 store.close();
 `,
     );
+    // The operators' subpath works on the same database; the root export stays the pipeline's store, without
+    // rebuild/audit and without the CLI's internals.
+    writeFileSync(
+      join(scratch, "operator.ts"),
+      `import * as root from "ai-artist-store";
+import { auditProjections, PROJECTION_NAMES, type AuditReport } from "ai-artist-store/operations";
+import { createTestStore } from "ai-artist-store/testing";
+const store = root.openStore({ url: "sqlite:pipeline.db" });
+const report: AuditReport = auditProjections(store);
+console.log(report.ok, report.events, PROJECTION_NAMES.length > 0);
+store.close();
+console.log(["rebuildProjections", "auditProjections", "runCli", "createProgress", "formatRate"].filter((n) => n in root).join(","));
+console.log(typeof createTestStore);
+`,
+    );
     writeFileSync(
       join(scratch, "tsconfig.json"),
       JSON.stringify({
@@ -74,7 +93,7 @@ store.close();
           skipLibCheck: true,
           types: [],
         },
-        include: ["pipeline.ts"],
+        include: ["pipeline.ts", "operator.ts"],
       }),
     );
     // The declarations type-check a consumer, and the compiled consumer runs against the installed JavaScript.
@@ -85,6 +104,12 @@ store.close();
     const run = spawnSync(process.execPath, [join(scratch, "out", "pipeline.js")], { cwd: scratch, encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe(`STREAM_NOT_FOUND\n[["a.png",9.1,true]]\nfunction\n`);
+    const operator = spawnSync(process.execPath, [join(scratch, "out", "operator.js")], {
+      cwd: scratch,
+      encoding: "utf8",
+    });
+    expect(operator.stderr).toBe("");
+    expect(operator.stdout).toBe("true 2 true\n\nfunction\n");
 
     const env = { ...process.env, NO_COLOR: "1", DATABASE_URL: "sqlite:pipeline.db" };
     const query = spawnSync(join(modules, ".bin", "artist-store"), ["query", "recent", "--json"], {

@@ -1,5 +1,6 @@
 // Rebuild and audit in a process of their own, so its peak RSS is theirs alone.
-import { auditProjections, openStore, rebuildProjections } from "../../src/index.js";
+import { openStore } from "../../src/index.js";
+import { auditProjections, rebuildProjections } from "../../src/operations.js";
 
 // `--rebuild-only` skips the audit (rebuildRatio.ts times rebuilds alone).
 const [path, only] = process.argv.slice(2);

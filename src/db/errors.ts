@@ -1,4 +1,7 @@
-/** What went wrong, as a stable machine-readable code. */
+/**
+ * What went wrong, as a stable machine-readable code.
+ * @example if (e instanceof StoreError && e.code === "STREAM_NOT_FOUND") console.warn(e.details);
+ */
 export type StoreErrorCode =
   | "INVALID_EVENT"
   | "UNKNOWN_EVENT_TYPE"
@@ -42,7 +45,10 @@ export class StoreError extends Error {
   }
 }
 
-/** An optimistic-concurrency failure: the stream moved since the caller read it. */
+/**
+ * An optimistic-concurrency failure: the stream moved since the caller read it.
+ * @example if (e instanceof VersionConflictError) console.log(e.streamId, e.expectedVersion, e.actualVersion);
+ */
 export class VersionConflictError extends StoreError {
   override name = "VersionConflictError";
   constructor(

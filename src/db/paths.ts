@@ -2,7 +2,10 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The default database, in dbmate's own URL convention. */
+/**
+ * The default database, in dbmate's own URL convention.
+ * @example openStore({ url: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL })
+ */
 export const DEFAULT_DATABASE_URL = "sqlite:data/ai_artist.db";
 
 /**

@@ -1,6 +1,9 @@
 import type { EventData, EventInput, EventType, Metadata } from "./schemas.js";
 
-/** An event as the log holds it, its payload upcast to the newest schema version. */
+/**
+ * An event as the log holds it, its payload upcast to the newest schema version.
+ * @example for (const e of store.readStream("image:a.png")) if (e.type === "ImageCurated") console.log(e.data.status);
+ */
 export type StoredEvent<T extends EventType = EventType> = {
   [K in T]: {
     position: number;
@@ -17,7 +20,10 @@ export type StoredEvent<T extends EventType = EventType> = {
   };
 }[T];
 
-/** An event to append: its type and payload, and optionally its envelope. */
+/**
+ * An event to append: its type and payload, and optionally its envelope.
+ * @example store.append([{ type: "ImageCurated", data: { filename: "a.png", status: "curated" }, expectedVersion: 1 }])
+ */
 export type NewEvent<T extends EventType = EventType> = {
   [K in T]: {
     type: K;
@@ -32,7 +38,10 @@ export type NewEvent<T extends EventType = EventType> = {
   };
 }[T];
 
-/** What one event of an append became. */
+/**
+ * What one event of an append became.
+ * @example const { position, streamVersion, duplicate } = store.emit.batchStarted({ batchId: "b1" });
+ */
 export interface AppendedEvent {
   position: number;
   eventId: string;

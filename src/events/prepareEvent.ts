@@ -11,8 +11,15 @@ import {
   payloadSchemas,
 } from "./schemas.js";
 
-/** Largest accepted payload (`data` as JSON, UTF-8): 64 KiB. Metadata gets 16 KiB. */
+/**
+ * Largest accepted payload (`data` as JSON, UTF-8): 64 KiB.
+ * @example Buffer.byteLength(JSON.stringify(data)) <= MAX_DATA_BYTES // else PAYLOAD_TOO_LARGE
+ */
 export const MAX_DATA_BYTES = 64 * 1024;
+/**
+ * Largest accepted metadata (as JSON, UTF-8): 16 KiB.
+ * @example Buffer.byteLength(JSON.stringify(metadata)) <= MAX_METADATA_BYTES // else PAYLOAD_TOO_LARGE
+ */
 export const MAX_METADATA_BYTES = 16 * 1024;
 
 /** The envelope around a payload (compiled like the payloads: see payloadSchemas). */

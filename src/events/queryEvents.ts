@@ -2,7 +2,10 @@ import type { Db } from "../db/connection.js";
 import type { StoredEvent } from "./envelope.js";
 import { EVENT_COLUMNS, parseEventRow } from "./readEvents.js";
 
-/** Which events to read from the log; every filter is optional and they combine with AND. */
+/**
+ * Which events to read from the log; every filter is optional and they combine with AND.
+ * @example queryEvents(store.db, { streamId: "image:a.png", after: 10 })
+ */
 export interface EventFilter {
   streamId?: string;
   /** One or more event types. */

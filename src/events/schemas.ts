@@ -197,6 +197,7 @@ export const BatchFinished = z
 /**
  * Every event type: its payload schema (the newest version) and that version.
  * Older stored versions are upcast in `upcast.ts`.
+ * @example eventTypes.ImageCurated.schema.safeParse(payload).success; eventTypes.ImageCurated.version // 2
  */
 export const eventTypes = {
   ImageGenerated: { schema: ImageGenerated, version: 1 },
@@ -208,6 +209,10 @@ export const eventTypes = {
   BatchFinished: { schema: BatchFinished, version: 1 },
 } as const;
 
+/**
+ * The name of an event type: past tense, PascalCase.
+ * @example const type: EventType = "ImageCurated";
+ */
 export type EventType = keyof typeof eventTypes;
 
 /**
@@ -226,6 +231,10 @@ export const payloadSchemas = {
   BatchFinished: z.compile(eventTypes.BatchFinished.schema),
 } satisfies { [T in EventType]: (typeof eventTypes)[T]["schema"] };
 
+/**
+ * Every event type's name, in catalogue order.
+ * @example for (const type of EVENT_TYPES) console.log(type, eventTypes[type].version);
+ */
 export const EVENT_TYPES = [
   "ImageGenerated",
   "ImageCurated",
@@ -249,8 +258,15 @@ export const CLOSING_EVENTS: ReadonlySet<string> = new Set<EventType>([
   "BatchFinished",
 ]);
 
-/** Payload of each event type after parsing (defaults applied), and as the emitter may write it. */
+/**
+ * Payload of each event type after parsing (defaults applied), as stored events carry it.
+ * @example const data: EventData["ImageCurated"] = event.data;
+ */
 export type EventData = { [T in EventType]: z.output<(typeof eventTypes)[T]["schema"]> };
+/**
+ * Payload of each event type as an emitter may write it (defaulted fields optional).
+ * @example const input: EventInput["BatchStarted"] = { batchId: "b1" };
+ */
 export type EventInput = { [T in EventType]: z.input<(typeof eventTypes)[T]["schema"]> };
 
 /** Free-form context carried beside the payload: who produced it and why. */
@@ -261,4 +277,8 @@ export const Metadata = z
     producer: z.string().optional(),
   })
   .catchall(jsonValue);
+/**
+ * Metadata of an event after parsing: correlationId, causationId, producer and any JSON values.
+ * @example store.emit.batchStarted({ batchId: "b1" }, { metadata: { correlationId: "run-7" } })
+ */
 export type Metadata = z.output<typeof Metadata>;

@@ -10,11 +10,16 @@ const Line = z.looseObject({
   expectedVersion: z.unknown().optional(),
 });
 
+/** A line the store refused: its number, the StoreError code, and a message that names the line. */
 export interface Rejection {
   line: number;
   code: string;
   message: string;
 }
+/**
+ * What followLines acknowledges for each line: the appended event, or the rejection.
+ * @example await followLines(store, lines, (r) => { if (!r.ok) console.error(r.message); });
+ */
 export type LineResult = { line: number; ok: true; appended: AppendedEvent } | ({ ok: false } & Rejection);
 
 /** The store's messages say "event N" (its index in one append); a line report says which line. */
@@ -86,6 +91,10 @@ export const checkLine = (text: string, line: number, clock: () => Date): Parsed
   return invalid ? { ok: false, ...invalid } : parsed;
 };
 
+/**
+ * What emitLines did with its input: lines read, events accepted (duplicates counted), lines refused.
+ * @example const { accepted, rejected } = await emitLines(store, lines);
+ */
 export interface EmitReport {
   lines: number;
   accepted: number;
@@ -96,6 +105,10 @@ export interface EmitReport {
   lastPosition: number | null;
 }
 
+/**
+ * How emitLines groups lines into transactions.
+ * @example await emitLines(store, lines, { atomic: true })
+ */
 export interface EmitLinesOptions {
   /** All lines in one transaction, or none. */
   atomic?: boolean;

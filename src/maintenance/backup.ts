@@ -6,11 +6,16 @@ import { integrityProblems } from "../db/integrity.js";
 import { removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 import { appliedMigrations } from "../db/migrations.js";
 
+/** How far a backup has copied, in database pages. */
 export interface BackupProgress {
   totalPages: number;
   remainingPages: number;
 }
 
+/**
+ * Where a backup goes, the time in its name, and a progress callback.
+ * @example await backupDatabase(path, { dir: "/mnt/backups", onProgress: (p) => console.log(p.remainingPages) })
+ */
 export interface BackupOptions {
   /** Folder of the backups (default: `backups/` beside the database file). */
   dir?: string;
@@ -19,6 +24,7 @@ export interface BackupOptions {
   onProgress?: (progress: BackupProgress) => void;
 }
 
+/** The backup written: its file, size, pages and newest migration. */
 export interface BackupResult {
   file: string;
   bytes: number;
@@ -27,7 +33,10 @@ export interface BackupResult {
   schemaVersion: string | null;
 }
 
-/** Where backups go unless told otherwise: a `backups` folder beside the database. */
+/**
+ * Where backups go unless told otherwise: a `backups` folder beside the database.
+ * @example defaultBackupDir("data/ai_artist.db") // "data/backups"
+ */
 export const defaultBackupDir = (dbPath: string): string => join(dirname(dbPath), "backups");
 
 const stem = (dbPath: string) => basename(dbPath, extname(dbPath));

@@ -23,6 +23,10 @@ export interface QueryPlan {
   warnings: string[];
 }
 
+/**
+ * What diagnose found (files, tables, pragmas, migrations, projections, integrity, plans) and the problems among it.
+ * @example if (diagnose("data/ai_artist.db").problems.length > 0) process.exitCode = 1;
+ */
 export interface DoctorReport {
   path: string;
   files: { databaseBytes: number; walBytes: number; shmBytes: number };

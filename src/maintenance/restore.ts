@@ -5,6 +5,7 @@ import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { migrationStatus } from "../db/migrations.js";
 
+/** What a restore did: the live path, its backup, where the replaced database was kept, migrations still pending. */
 export interface RestoreResult {
   /** The live database, now holding the backup's content. */
   path: string;

@@ -1,11 +1,17 @@
-/** How many daily, weekly and monthly backups to keep. */
+/**
+ * How many daily, weekly and monthly backups to keep.
+ * @example planRetention(backups, { daily: 3, weekly: 2, monthly: 6 })
+ */
 export interface RetentionPolicy {
   daily: number;
   weekly: number;
   monthly: number;
 }
 
-/** The schema document's policy: daily backups for 7 days, weekly for a month, monthly for a year. */
+/**
+ * The schema document's policy: daily backups for 7 days, weekly for a month, monthly for a year.
+ * @example planRetention(listBackups("data/ai_artist.db"), DOCUMENT_RETENTION).keep
+ */
 export const DOCUMENT_RETENTION: RetentionPolicy = { daily: 7, weekly: 4, monthly: 12 };
 
 export type RetentionReason = "newest" | "daily" | "weekly" | "monthly";
@@ -33,7 +39,7 @@ const BUCKETS: Record<Exclude<RetentionReason, "newest">, (t: Date) => string> =
  * newest backup always. Counting periods that have a backup, not calendar
  * windows, means a machine that stopped backing up for a while still keeps its
  * last good copies. Pure: the same list of times gives the same plan.
- * @example planRetention(backups.map((b) => ({ ...b, time: b.time }))).remove
+ * @example for (const b of planRetention(listBackups("data/ai_artist.db")).remove) rmSync(b.file);
  */
 export const planRetention = <T extends { time: Date }>(
   backups: readonly T[],

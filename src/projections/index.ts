@@ -37,7 +37,12 @@ export const PROJECTIONS = {
   },
 } as const satisfies Record<string, Projection>;
 export type { Handlers } from "./handlers.js";
+/** The name of a registered projection: generated_images, training_sessions or creation_sessions. */
 export type ProjectionName = keyof typeof PROJECTIONS;
+/**
+ * The names of the registered projections, in registry order.
+ * @example rebuildProjections(store, { only: PROJECTION_NAMES.filter((n) => n !== "training_sessions") })
+ */
 export const PROJECTION_NAMES = Object.keys(PROJECTIONS).filter((n): n is ProjectionName => n in PROJECTIONS);
 
 /**

@@ -47,7 +47,10 @@ export const projectionFingerprint = (db: Db, name: ProjectionName): string => {
   return hash;
 };
 
-/** How one projection's tables stand against the running code and the log. */
+/**
+ * How one projection's tables stand against the running code and the log.
+ * @example const stale = store.projectionStatus().filter((s) => s.state !== "fresh");
+ */
 export interface ProjectionStatus {
   projection: ProjectionName;
   tables: readonly string[];

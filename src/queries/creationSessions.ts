@@ -2,6 +2,10 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { rowReader } from "./rows.js";
 
+/**
+ * A row of dailyCreationStatistics: one day's creation sessions.
+ * @example const days: DailyCreationRow[] = store.queries.dailyCreationStatistics({ limit: 7 });
+ */
 export const DailyCreationRow = z.object({
   date: z.string(),
   sessions: z.number().int(),

@@ -3,9 +3,17 @@ import type { Db } from "../db/connection.js";
 import { QUALITY_TIER_CASE } from "../projections/qualityTiers.js";
 import { IMAGE_COLUMNS, ImageRow, rowReader } from "./rows.js";
 
+/**
+ * A row of uncuratedImages: an image still pending curation.
+ * @example const pending: PendingImageRow[] = store.queries.uncuratedImages({ limit: 20 });
+ */
 export const PendingImageRow = z.object({ id: z.number().int(), filename: z.string(), prompt: z.string() });
 export type PendingImageRow = z.output<typeof PendingImageRow>;
 
+/**
+ * A row of qualityDistribution: one quality tier, its image count and average score.
+ * @example const tiers: QualityTierRow[] = store.queries.qualityDistribution();
+ */
 export const QualityTierRow = z.object({
   qualityTier: z.enum(["Excellent", "Good", "Fair", "Poor"]),
   count: z.number().int(),

@@ -12,9 +12,16 @@ export const createQueries = (db: Db) => ({
   ...trainingSessionsQueries(db),
   ...creationSessionsQueries(db),
 });
+/**
+ * The five documented queries of an open store (`store.queries`).
+ * @example const tiers = store.queries.qualityDistribution();
+ */
 export type Queries = ReturnType<typeof createQueries>;
 
-/** The names of the documented queries, for the CLI and the benchmarks. */
+/**
+ * The names of the documented queries, for the CLI and the benchmarks.
+ * @example for (const name of QUERY_NAMES) console.log(name, store.queries[name]().length);
+ */
 export const QUERY_NAMES = [
   "recentHighQualityImages",
   "uncuratedImages",

@@ -24,7 +24,10 @@ export const rowReader = (statement: Statement) => {
 const jsonText = <T extends z.ZodType>(schema: T) =>
   z.string().transform((s) => schema.parse(JSON.parse(s)) as z.output<T>);
 
-/** A row of generated_images as the queries return it: camelCase, JSON parsed, booleans real. */
+/**
+ * A row of generated_images as the queries return it: camelCase, JSON parsed, booleans real.
+ * @example const rows: ImageRow[] = store.queries.recentHighQualityImages({ minScore: 9 });
+ */
 export const ImageRow = z.object({
   id: z.number().int(),
   filename: z.string(),

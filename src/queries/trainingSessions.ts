@@ -2,6 +2,10 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { rowReader } from "./rows.js";
 
+/**
+ * A row of trainingSessionStatistics: one training run.
+ * @example const runs: TrainingStatsRow[] = store.queries.trainingSessionStatistics({ limit: 10 });
+ */
 export const TrainingStatsRow = z.object({
   name: z.string(),
   datasetSize: z.number().int().nullable(),

@@ -5,6 +5,10 @@ import { createReplayer, type OnProgress } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";
 import { ASIDE, tablesOf } from "./tables.js";
 
+/**
+ * Which projections an audit compares, how many rows it lists, and a progress callback.
+ * @example auditProjections(store, { only: ["generated_images"], maxRows: 10 })
+ */
 export interface AuditOptions {
   /** Audit only these projections' tables (default: all). */
   only?: readonly ProjectionName[];
@@ -13,6 +17,7 @@ export interface AuditOptions {
   maxRows?: number;
 }
 
+/** An audit's verdict and, per table, how the live table departs from the replayed log. */
 export interface AuditReport {
   /** True when every audited table equals the replayed log, row for row and byte for byte. */
   ok: boolean;

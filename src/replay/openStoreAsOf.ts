@@ -10,6 +10,10 @@ import { createReplayer, type OnProgress, READ_PAGE_SIZE } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";
 import { tablesOf } from "./tables.js";
 
+/**
+ * The point of the log to travel to: a position or a time, exactly one.
+ * @example openStoreAsOf(store, { position: 1200 })
+ */
 export interface AsOfOptions {
   /** Replay the log up to this global position, inclusive. */
   position?: number;

@@ -8,12 +8,17 @@ import { createReplayer, type OnProgress, REPLAY_PAGE_SIZE } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";
 import { ASIDE, columnsOf, keyOf, quote, tablesOf } from "./tables.js";
 
+/**
+ * Which projections to rebuild, and a progress callback.
+ * @example rebuildProjections(store, { only: ["creation_sessions"] })
+ */
 export interface RebuildOptions {
   /** Rebuild only these projections (default: all). The others' tables are not touched. */
   only?: readonly ProjectionName[];
   onProgress?: OnProgress;
 }
 
+/** What a rebuild replayed and swapped in, and how long it held the write lock. */
 export interface RebuildResult {
   /** Events replayed. */
   events: number;

@@ -8,6 +8,10 @@ export interface Progress {
   done: number;
   total: number;
 }
+/**
+ * The progress callback of rebuild, audit and time travel.
+ * @example rebuildProjections(store, { onProgress: ({ done, total }) => console.log(`${done}/${total}`) })
+ */
 export type OnProgress = (progress: Progress) => void;
 
 /** Events per scratch transaction: large enough to amortise a commit, small enough to stay flat. */

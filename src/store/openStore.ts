@@ -13,6 +13,10 @@ import { createProjector } from "../projections/index.js";
 import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 import { createQueries, type Queries } from "../queries/index.js";
 
+/**
+ * How to open the store: the database, migrations, clock, producer and what to do with stale projections.
+ * @example openStore({ url: "sqlite:data/ai_artist.db", producer: "curator", stale: "refuse" })
+ */
 export interface OpenStoreOptions {
   /** `sqlite:path` URL or a plain path. Default: `DATABASE_URL`, else `sqlite:data/ai_artist.db`. */
   url?: string;
@@ -33,14 +37,24 @@ export interface OpenStoreOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Envelope options of a single emitted event. */
+/**
+ * Envelope options of a single emitted event.
+ * @example store.emit.imageCurated({ filename: "a.png", status: "curated" }, { expectedVersion: 1, id: "curate-a-1" })
+ */
 export type EmitOptions = Omit<NewEvent, "type" | "data">;
 
+/**
+ * One typed emitter per event type, named after it in camelCase (ImageGenerated: `imageGenerated`).
+ * @example store.emit.imageGenerated({ filename: "a.png", prompt: "a fox", modelId: "sdxl" })
+ */
 export type Emitters = {
   [T in EventType as Uncapitalize<T>]: (data: EventInput[T], options?: EmitOptions) => AppendedEvent;
 };
 
-/** An open event store: typed emitters, batch append, the log, the five queries. */
+/**
+ * An open event store: typed emitters, batch append, the log, the five queries.
+ * @example const store: Store = openStore(); store.emit.batchStarted({ batchId: "b1" }); store.close();
+ */
 export interface Store {
   /** Absolute path of the database file. */
   readonly path: string;

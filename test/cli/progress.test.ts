@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createProgress, formatRate } from "../../src/index.js";
+import { createProgress, formatRate } from "../../src/cli/progress.js";
 
 const collect = (stream: PassThrough) => {
   let text = "";

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { type Db, openConnection } from "../../src/db/connection.js";
 import { appliedMigrations, runDbmate } from "../../src/db/migrations.js";
 import { migrationsDir } from "../../src/db/paths.js";
-import { openStore, projectionDigests, rebuildProjections, upcast } from "../../src/index.js";
+import { upcast } from "../../src/events/upcast.js";
+import { openStore } from "../../src/index.js";
+import { projectionDigests, rebuildProjections } from "../../src/operations.js";
 import { createTestStore, type TestStore } from "../../src/testing/index.js";
 import { curated, generated } from "../fixtures.js";
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { auditProjections, type NewEvent, projectionDigests, rebuildProjections, StoreError } from "../../src/index.js";
+import { type NewEvent, StoreError } from "../../src/index.js";
+import { auditProjections, projectionDigests, rebuildProjections } from "../../src/operations.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { appendToModel, emptyModel, modelRows, type Outcome } from "./referenceModel.js";
 

@@ -1,7 +1,8 @@
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type NewEvent, openStore, rebuildProjections, type Store } from "../../src/index.js";
+import { type NewEvent, openStore, type Store } from "../../src/index.js";
+import { rebuildProjections } from "../../src/operations.js";
 import { tempDir } from "../support.js";
 import { prng } from "./children/protocol.js";
 import { auditDrift, canonicalDump, migratedDb, recordFigures, runSeed, sha256, sized, spawnChild } from "./support.js";

@@ -8,7 +8,8 @@ import { z } from "zod";
 import { type Db, openConnection } from "../../src/db/connection.js";
 import { packageRoot } from "../../src/db/paths.js";
 import { createLogReader } from "../../src/events/readEvents.js";
-import { auditProjections, openStore, type Store } from "../../src/index.js";
+import { openStore, type Store } from "../../src/index.js";
+import { auditProjections } from "../../src/operations.js";
 import { createProjector, PROJECTIONS } from "../../src/projections/index.js";
 import { type AckedEvent, ChildMessage } from "./children/protocol.js";
 

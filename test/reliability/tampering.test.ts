@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, openConnection } from "../../src/db/connection.js";
-import { auditProjections, openStore, rebuildProjections } from "../../src/index.js";
+import { openStore } from "../../src/index.js";
+import { auditProjections, rebuildProjections } from "../../src/operations.js";
 import { canonicalDump, migratedDb, processTempDir, recordFigures, sha256, stateHash } from "./support.js";
 
 /**

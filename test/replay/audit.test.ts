@@ -2,7 +2,8 @@ import { copyFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/db/paths.js";
-import { auditProjections, formatAuditReport, openStore } from "../../src/index.js";
+import { openStore } from "../../src/index.js";
+import { auditProjections, formatAuditReport } from "../../src/operations.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { pipelineDays, run, tsxBin } from "./support.js";
 

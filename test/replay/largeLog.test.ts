@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pipelineDay } from "../../src/demo/pipelineDay.js";
-import { projectionDigests, rebuildProjections } from "../../src/index.js";
+import { projectionDigests, rebuildProjections } from "../../src/operations.js";
 import { createTestStore } from "../../src/testing/index.js";
 
 describe("rebuild on a large log", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditProjections, projectionDigests, rebuildProjections } from "../../src/index.js";
+import { auditProjections, projectionDigests, rebuildProjections } from "../../src/operations.js";
 import { createReplayer, REPLAY_PAGE_SIZE } from "../../src/replay/replay.js";
 import { createScratch } from "../../src/replay/scratch.js";
 import { createTestStore } from "../../src/testing/index.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/connection.js";
-import { openStoreAsOf } from "../../src/index.js";
+import { openStoreAsOf } from "../../src/operations.js";
 import { createScratch, deferIndexes } from "../../src/replay/scratch.js";
 import { tablesOf } from "../../src/replay/tables.js";
 import { createTestStore } from "../../src/testing/index.js";

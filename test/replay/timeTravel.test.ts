@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { openStoreAsOf, QUERY_NAMES, runAsOfQueries, StoreError } from "../../src/index.js";
+import { QUERY_NAMES, StoreError } from "../../src/index.js";
+import { openStoreAsOf, runAsOfQueries } from "../../src/operations.js";
 import { createTestStore, type TestStore } from "../../src/testing/index.js";
 import { batchStarted, curated, generated } from "../fixtures.js";
 import { pipelineDays } from "./support.js";

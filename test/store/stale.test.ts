@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { openStore, projectionFingerprint, rebuildProjections, StoreError } from "../../src/index.js";
+import { openStore, StoreError } from "../../src/index.js";
+import { projectionFingerprint, rebuildProjections } from "../../src/operations.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { batchStarted } from "../fixtures.js";
 

@@ -4,7 +4,8 @@
  * (the swap into the live tables comes next) and "rebuilt" when it returned,
  * then idles until the parent kills it.
  */
-import { openStore, rebuildProjections } from "../../../src/index.js";
+import { openStore } from "../../../src/index.js";
+import { rebuildProjections } from "../../../src/operations.js";
 import { env, send, sendError } from "./protocol.js";
 
 const store = openStore({ url: env("DB"), stale: "ignore" });
