@@ -150,7 +150,10 @@ const tablesIn = (db: Db): string[] =>
     .all()
     .map((n) => z.string().parse(n));
 
-/** Every row of a table in rowid order (sqlite_sequence by name), each value as SQL's quote() prints it (so 1 and 1.0 and '1' differ). */
+/**
+ * Every row of a table in rowid order (sqlite_sequence by name), each value as
+ * SQL's quote() prints it (so 1 and 1.0 and '1' differ).
+ */
 const dumpTable = (db: Db, table: string): string => {
   const columns = db
     .prepare(`SELECT name FROM pragma_table_info(?)`)
