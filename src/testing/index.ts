@@ -1,9 +1,9 @@
 export { type ExpectedError, given } from "./given.js";
+export { type Row, snapshot } from "./snapshot.js";
 export {
   createTestStore,
   type ExpectedRows,
   expectRows,
-  type Row,
   readJsonl,
   replayEvents,
   type TestStore,

@@ -2,25 +2,28 @@ import { deepStrictEqual } from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
 import { StoreError } from "../db/errors.js";
+import { messageOf } from "../db/sqliteErrors.js";
 import type { NewEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
 import { createMigratedDatabase } from "../replay/scratch.js";
-import { keyOf, quote } from "../replay/tables.js";
 import { type OpenStoreOptions, openStore, type Store } from "../store/openStore.js";
+import { type Row, rowsOf } from "./snapshot.js";
 
-export type Row = Record<string, unknown>;
-/** Expected rows per table, in key order; each row lists only the columns it checks. */
+/**
+ * Expected rows per table, in key order; each row lists only the columns it checks.
+ * @example const expected: ExpectedRows = { generated_images: [{ filename: "a.png", status: "curated" }] };
+ */
 export type ExpectedRows = Record<string, readonly Row[]>;
 
-/** A store in its own temp folder: `close()` also deletes the folder. */
+/**
+ * A store in its own temp folder: `close()` also deletes the folder.
+ * @example const store: TestStore = createTestStore(); store.rows("generated_images"); store.close();
+ */
 export interface TestStore extends Store {
   /** Every row of a table, in primary-key order, as SQLite returns it. */
   rows(table: string): Row[];
 }
-
-const Rows = z.array(z.record(z.string(), z.unknown()));
 
 /**
  * A new store in a temp folder, migrated by the real migrations (a copy of one
@@ -34,12 +37,7 @@ export const createTestStore = (options: Omit<OpenStoreOptions, "url" | "migrate
   const store = openStore({ clock: () => new Date("2026-01-08T12:00:00.000Z"), ...options, url: path });
   return {
     ...store,
-    rows: (table) =>
-      Rows.parse(
-        store.db
-          .prepare(`SELECT * FROM ${quote(table)} ORDER BY ${keyOf(store.db, table).map(quote).join(", ")}`)
-          .all(),
-      ),
+    rows: (table) => rowsOf(store.db, table),
     close: () => {
       if (store.db.open) store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -59,9 +57,10 @@ export const readJsonl = (file: string): { line: number; event: unknown }[] =>
       const line = i + 1;
       if (text.trim() === "" || text.trimStart().startsWith("//")) return [];
       try {
-        return [{ line, event: JSON.parse(text) as unknown }];
+        const event: unknown = JSON.parse(text);
+        return [{ line, event }];
       } catch (e) {
-        throw new StoreError("INVALID_EVENT", `${file} line ${line}: not JSON (${(e as Error).message})`, {
+        throw new StoreError("INVALID_EVENT", `${file} line ${line}: not JSON (${messageOf(e)})`, {
           file,
           line,
         });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { freshStore } from "../support.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { createTestStore } from "../../src/testing/index.js";
 
 const image = {
   filename: "a.png",
@@ -9,7 +9,8 @@ const image = {
   updated_at: "2026-01-08T12:00:00.000Z",
 };
 const insertImage = (overrides: Record<string, unknown>) => {
-  const store = freshStore();
+  const store = createTestStore();
+  onTestFinished(store.close);
   const row = { ...image, ...overrides };
   const cols = Object.keys(row);
   return () =>
@@ -47,7 +48,8 @@ describe("CHECK constraints", () => {
   });
 
   it("training_sessions rejects an unknown status", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     expect(() =>
       store.db
         .prepare(
@@ -58,7 +60,8 @@ describe("CHECK constraints", () => {
   });
 
   it("creation_sessions rejects more images kept than created, and an average over 10", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     const insert = (kept: number, avg: number) => () =>
       store.db
         .prepare(
@@ -73,7 +76,8 @@ describe("CHECK constraints", () => {
 
 describe("immutable identity columns (the document's update_timestamp trigger, made deterministic)", () => {
   it("aborts an UPDATE that changes created_at", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.emit.imageGenerated({ filename: "a.png", prompt: "p", modelId: "m" });
     expect(() => store.db.prepare("UPDATE generated_images SET created_at = '2030-01-01T00:00:00.000Z'").run()).toThrow(
       /immutable/,
@@ -81,7 +85,8 @@ describe("immutable identity columns (the document's update_timestamp trigger, m
   });
 
   it("leaves created_at alone when a curation updates the row", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.emit.imageGenerated({ filename: "a.png", prompt: "p", modelId: "m" }, { occurredAt: "2026-01-08T12:00:00Z" });
     store.emit.imageCurated(
       { filename: "a.png", status: "curated", finalScore: 7 },
@@ -97,7 +102,8 @@ describe("immutable identity columns (the document's update_timestamp trigger, m
     ["training_sessions", "started_at"],
     ["creation_sessions", "started_at"],
   ])("aborts an UPDATE of %s.%s", (table, column) => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.emit.trainingStarted({ runId: "r1", name: "n", modelPath: "m" });
     store.emit.batchStarted({ batchId: "b1" });
     expect(() => store.db.prepare(`UPDATE ${table} SET ${column} = 'x'`).run()).toThrow(/immutable/);
@@ -106,7 +112,8 @@ describe("immutable identity columns (the document's update_timestamp trigger, m
 
 describe("append-only event log", () => {
   it("aborts UPDATE and DELETE on events", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.emit.batchStarted({ batchId: "b1" });
     expect(() => store.db.prepare("UPDATE events SET type = 'X'").run()).toThrow(/append-only: UPDATE/);
     expect(() => store.db.prepare("DELETE FROM events").run()).toThrow(/append-only: DELETE/);

@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { removeLeftoversOfDeadProcesses } from "../../src/db/leftovers.js";
 import { backupDatabase } from "../../src/maintenance/backup.js";
 import { createScratch } from "../../src/replay/scratch.js";
-import { freshStore, tempDir } from "../support.js";
+import { createTestStore } from "../../src/testing/index.js";
+import { tempDir } from "../support.js";
 
 /** The pid of a process that has exited. */
 const deadPid = (): number => {
@@ -32,7 +33,8 @@ describe("leftovers of killed runs", () => {
   });
 
   it("a new scratch beside the store removes the folder a killed rebuild left", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     const left = join(store.path, "..", `.store.db.scratch-${deadPid()}-abcdef`);
     mkdirSync(left);
     writeFileSync(join(left, "scratch.db"), "half a rebuild");
@@ -43,7 +45,8 @@ describe("leftovers of killed runs", () => {
   });
 
   it("a new backup removes the partial copy (and its journal) a killed backup left", async () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.emit.batchStarted({ batchId: "b1" });
     const dir = join(tempDir(), "backups");
     mkdirSync(dir);

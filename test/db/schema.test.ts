@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { knownMigrations, runDbmate } from "../../src/db/migrations.js";
 import { schemaFile } from "../../src/db/paths.js";
-import { freshStore, tempDir } from "../support.js";
+import { createTestStore } from "../../src/testing/index.js";
+import { tempDir } from "../support.js";
 
 type Column = [name: string, type: string, notNull: 0 | 1, dflt: string | null];
 
@@ -86,7 +87,8 @@ const documentedIndexes: Record<string, Record<string, string[]>> = {
 describe("schema fidelity", () => {
   for (const [table, columns] of Object.entries(documented)) {
     it(`${table} has every documented column with its type, nullability and default`, () => {
-      const store = freshStore();
+      const store = createTestStore();
+      onTestFinished(store.close);
       const info = store.db
         .prepare(`SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk FROM pragma_table_info(?)`)
         .all(table) as {
@@ -103,13 +105,15 @@ describe("schema fidelity", () => {
     });
 
     it(`${table} has an AUTOINCREMENT primary key`, () => {
-      const store = freshStore();
+      const store = createTestStore();
+      onTestFinished(store.close);
       const sql = store.db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").pluck().get(table);
       expect(sql).toMatch(/id INTEGER PRIMARY KEY AUTOINCREMENT/);
     });
 
     it(`${table} has every documented index on the documented columns`, () => {
-      const store = freshStore();
+      const store = createTestStore();
+      onTestFinished(store.close);
       for (const [index, cols] of Object.entries(documentedIndexes[table] ?? {})) {
         const actual = store.db.prepare("SELECT name FROM pragma_index_info(?) ORDER BY seqno").pluck().all(index);
         expect(actual, index).toEqual(cols);
@@ -118,7 +122,8 @@ describe("schema fidelity", () => {
   }
 
   it("orders the documented DESC indexes descending", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     for (const index of [
       "idx_created_at",
       "idx_final_score",
@@ -135,7 +140,8 @@ describe("schema fidelity", () => {
   });
 
   it("leaves out idx_filename because UNIQUE(filename) already indexes filename", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     const indexes = store.db
       .prepare("SELECT name, \"unique\" AS u, origin FROM pragma_index_list('generated_images')")
       .all();
@@ -144,7 +150,8 @@ describe("schema fidelity", () => {
   });
 
   it("puts the database in WAL mode", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
   });
 });

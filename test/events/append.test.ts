@@ -1,12 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { type NewEvent, VersionConflictError } from "../../src/index.js";
+import { createTestStore, snapshot, type TestStore } from "../../src/testing/index.js";
 import { curated, generated, trainingStarted } from "../fixtures.js";
-import { expectStoreError, freshStore, snapshot } from "../support.js";
+import { expectStoreError } from "../support.js";
 
 const T = "2026-01-08T12:00:00Z";
 
-/** Run fn, expect a StoreError of `code`, and prove the log and tables did not change. */
-const expectRejected = (store: ReturnType<typeof freshStore>, fn: () => unknown, code: string, message: RegExp) => {
+/** Run fn, expect a StoreError of `code`, and prove that no table of the database changed. */
+const expectRejected = (store: TestStore, fn: () => unknown, code: string, message: RegExp) => {
   const before = snapshot(store);
   expectStoreError(fn, code, message);
   expect(snapshot(store)).toEqual(before);
@@ -14,7 +15,8 @@ const expectRejected = (store: ReturnType<typeof freshStore>, fn: () => unknown,
 
 describe("append", () => {
   it("gives gapless global positions and stream versions 1..n", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     const out = store.append([generated("a.png", T), generated("b.png", T), curated("a.png", T), curated("a.png", T)]);
     expect(out.map((e) => [e.position, e.streamId, e.streamVersion])).toEqual([
       [1, "image:a.png", 1],
@@ -25,7 +27,8 @@ describe("append", () => {
   });
 
   it("stores the envelope: ids, type, schema version, canonical times, metadata", () => {
-    const store = freshStore({ producer: "pipeline-test" });
+    const store = createTestStore({ producer: "pipeline-test" });
+    onTestFinished(store.close);
     store.append([
       { ...generated("a.png", "2026-01-08T13:00:00+01:00"), id: "evt-1", metadata: { correlationId: "run-7" } },
     ]);
@@ -44,7 +47,8 @@ describe("append", () => {
   });
 
   it("writes the store's producer into untyped and emitted events too, unless the event names one", () => {
-    const store = freshStore({ producer: "pipeline-test" });
+    const store = createTestStore({ producer: "pipeline-test" });
+    onTestFinished(store.close);
     store.appendUnknown([
       { type: "ImageGenerated", data: { filename: "a.png", prompt: "p", modelId: "m" }, occurredAt: T },
     ]);
@@ -59,7 +63,8 @@ describe("append", () => {
   });
 
   it("writes a batch all or nothing: one bad event leaves the log and tables untouched", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([generated("a.png", T)]);
     expectRejected(
       store,
@@ -70,7 +75,8 @@ describe("append", () => {
   });
 
   it("rolls back an event that passed validation but failed in the projection", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([generated("a.png", T)]);
     // Simulate a projection out of step with the log: the row is gone, so the UPDATE finds nothing.
     store.db.prepare("DELETE FROM generated_images").run();
@@ -82,7 +88,8 @@ describe("append", () => {
 
 describe("optimistic concurrency", () => {
   it("accepts the expected version and rejects a stale one, naming the stream and both versions", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([generated("a.png", T)]);
     store.append([{ ...curated("a.png", T), expectedVersion: 1 }]);
     let caught: unknown;
@@ -106,7 +113,8 @@ describe("optimistic concurrency", () => {
   });
 
   it("checks expected versions against earlier events of the same batch", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     const batch: NewEvent[] = [
       { ...generated("a.png", T), expectedVersion: 0 },
       { ...curated("a.png", T), expectedVersion: 1 },
@@ -116,7 +124,8 @@ describe("optimistic concurrency", () => {
   });
 
   it("expectedVersion 0 means the stream must not exist yet", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([generated("a.png", T)]);
     expectRejected(
       store,
@@ -129,7 +138,8 @@ describe("optimistic concurrency", () => {
 
 describe("idempotent retries", () => {
   it("treats the same id with the same content as a no-op returning the original position", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     const first = store.append([{ ...generated("a.png", T), id: "img-a" }]);
     store.append([generated("b.png", T)]);
     const before = snapshot(store);
@@ -140,7 +150,8 @@ describe("idempotent retries", () => {
   });
 
   it("recognises a retry whose JSON keys come in another order", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([{ ...generated("a.png", T, { generationParams: { width: 1024, steps: 30 } }), id: "img-a" }]);
     const retry = store.append([
       { ...generated("a.png", T, { generationParams: { steps: 30, width: 1024 } }), id: "img-a" },
@@ -149,7 +160,8 @@ describe("idempotent retries", () => {
   });
 
   it("rejects the same id with other content", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([{ ...generated("a.png", T), id: "img-a" }]);
     expectRejected(
       store,
@@ -162,7 +174,8 @@ describe("idempotent retries", () => {
 
 describe("stream rules", () => {
   it("rejects a second ImageGenerated for the same filename", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([generated("a.png", T)]);
     expectRejected(
       store,
@@ -194,12 +207,14 @@ describe("stream rules", () => {
       /BatchFinished for batch:b9/,
     ],
   ])("rejects %s", (_, event, message) => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     expectRejected(store, () => store.append([event]), "STREAM_NOT_FOUND", message);
   });
 
   it("rejects events after a training run has ended", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([trainingStarted("r1", T), { type: "TrainingFailed", data: { runId: "r1", reason: "NaN loss" } }]);
     expectRejected(
       store,
@@ -262,7 +277,8 @@ describe("validation", () => {
       /over the 65536-byte limit/,
     ],
   ])("rejects %s with a field-path message and writes nothing", (_, event, code, message) => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([generated("a.png", T)]);
     expectRejected(store, () => store.appendUnknown([event]), code, message);
   });

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { type NewEvent, StoreError } from "../../src/index.js";
+import { createTestStore, snapshot } from "../../src/testing/index.js";
 import { batchFinished, batchStarted, curated, generated } from "../fixtures.js";
-import { freshStore, snapshot } from "../support.js";
 
 // The appender skips the stream-head and event-id lookups on the common path and lets
 // the log's UNIQUE indexes refuse what they must: these pin the outcomes of the rare paths.
@@ -10,7 +10,8 @@ const withIds = (events: NewEvent[], prefix: string): NewEvent[] =>
 
 describe("append without lookups on the common path", () => {
   it("replays a whole batch that opened and closed streams as duplicates at the original positions", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     const batch = withIds(
       [
         batchStarted("b1", "2026-01-08T09:00:00Z"),
@@ -28,7 +29,8 @@ describe("append without lookups on the common path", () => {
   });
 
   it("refuses a second opening of a stream, from another append or the same one, naming its version", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([generated("a.png", "2026-01-08T09:00:00Z"), curated("a.png", "2026-01-08T09:01:00Z")]);
     const before = snapshot(store);
     expect(() =>
@@ -41,7 +43,8 @@ describe("append without lookups on the common path", () => {
   });
 
   it("refuses a known id carrying another event, even when it opens a new stream", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([{ ...generated("a.png", "2026-01-08T09:00:00Z"), id: "same" }]);
     let caught: unknown;
     try {
@@ -54,7 +57,8 @@ describe("append without lookups on the common path", () => {
   });
 
   it("reports expectedVersion 0 on an existing stream as a version conflict, as before", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([generated("a.png", "2026-01-08T09:00:00Z")]);
     expect(() => store.append([{ ...generated("a.png", "2026-01-08T09:01:00Z"), expectedVersion: 0 }])).toThrow(
       /expected version 0.*1|version 1.*0/,

@@ -1,14 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { StoreError } from "../../src/index.js";
 import { emitLines } from "../../src/ingest/emitLines.js";
-import { freshStore, tableRows } from "../support.js";
+import { createTestStore } from "../../src/testing/index.js";
 
 const started = (batchId: string) => JSON.stringify({ type: "BatchStarted", data: { batchId } });
 
 describe("emitLines", () => {
   it("stops when the database stays locked, saying which lines are already durable", async () => {
-    const store = freshStore({ busyTimeoutMs: 5 });
+    const store = createTestStore({ busyTimeoutMs: 5 });
+    onTestFinished(store.close);
     const locker = openConnection(store.path);
     async function* lines() {
       yield started("b1");
@@ -27,6 +28,6 @@ describe("emitLines", () => {
       locker.prepare("ROLLBACK").run();
       locker.close();
     }
-    expect(tableRows(store, "creation_sessions")).toHaveLength(2);
+    expect(store.rows("creation_sessions")).toHaveLength(2);
   });
 });

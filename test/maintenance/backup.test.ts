@@ -1,12 +1,13 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
 import { integrityProblems } from "../../src/db/integrity.js";
 import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import { openStore } from "../../src/index.js";
 import { backupDatabase, backupName, backupTime, listBackups } from "../../src/maintenance/backup.js";
-import { freshStore, tempDir } from "../support.js";
+import { createTestStore } from "../../src/testing/index.js";
+import { tempDir } from "../support.js";
 
 describe("backupDatabase", () => {
   it("names backups by database and UTC time, and lists them newest first", () => {
@@ -18,7 +19,8 @@ describe("backupDatabase", () => {
   });
 
   it("takes a consistent copy that includes a write another connection commits mid-backup", async () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     for (const day of ["2026-01-06", "2026-01-07", "2026-01-08"]) store.append(pipelineDay({ day }));
     const writer = openStore({ url: store.path });
     const dir = tempDir();

@@ -68,11 +68,21 @@ const streamOf = (e: NewEvent) =>
 const later = (a: unknown, b: string) => (typeof a === "string" && a > b ? a : b);
 const time = (iso: string | undefined, clock: string) => new Date(iso ?? clock).toISOString();
 
+/** The row of a stream an accepted event continues: append checked that the stream was opened. */
+const rowOf = (table: Map<string, Row>, key: string): Row => {
+  const row = table.get(key);
+  if (!row) throw new Error(`the model has no row for ${key}, yet accepted an event that continues its stream`);
+  return row;
+};
+
 /** Project one accepted event into the model's rows (the same rules as the SQL handlers). */
 const project = (t: ModelState["tables"], e: NewEvent, at: string): void => {
   const d = withDefaults(e) as Record<string, unknown>;
   const nil = (k: string) => d[k] ?? null;
-  const keep = (row: Row, column: string, k: string) => (d[k] ?? null) !== null && (row[column] = d[k]);
+  const keep = (row: Row, column: string, k: string) => {
+    const value = d[k];
+    if (value !== undefined && value !== null) row[column] = value;
+  };
   if (e.type === "ImageGenerated") {
     const data = d as EventInput["ImageGenerated"] & Record<string, unknown>;
     t.generated_images.set(data.filename, {
@@ -97,7 +107,7 @@ const project = (t: ModelState["tables"], e: NewEvent, at: string): void => {
       diversity_score: null,
     });
   } else if (e.type === "ImageCurated") {
-    const row = t.generated_images.get(e.data.filename)!;
+    const row = rowOf(t.generated_images, e.data.filename);
     row.status = d.status;
     keep(row, "aesthetic_score", "aestheticScore");
     keep(row, "clip_score", "clipScore");
@@ -124,7 +134,7 @@ const project = (t: ModelState["tables"], e: NewEvent, at: string): void => {
       updated_at: at,
     });
   } else if (e.type === "TrainingCompleted" || e.type === "TrainingFailed") {
-    const row = t.training_sessions.get(e.data.runId)!;
+    const row = rowOf(t.training_sessions, e.data.runId);
     if (e.type === "TrainingCompleted") {
       Object.assign(row, { status: "completed", final_loss: nil("finalLoss"), metrics: JSON.stringify(d.metrics) });
       keep(row, "model_path", "modelPath");
@@ -147,7 +157,7 @@ const project = (t: ModelState["tables"], e: NewEvent, at: string): void => {
       updated_at: at,
     });
   } else {
-    const row = t.creation_sessions.get(e.data.batchId)!;
+    const row = rowOf(t.creation_sessions, e.data.batchId);
     Object.assign(row, {
       images_created: d.imagesCreated,
       images_kept: d.imagesKept,

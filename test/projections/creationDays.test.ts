@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { workload } from "../../src/demo/workload.js";
 import type { Store } from "../../src/index.js";
 import { DailyCreationRow, DOCUMENT_DAILY_CREATION_SQL } from "../../src/queries/creationSessions.js";
+import { createTestStore } from "../../src/testing/index.js";
 import { batchFinished, batchStarted } from "../fixtures.js";
-import { freshStore } from "../support.js";
 
 const documentAnswer = (store: Store) =>
   store.db
@@ -13,7 +13,8 @@ const documentAnswer = (store: Store) =>
 
 describe("creation_days answers the document's Daily Creation Statistics", () => {
   it("gives exactly the document's rows on a realistic log, checked after every append", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     // Batches every ~35 min of images; 6,000 images span several days, the last batches still open.
     const events = [...workload({ images: 6000, seed: 5, imagesPerBatch: [20, 60], pendingShare: 0.02 })];
     for (let i = 0; i < events.length; i += 500) {
@@ -24,7 +25,8 @@ describe("creation_days answers the document's Daily Creation Statistics", () =>
   });
 
   it("counts a started batch on its day with nothing yet, and adds its figures once it finishes", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.append([batchStarted("b1", "2026-01-08T23:50:00Z"), batchStarted("b2", "2026-01-08T09:00:00Z")]);
     expect(store.queries.dailyCreationStatistics()).toEqual([
       { date: "2026-01-08", sessions: 2, totalCreated: 0, totalKept: 0, avgQuality: null },

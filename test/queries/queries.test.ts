@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { NewEvent } from "../../src/index.js";
+import { createTestStore } from "../../src/testing/index.js";
 import { batchFinished, batchStarted, curated, generated, trainingStarted } from "../fixtures.js";
-import { freshStore } from "../support.js";
 
 /** A small known day: five images (scored across every tier), two runs, three batches over two days. */
 const knownLog: NewEvent[] = [
@@ -36,7 +36,8 @@ const knownLog: NewEvent[] = [
 ];
 
 const storeWithKnownLog = () => {
-  const store = freshStore();
+  const store = createTestStore();
+  onTestFinished(store.close);
   store.append(knownLog);
   return store;
 };

@@ -80,7 +80,9 @@ export const spawnChild = (
   let stderr = "";
   proc.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const waiters = new Set<() => void>();
-  const lines = createInterface({ input: proc.stdout! });
+  // spawn pipes stdout unless told otherwise; the type allows null for the other stdio settings.
+  if (!proc.stdout) throw new Error(`child ${script} has no stdout pipe`);
+  const lines = createInterface({ input: proc.stdout });
   lines.on("line", (line) => {
     let parsed: unknown;
     try {
@@ -137,16 +139,22 @@ export const migratedDb = (dir: string, name = "store.db"): string => {
   return path;
 };
 
-const STATE_TABLES = [
-  "events",
-  "generated_images",
-  "training_sessions",
-  "creation_sessions",
-  "sqlite_sequence",
-  "schema_migrations",
-] as const;
+/**
+ * Every table of the database, read from sqlite_master when called: the log, the
+ * projections, their summaries, the checkpoints, the counters and the migrations,
+ * so "the state did not change" leaves no table out, even one a later migration adds.
+ */
+const tablesIn = (db: Db): string[] =>
+  db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+    .pluck()
+    .all()
+    .map((n) => z.string().parse(n));
 
-/** Every row of a table in rowid order (sqlite_sequence by name), each value as SQL's quote() prints it (so 1 and 1.0 and '1' differ). */
+/**
+ * Every row of a table in rowid order (sqlite_sequence by name), each value as
+ * SQL's quote() prints it (so 1 and 1.0 and '1' differ).
+ */
 const dumpTable = (db: Db, table: string): string => {
   const columns = db
     .prepare(`SELECT name FROM pragma_table_info(?)`)
@@ -161,8 +169,8 @@ const dumpTable = (db: Db, table: string): string => {
   return `${table}(${columns.join(",")})\n${rows.join("\n")}\n`;
 };
 
-/** A canonical text dump of the schema, the log and the tables. */
-export const canonicalDump = (db: Db, tables: readonly string[] = STATE_TABLES): string => {
+/** A canonical text dump of the schema and of these tables (by default every table of the database). */
+export const canonicalDump = (db: Db, tables: readonly string[] = tablesIn(db)): string => {
   const schema = db
     .prepare(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name`)
     .pluck()
@@ -173,7 +181,7 @@ export const canonicalDump = (db: Db, tables: readonly string[] = STATE_TABLES):
 
 export const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 
-/** sha256 of the canonical dump of the database at `path` (log, tables, schema). */
+/** sha256 of the canonical dump of the database at `path`: its schema and every table. */
 export const stateHash = (path: string): string => {
   const db = openConnection(path, { readonly: true });
   try {

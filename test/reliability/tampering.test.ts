@@ -15,7 +15,8 @@ afterAll(() => recordFigures("tampering", figures));
 
 const EVENT_COLUMNS = "event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at";
 const forged = (eventId: string, stream: string, version: number) =>
-  `'${eventId}', '${stream}', ${version}, 'ImageGenerated', 1, '{"filename":"base.png","prompt":"forged","modelId":"m"}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'`;
+  `'${eventId}', '${stream}', ${version}, 'ImageGenerated', 1, ` +
+  `'{"filename":"base.png","prompt":"forged","modelId":"m"}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'`;
 
 const TAMPERING: { name: string; sql: string; message: RegExp }[] = [
   {

@@ -19,7 +19,8 @@ const storeAndTamperedCopy = () => {
     UPDATE generated_images SET final_score = 1.5 WHERE id = 7;
     UPDATE training_sessions SET status = 'running', completed_at = NULL WHERE id = 2;
     DELETE FROM creation_sessions WHERE id = 3;
-    INSERT INTO generated_images (filename, prompt, model_id, created_at, updated_at) VALUES ('forged.png', 'p', 'm', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z');
+    INSERT INTO generated_images (filename, prompt, model_id, created_at, updated_at)
+      VALUES ('forged.png', 'p', 'm', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z');
   `);
   return { store, tampered };
 };
@@ -80,7 +81,10 @@ describe("auditProjections", () => {
       ),
       "creation_sessions: missing id=3 (the log has it, the table does not)",
       expect.stringMatching(
-        /^audit found drift at log position \d+: generated_images \(0 missing, 1 extra, 1 differing\); training_sessions .*; creation_sessions .*; run `npx artist-store rebuild`/,
+        new RegExp(
+          /^audit found drift at log position \d+: generated_images \(0 missing, 1 extra, 1 differing\); /.source +
+            /training_sessions .*; creation_sessions .*; run `npx artist-store rebuild`/.source,
+        ),
       ),
     ]);
     expect(auditProjections(store).ok).toBe(true);
@@ -98,7 +102,10 @@ describe("auditProjections", () => {
     const rebuild = await run(tsxBin, [join(packageRoot, "scripts/rebuild-projections.ts")], env);
     expect(rebuild.code).toBe(0);
     expect(rebuild.stdout).toMatch(
-      /^rebuilt generated_images, quality_tiers, training_sessions, creation_sessions, creation_days to log position \d+: \d+ events in [\d.]+ s \([\d ]+ events\/s\), write lock held \d+ ms\n$/,
+      new RegExp(
+        /^rebuilt generated_images, quality_tiers, training_sessions, creation_sessions, creation_days /.source +
+          /to log position \d+: \d+ events in [\d.]+ s \([\d ]+ events\/s\), write lock held \d+ ms\n$/.source,
+      ),
     );
     const clean = await run(tsxBin, [join(packageRoot, "scripts/audit.ts")], env);
     expect([clean.code, clean.stdout]).toEqual([0, expect.stringMatching(/^audit ok/)]);

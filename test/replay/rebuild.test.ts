@@ -68,7 +68,8 @@ describe("rebuildProjections", () => {
     // A row no handler can read, as foreign code might write it: the replay stops there.
     store.db
       .prepare(
-        "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) VALUES ('x', 'batch:x', 1, 'BatchExploded', 1, '{}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z')",
+        "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) " +
+          "VALUES ('x', 'batch:x', 1, 'BatchExploded', 1, '{}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z')",
       )
       .run();
     expect(() => rebuildProjections(store)).toThrow(StoreError);

@@ -20,7 +20,9 @@ const fullAndStopped = () => {
   stopped.append(events.slice(0, middle));
   return { events, middle, full, stopped };
 };
-const closeAll = (...stores: TestStore[]) => stores.forEach((s) => s.close());
+const closeAll = (...stores: TestStore[]) => {
+  for (const s of stores) s.close();
+};
 
 describe("openStoreAsOf", () => {
   it("at a position in the middle of the log gives the rows and query results of a store that stopped there", () => {

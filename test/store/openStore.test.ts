@@ -1,15 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { openConnection, readPragmas } from "../../src/db/connection.js";
 import { knownMigrations, runDbmate } from "../../src/db/migrations.js";
 import { databasePath, databasePathFromEnv } from "../../src/db/paths.js";
 import { openStore } from "../../src/index.js";
-import { expectStoreError, freshStore, tempDir } from "../support.js";
+import { createTestStore } from "../../src/testing/index.js";
+import { expectStoreError, tempDir } from "../support.js";
 
 describe("pragmas", () => {
   it("are in force on the store's connection", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     expect(readPragmas(store.db)).toEqual({
       journal_mode: "wal",
       synchronous: 1,
@@ -21,7 +23,8 @@ describe("pragmas", () => {
   });
 
   it("are in force on every new connection, since only journal_mode persists in the file", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     const second = openConnection(store.path, { readonly: true });
     const third = openStore({ url: store.path, busyTimeoutMs: 1234 });
     expect(readPragmas(second)).toMatchObject({
@@ -76,9 +79,11 @@ describe("openStore", () => {
   });
 
   it("refuses a database whose schema is newer than the code", () => {
-    const store = freshStore();
+    const store = createTestStore();
+    onTestFinished(store.close);
     store.db.prepare("INSERT INTO schema_migrations (version) VALUES ('29990101000000')").run();
-    store.close();
+    // The connection only: the test store's close() would also delete the file.
+    store.db.close();
     expectStoreError(
       () => openStore({ url: store.path }),
       "UNKNOWN_MIGRATIONS",

@@ -44,7 +44,10 @@ describe("stale projection detection", () => {
     const { store: warned, warnings } = reopen(store.path);
     expect(warnings).toEqual([
       expect.stringMatching(
-        /creation_sessions \(built by other projection code: from-an-olde, this code is [0-9a-f]{12}\): run `npx artist-store rebuild` \(or `npm run rebuild`\)$/,
+        new RegExp(
+          /creation_sessions \(built by other projection code: from-an-olde, this code is [0-9a-f]{12}\): /.source +
+            /run `npx artist-store rebuild` \(or `npm run rebuild`\)$/.source,
+        ),
       ),
     ]);
     // Appends are not refused: the log stays the truth, the tables stay marked stale.
@@ -69,7 +72,8 @@ describe("stale projection detection", () => {
     store.append([batchStarted("b1", "2026-01-08T09:00:00Z")]);
     store.db
       .prepare(
-        "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) VALUES ('raw-1', 'batch:b9', 1, 'BatchStarted', 1, '{\"batchId\":\"b9\"}', '2026-01-08T09:05:00.000Z', '2026-01-08T09:05:00.000Z')",
+        "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) " +
+          "VALUES ('raw-1', 'batch:b9', 1, 'BatchStarted', 1, '{\"batchId\":\"b9\"}', '2026-01-08T09:05:00.000Z', '2026-01-08T09:05:00.000Z')",
       )
       .run();
     store.emit.batchStarted({ batchId: "b2" });
