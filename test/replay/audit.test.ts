@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/db/paths.js";
 import { auditProjections, formatAuditReport, openStore } from "../../src/index.js";
 import { createTestStore } from "../../src/testing/index.js";
-import { pipelineDays, run, tsxBin } from "./support.js";
+import { pipelineDays, run } from "./support.js";
 
 /** A store with two pipeline days, and a copy of it whose tables were edited by hand. */
 const storeAndTamperedCopy = () => {
@@ -87,19 +87,21 @@ describe("auditProjections", () => {
     store.close();
   });
 
-  it("scripts/audit.ts exits 1 on drift and 0 once scripts/rebuild-projections.ts derived the tables again", async () => {
+  it("`artist-store audit` exits 1 on drift and 0 once `artist-store rebuild` derived the tables again", async () => {
     const { store, tampered } = storeAndTamperedCopy();
     tampered.close();
     const env = { DATABASE_URL: `sqlite:${tampered.path}` };
-    const drift = await run(tsxBin, [join(packageRoot, "scripts/audit.ts")], env);
+    const artistStore = (command: string) =>
+      run(process.execPath, [join(packageRoot, "bin/artist-store.js"), command], env);
+    const drift = await artistStore("audit");
     expect(drift.code).toBe(1);
     expect(drift.stdout).toMatch(/generated_images: differs id=7: final_score live 1.5/);
-    const rebuild = await run(tsxBin, [join(packageRoot, "scripts/rebuild-projections.ts")], env);
+    const rebuild = await artistStore("rebuild");
     expect(rebuild.code).toBe(0);
     expect(rebuild.stdout).toMatch(
       /^rebuilt generated_images, quality_tiers, training_sessions, creation_sessions, creation_days to log position \d+: \d+ events in [\d.]+ s \([\d ]+ events\/s\), write lock held \d+ ms\n$/,
     );
-    const clean = await run(tsxBin, [join(packageRoot, "scripts/audit.ts")], env);
+    const clean = await artistStore("audit");
     expect([clean.code, clean.stdout]).toEqual([0, expect.stringMatching(/^audit ok/)]);
     store.close();
   });
