@@ -48,8 +48,8 @@ export {
   type Projection,
   type ProjectionName,
 } from "./projections/index.js";
-export { type ProjectionStatus, projectionFingerprint, REBUILD_COMMAND } from "./projections/projectionState.js";
-export { runAsOfQueries } from "./queries/byName.js";
+export { type ProjectionStatus, projectionFingerprint, rebuildHint } from "./projections/projectionState.js";
+export { runQueryByName } from "./queries/byName.js";
 export {
   type DailyCreationRow,
   type ImageRow,

@@ -36,7 +36,7 @@ describe("auditProjections", () => {
       ["creation_sessions", { missing: 0, extra: 0, differing: 0 }],
       ["creation_days", { missing: 0, extra: 0, differing: 0 }],
     ]);
-    expect(formatAuditReport(report)).toMatch(
+    expect(formatAuditReport(report, store.path)).toMatch(
       /^audit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \d+$/,
     );
     store.close();
@@ -70,7 +70,7 @@ describe("auditProjections", () => {
       { missing: 0, extra: 0, differing: 1 },
       { missing: 1, extra: 0, differing: 0 },
     ]);
-    expect(formatAuditReport(report).split("\n")).toEqual([
+    expect(formatAuditReport(report, tampered.path).split("\n")).toEqual([
       `generated_images: extra id=${images.length + 1} (the table has it, the log does not)`,
       `generated_images: differs id=7: final_score live 1.5 ≠ log ${String(images[6]?.final_score)}`,
       `generated_images: AUTOINCREMENT counter live ${images.length + 1} ≠ log ${images.length}`,
@@ -79,7 +79,7 @@ describe("auditProjections", () => {
       ),
       "creation_sessions: missing id=3 (the log has it, the table does not)",
       expect.stringMatching(
-        /^audit found drift at log position \d+: generated_images \(0 missing, 1 extra, 1 differing\); training_sessions .*; creation_sessions .*; run `npx artist-store rebuild`/,
+        /^audit found drift at log position \d+: generated_images \(0 missing, 1 extra, 1 differing\); training_sessions .*; creation_sessions .*; run `npx artist-store rebuild --db [^`]+`/,
       ),
     ]);
     expect(auditProjections(store).ok).toBe(true);
