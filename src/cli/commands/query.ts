@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { QUERY_ALIASES, type QueryByNameOptions, type QueryName, runQueryByName } from "../../queries/byName.js";
-import { QUERY_NAMES, type Queries } from "../../queries/index.js";
+import type { Queries } from "../../queries/index.js";
 import { type Cli, EXIT, type Io, intArg, numberArg, openCliStore, printJson, withCommon } from "../common.js";
 import { barChart, table } from "../format.js";
 
@@ -85,10 +85,10 @@ export const commandName = (query: QueryName): string => QUERY_ALIASES[query][0]
 /** The short names, for help texts and usage errors. */
 export const QUERY_SHORT_NAMES = QUERIES.map((q) => QUERY_ALIASES[q.query][1]);
 
-/** Run these queries (all five by default), with options per query; their rows keyed by command name, as demo and as-of print them. */
+/** Run these queries, with options per query; their rows keyed by command name, as demo and as-of print them. */
 export const runQueries = (
   queries: Queries,
-  names: readonly QueryName[] = QUERY_NAMES,
+  names: readonly QueryName[],
   options: Partial<Record<QueryName, QueryByNameOptions>> = {},
 ): Record<string, Record<string, unknown>[]> =>
   Object.fromEntries(names.map((n) => [commandName(n), runQueryByName(queries, n, options[n])]));
