@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
 import { databasePath, databasePathFromEnv } from "../db/paths.js";
+import { messageOf } from "../db/sqliteErrors.js";
 import { isoTime } from "../events/schemas.js";
 import { type OpenStoreOptions, openStore, type Store } from "../store/openStore.js";
 
@@ -22,6 +23,13 @@ export interface Io {
   errTty: boolean;
   color: ReturnType<typeof pc.createColors>;
   errColor: ReturnType<typeof pc.createColors>;
+}
+
+/** What each command module gets: where to write, and how to wrap its action. */
+export interface Cli {
+  io: Io;
+  /** Wrap an action: the exit code it returns becomes the process's. */
+  action: <A extends unknown[]>(fn: (...args: A) => ExitCode | Promise<ExitCode>) => (...args: A) => Promise<void>;
 }
 
 const colorAllowed = (stream: NodeJS.WriteStream) =>
@@ -58,7 +66,7 @@ export const resolveDb = (db: string | undefined): string => {
   try {
     return db === undefined ? databasePathFromEnv() : databasePath(db);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(messageOf(e));
   }
 };
 

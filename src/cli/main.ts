@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { z } from "zod";
 import { StoreError } from "../db/errors.js";
 import { packageRoot } from "../db/paths.js";
+import { messageOf } from "../db/sqliteErrors.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
@@ -12,16 +13,7 @@ import { registerEvents } from "./commands/events.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerProjections } from "./commands/projections.js";
 import { registerQuery } from "./commands/query.js";
-import { EXIT, type ExitCode, type Io, processIo, UsageError } from "./common.js";
-
-/** What each command module gets: where to write, and how to wrap its action. */
-export interface Cli {
-  io: Io;
-  /** Wrap an action: its returned exit code (default 0) becomes the process's. */
-  action: <A extends unknown[]>(
-    fn: (...args: A) => ExitCode | void | Promise<ExitCode | void>,
-  ) => (...args: A) => Promise<void>;
-}
+import { type Cli, EXIT, type ExitCode, type Io, processIo, UsageError } from "./common.js";
 
 /** The package's version, from the package.json beside db/migrations (the clone's, or the installed package's). */
 const VERSION = z
@@ -29,7 +21,7 @@ const VERSION = z
   .parse(JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8"))).version;
 
 /** One line naming the problem: the first line of the message, nothing more. */
-const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+const oneLine = (e: unknown): string => messageOf(e).split("\n")[0] ?? "";
 
 /** Build the whole command tree. */
 export const buildProgram = (io: Io, onExit: (code: ExitCode) => void): Command => {
@@ -62,7 +54,7 @@ Examples:
     action:
       (fn) =>
       async (...args) => {
-        onExit((await fn(...args)) ?? EXIT.ok);
+        onExit(await fn(...args));
       },
   };
   registerDemo(program, cli);
@@ -90,7 +82,8 @@ export const runCli = async (argv: readonly string[], io: Io = processIo()): Pro
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     io.err(`${io.errColor.red("error:")} ${oneLine(e)}\n`);
     if (e instanceof UsageError) return EXIT.usage;
-    if (!(e instanceof StoreError) && process.env.ARTIST_STORE_DEBUG) io.err(`${(e as Error).stack ?? ""}\n`);
+    if (!(e instanceof StoreError) && process.env.ARTIST_STORE_DEBUG)
+      io.err(`${e instanceof Error ? (e.stack ?? "") : ""}\n`);
     return EXIT.failure;
   }
 };

@@ -4,10 +4,7 @@ import { dirname } from "node:path";
 import { resolveBinary } from "dbmate";
 import type { Db } from "./connection.js";
 import { StoreError } from "./errors.js";
-import { migrationsDir, schemaFile } from "./paths.js";
-
-/** The command an operator runs to bring a database up to date. */
-export const MIGRATE_COMMAND = "npx artist-store migrate";
+import { cliCommand, migrationsDir, schemaFile } from "./paths.js";
 
 export interface DbmateOptions {
   /** Write db/schema.sql after the command (only the project's own tooling wants this). */
@@ -88,13 +85,13 @@ export const assertSchemaCurrent = (db: Db, path: string): void => {
   if (status.applied.length === 0)
     throw new StoreError(
       "SCHEMA_MISSING",
-      `database ${path} has no ai-artist-store schema: run \`${MIGRATE_COMMAND}\` (or openStore({ migrate: true }))`,
+      `database ${path} has no ai-artist-store schema: run \`${cliCommand("migrate", path)}\` (or openStore({ migrate: true }))`,
       { path },
     );
   if (status.pending.length > 0)
     throw new StoreError(
       "PENDING_MIGRATIONS",
-      `database ${path} has ${status.pending.length} pending migration(s) (${status.pending.join(", ")}): run \`${MIGRATE_COMMAND}\` (or openStore({ migrate: true }))`,
+      `database ${path} has ${status.pending.length} pending migration(s) (${status.pending.join(", ")}): run \`${cliCommand("migrate", path)}\` (or openStore({ migrate: true }))`,
       { path, pending: status.pending },
     );
 };

@@ -45,3 +45,11 @@ export const databasePath = (urlOrPath: string): string => {
 /** The database the environment names: `DATABASE_URL`, else `sqlite:data/ai_artist.db`. */
 export const databasePathFromEnv = (env: NodeJS.ProcessEnv = process.env): string =>
   databasePath(env.DATABASE_URL && env.DATABASE_URL.trim() !== "" ? env.DATABASE_URL : DEFAULT_DATABASE_URL);
+
+/**
+ * The command line that runs an artist-store command on this database, as a user of the installed package types it:
+ * what error hints name. The path is quoted for a POSIX shell when it needs to be.
+ * @example cliCommand("rebuild", "/srv/ai_artist.db") // "npx artist-store rebuild --db /srv/ai_artist.db"
+ */
+export const cliCommand = (command: string, path: string): string =>
+  `npx artist-store ${command} --db ${/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`}`;

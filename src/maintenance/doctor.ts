@@ -4,6 +4,7 @@ import { CONNECTION_PRAGMAS, type Db, openConnection, readPragmas } from "../db/
 import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { type MigrationStatus, migrationStatus } from "../db/migrations.js";
+import { cliCommand } from "../db/paths.js";
 import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
 
@@ -122,7 +123,9 @@ export const explainQuery = (db: Db, query: string, sql: string): QueryPlan => {
  */
 export const diagnose = (path: string, { quick = false }: { quick?: boolean } = {}): DoctorReport => {
   if (!existsSync(path))
-    throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`artist-store migrate\``, { path });
+    throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`${cliCommand("migrate", path)}\``, {
+      path,
+    });
   const db = openConnection(path);
   try {
     const problems: string[] = [];
@@ -140,10 +143,10 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
     for (const [name, value] of Object.entries(expected))
       if (actual[name] !== value) problems.push(`pragma ${name} is ${String(actual[name])}, expected ${value}`);
     const migrations = migrationStatus(db);
-    if (migrations.applied.length === 0) problems.push("no migrations applied: run `artist-store migrate`");
+    if (migrations.applied.length === 0) problems.push(`no migrations applied: run \`${cliCommand("migrate", path)}\``);
     else if (migrations.pending.length)
       problems.push(
-        `${migrations.pending.length} pending migration(s) (${migrations.pending.join(", ")}): run \`artist-store migrate\``,
+        `${migrations.pending.length} pending migration(s) (${migrations.pending.join(", ")}): run \`${cliCommand("migrate", path)}\``,
       );
     if (migrations.unknown.length)
       problems.push(

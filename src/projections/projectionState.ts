@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { match } from "ts-pattern";
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
+import { cliCommand } from "../db/paths.js";
 import { withBusyRetry } from "../db/sqliteErrors.js";
 import { EVENT_TYPES, eventTypes } from "../events/schemas.js";
 import { PROJECTION_NAMES, PROJECTIONS, type Projection, type ProjectionName } from "./index.js";
 
-/** The command that brings stale projection tables back in step with the log. */
-export const REBUILD_COMMAND = "npx artist-store rebuild";
-export const REBUILD_HINT = `run \`${REBUILD_COMMAND}\` (or \`npm run rebuild\`)`;
+/** What brings the stale projection tables of the database at `path` back in step with the log. */
+export const rebuildHint = (path: string): string => `run \`${cliCommand("rebuild", path)}\``;
 
 /** A connection that records the SQL of every statement prepared through it. */
 const recordingDb = (db: Db, sql: string[]): Db =>
@@ -155,5 +155,5 @@ export const describeStale = (path: string, statuses: readonly ProjectionStatus[
       .with("fresh", () => `${s.projection} (fresh)`)
       .exhaustive(),
   );
-  return `projection tables of ${path} are stale: ${why.join("; ")}: ${REBUILD_HINT}`;
+  return `projection tables of ${path} are stale: ${why.join("; ")}: ${rebuildHint(path)}`;
 };

@@ -1,3 +1,4 @@
+import { cliCommand } from "../db/paths.js";
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 import type { Store } from "../store/openStore.js";
 import { compareTable, hasDrift, type TableDrift } from "./compareTables.js";
@@ -76,10 +77,10 @@ const showKey = (key: Record<string, unknown>) =>
     .join(" ");
 
 /**
- * The audit report as lines an operator reads: one per drifted row, then a verdict.
- * @example console.log(formatAuditReport(auditProjections(store)))
+ * The audit report as lines an operator reads: one per drifted row, then a verdict naming the fix for `path`.
+ * @example console.log(formatAuditReport(auditProjections(store), store.path))
  */
-export const formatAuditReport = (report: AuditReport): string => {
+export const formatAuditReport = (report: AuditReport, path: string): string => {
   const lines: string[] = [];
   for (const t of report.tables) {
     const keyOfRow = (row: Record<string, unknown>) => showKey(Object.fromEntries(t.key.map((k) => [k, row[k]])));
@@ -102,7 +103,7 @@ export const formatAuditReport = (report: AuditReport): string => {
   lines.push(
     report.ok
       ? `audit ok: ${report.tables.map((t) => t.table).join(", ")} match the log at position ${report.position}`
-      : `audit found drift at log position ${report.position}: ${drifted.join("; ")}; run \`npx artist-store rebuild\` (or \`npm run rebuild\`) to derive the tables again`,
+      : `audit found drift at log position ${report.position}: ${drifted.join("; ")}; run \`${cliCommand("rebuild", path)}\` to derive the tables again`,
   );
   return lines.join("\n");
 };

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { type Db, openConnection } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
 import { assertSchemaCurrent, runDbmate } from "../db/migrations.js";
-import { databasePath, databasePathFromEnv } from "../db/paths.js";
+import { cliCommand, databasePath, databasePathFromEnv } from "../db/paths.js";
 import { asWriteFailure } from "../db/sqliteErrors.js";
 import { createAppender } from "../events/appendToStream.js";
 import type { AppendedEvent, NewEvent, StoredEvent } from "../events/envelope.js";
@@ -86,7 +86,7 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   else if (!existsSync(path))
     throw new StoreError(
       "SCHEMA_MISSING",
-      `database ${path} does not exist: run \`npx artist-store migrate\` (or openStore({ migrate: true }))`,
+      `database ${path} does not exist: run \`${cliCommand("migrate", path)}\` (or openStore({ migrate: true }))`,
       { path },
     );
   const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs });

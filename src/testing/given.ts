@@ -50,7 +50,8 @@ export const given = (events: readonly NewEvent[]) => ({
         store.append(whenEvents);
         expectRows(store, expected);
         const audit = auditProjections(store);
-        if (!audit.ok) fail(`the live tables differ from a replay of the log:\n${formatAuditReport(audit)}`);
+        if (!audit.ok)
+          fail(`the live tables differ from a replay of the log:\n${formatAuditReport(audit, store.path)}`);
       } finally {
         store.close();
       }

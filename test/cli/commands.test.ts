@@ -13,8 +13,12 @@ const inProcess = async (args: readonly string[]) => {
   let stdout = "";
   let stderr = "";
   const io: Io = {
-    out: (t) => void (stdout += t),
-    err: (t) => void (stderr += t),
+    out: (t) => {
+      stdout += t;
+    },
+    err: (t) => {
+      stderr += t;
+    },
     tty: false,
     errTty: false,
     color: pc.createColors(false),
@@ -101,8 +105,21 @@ describe("artist-store: store errors", () => {
     const r = cli(["query", "recent", "--db", db]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `error: database ${db} does not exist: run \`npx artist-store migrate\` (or openStore({ migrate: true }))\n`,
+      `error: database ${db} does not exist: run \`npx artist-store migrate --db ${db}\` (or openStore({ migrate: true }))\n`,
     );
+  });
+
+  it("quotes the database path in the hint, so that a shell reads it back whole", async () => {
+    const dir = tempDir();
+    const db = join(dir, "it's mine.db");
+    const r = await inProcess(["query", "recent", "--db", db]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: database ${db} does not exist: run \`npx artist-store migrate --db '${dir}/it'\\''s mine.db'\` ` +
+        "(or openStore({ migrate: true }))\n",
+    );
+    const quoted = /--db (.*)` \(or/.exec(r.stderr)?.[1] ?? "";
+    expect(spawnSync("sh", ["-c", `printf %s ${quoted}`], { encoding: "utf8" }).stdout).toBe(db);
   });
 
   it("exits 1 on a file that is not SQLite", () => {
@@ -148,7 +165,7 @@ describe("artist-store migrate", () => {
 
     const query = cli(["query", "recent", "--db", db]);
     expect(query.code).toBe(1);
-    expect(query.stderr).toMatch(/pending migration\(s\).*run `npx artist-store migrate`/);
+    expect(query.stderr).toMatch(/pending migration\(s\).*run `npx artist-store migrate --db [^`]+`/);
     expect(cli(["migrate", "--db", db]).code).toBe(0);
     expect(cli(["query", "recent", "--db", db]).code).toBe(0);
   });
@@ -201,7 +218,7 @@ describe("artist-store demo and query", () => {
       expect(human.stdout).toContain(title);
     expect(human.stdout).toContain("█");
     // stdout is a pipe here: no colour codes, whatever the environment says about CI.
-    expect(human.stdout).not.toMatch(/\u001b\[/);
+    expect(human.stdout).not.toContain("\u001b[");
   });
 
   it("runs each documented query with its flags, as a table or as JSON", () => {

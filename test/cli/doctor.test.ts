@@ -79,7 +79,7 @@ describe("artist-store doctor", () => {
     const r = cli(["doctor", "--db", db, "--json"]);
     expect(r.code).toBe(1);
     expect((json(r) as { problems: string[] }).problems).toEqual([
-      expect.stringMatching(/^1 pending migration\(s\) \(\d+\): run `artist-store migrate`$/),
+      expect.stringMatching(/^1 pending migration\(s\) \(\d+\): run `npx artist-store migrate --db [^`]+`$/),
     ]);
   });
 });

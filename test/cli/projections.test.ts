@@ -22,7 +22,10 @@ describe("artist-store rebuild, audit and as-of", () => {
     expect(report.audit).toEqual({ ok: true, position: report.head, events: report.head });
     const human = cli(["demo", "--db", db]);
     expect(human.stdout).toMatch(
-      /Audit: the tables against a replay of the log\naudit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \d+/,
+      new RegExp(
+        "Audit: the tables against a replay of the log\\n" +
+          "audit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \\d+",
+      ),
     );
   });
 

@@ -67,7 +67,7 @@ describe("the diversity_score migration round trip", () => {
     down.close();
     previous.close();
     expect(() => openStore({ url: store.path })).toThrow(
-      /pending migration\(s\) \(20260102000002.*\): run `npx artist-store migrate`/,
+      /pending migration\(s\) \(20260102000002.*\): run `npx artist-store migrate --db [^`]+`/,
     );
 
     runDbmate(store.path, ["up"]);
@@ -76,7 +76,7 @@ describe("the diversity_score migration round trip", () => {
     // Later migrations that add summary tables (quality_tiers, creation_days) forget their projections too.
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/generated_images \(no record of the code that built it\)/);
-    expect(warnings[0]).toMatch(/run `npx artist-store rebuild`/);
+    expect(warnings[0]).toMatch(/run `npx artist-store rebuild --db [^`]+`/);
     expect(up.db.prepare("SELECT diversity_score FROM generated_images ORDER BY id").pluck().all()).toEqual([
       null,
       null,

@@ -667,13 +667,13 @@ const DATABASE_CASES: DatabaseCase[] = [
     name: "a file that does not exist",
     make: () => {},
     code: "SCHEMA_MISSING",
-    message: /does not exist: run `npx artist-store migrate`/,
+    message: /does not exist: run `npx artist-store migrate --db [^`]+`/,
   },
   {
     name: "an empty file",
     make: (p) => writeFileSync(p, ""),
     code: "SCHEMA_MISSING",
-    message: /has no ai-artist-store schema: run `npx artist-store migrate`/,
+    message: /has no ai-artist-store schema: run `npx artist-store migrate --db [^`]+`/,
   },
   {
     name: "another application's SQLite database",
@@ -704,7 +704,7 @@ const DATABASE_CASES: DatabaseCase[] = [
     },
     code: "PENDING_MIGRATIONS",
     message: new RegExp(
-      `has 1 pending migration\\(s\\) \\(${knownMigrations().at(-1)}\\): run \`npx artist-store migrate\``,
+      `has 1 pending migration\\(s\\) \\(${knownMigrations().at(-1)}\\): run \`npx artist-store migrate --db [^\`]+\``,
     ),
   },
 ];

@@ -5,7 +5,7 @@ import { packageRoot } from "../../src/db/paths.js";
 import { openStore } from "../../src/index.js";
 import { auditProjections, formatAuditReport } from "../../src/operations.js";
 import { createTestStore } from "../../src/testing/index.js";
-import { pipelineDays, run, tsxBin } from "./support.js";
+import { pipelineDays, run } from "./support.js";
 
 /** A store with two pipeline days, and a copy of it whose tables were edited by hand. */
 const storeAndTamperedCopy = () => {
@@ -38,7 +38,7 @@ describe("auditProjections", () => {
       ["creation_sessions", { missing: 0, extra: 0, differing: 0 }],
       ["creation_days", { missing: 0, extra: 0, differing: 0 }],
     ]);
-    expect(formatAuditReport(report)).toMatch(
+    expect(formatAuditReport(report, store.path)).toMatch(
       /^audit ok: generated_images, quality_tiers, training_sessions, creation_sessions, creation_days match the log at position \d+$/,
     );
     store.close();
@@ -72,7 +72,7 @@ describe("auditProjections", () => {
       { missing: 0, extra: 0, differing: 1 },
       { missing: 1, extra: 0, differing: 0 },
     ]);
-    expect(formatAuditReport(report).split("\n")).toEqual([
+    expect(formatAuditReport(report, tampered.path).split("\n")).toEqual([
       `generated_images: extra id=${images.length + 1} (the table has it, the log does not)`,
       `generated_images: differs id=7: final_score live 1.5 ≠ log ${String(images[6]?.final_score)}`,
       `generated_images: AUTOINCREMENT counter live ${images.length + 1} ≠ log ${images.length}`,
@@ -83,7 +83,7 @@ describe("auditProjections", () => {
       expect.stringMatching(
         new RegExp(
           /^audit found drift at log position \d+: generated_images \(0 missing, 1 extra, 1 differing\); /.source +
-            /training_sessions .*; creation_sessions .*; run `npx artist-store rebuild`/.source,
+            /training_sessions .*; creation_sessions .*; run `npx artist-store rebuild --db [^`]+`/.source,
         ),
       ),
     ]);
@@ -92,14 +92,16 @@ describe("auditProjections", () => {
     store.close();
   });
 
-  it("scripts/audit.ts exits 1 on drift and 0 once scripts/rebuild-projections.ts derived the tables again", async () => {
+  it("`artist-store audit` exits 1 on drift and 0 once `artist-store rebuild` derived the tables again", async () => {
     const { store, tampered } = storeAndTamperedCopy();
     tampered.close();
     const env = { DATABASE_URL: `sqlite:${tampered.path}` };
-    const drift = await run(tsxBin, [join(packageRoot, "scripts/audit.ts")], env);
+    const artistStore = (command: string) =>
+      run(process.execPath, [join(packageRoot, "bin/artist-store.js"), command], env);
+    const drift = await artistStore("audit");
     expect(drift.code).toBe(1);
     expect(drift.stdout).toMatch(/generated_images: differs id=7: final_score live 1.5/);
-    const rebuild = await run(tsxBin, [join(packageRoot, "scripts/rebuild-projections.ts")], env);
+    const rebuild = await artistStore("rebuild");
     expect(rebuild.code).toBe(0);
     expect(rebuild.stdout).toMatch(
       new RegExp(
@@ -107,7 +109,7 @@ describe("auditProjections", () => {
           /to log position \d+: \d+ events in [\d.]+ s \([\d ]+ events\/s\), write lock held \d+ ms\n$/.source,
       ),
     );
-    const clean = await run(tsxBin, [join(packageRoot, "scripts/audit.ts")], env);
+    const clean = await artistStore("audit");
     expect([clean.code, clean.stdout]).toEqual([0, expect.stringMatching(/^audit ok/)]);
     store.close();
   });

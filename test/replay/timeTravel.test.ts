@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { QUERY_NAMES, StoreError } from "../../src/index.js";
-import { openStoreAsOf, runAsOfQueries } from "../../src/operations.js";
+import { openStoreAsOf, runQueryByName } from "../../src/operations.js";
 import { createTestStore, type TestStore } from "../../src/testing/index.js";
 import { batchStarted, curated, generated } from "../fixtures.js";
 import { pipelineDays } from "./support.js";
@@ -8,7 +8,8 @@ import { pipelineDays } from "./support.js";
 const TABLES = ["generated_images", "training_sessions", "creation_sessions"];
 const rowsOf = (db: { prepare: (sql: string) => { all: () => unknown[] } }) =>
   TABLES.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
-const queriesOf = (q: Parameters<typeof runAsOfQueries>[0]) => runAsOfQueries(q);
+const queriesOf = (q: Parameters<typeof runQueryByName>[0]) =>
+  Object.fromEntries(QUERY_NAMES.map((name) => [name, runQueryByName(q, name)]));
 
 /** A full log, and a store that stopped in the middle of it. */
 const fullAndStopped = () => {

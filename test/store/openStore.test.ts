@@ -59,7 +59,7 @@ describe("openStore", () => {
     expectStoreError(
       () => openStore({ url: join(tempDir(), "none.db") }),
       "SCHEMA_MISSING",
-      /does not exist: run `npx artist-store migrate`/,
+      /does not exist: run `npx artist-store migrate --db [^`]+`/,
     );
   });
 
@@ -71,7 +71,7 @@ describe("openStore", () => {
     expectStoreError(
       () => openStore({ url: path }),
       "PENDING_MIGRATIONS",
-      new RegExp(`1 pending migration\\(s\\) \\(${last}\\): run \`npx artist-store migrate\``),
+      new RegExp(`1 pending migration\\(s\\) \\(${last}\\): run \`npx artist-store migrate --db [^\`]+\``),
     );
     const migrated = openStore({ url: path, migrate: true });
     expect(migrated.headPosition()).toBe(0);

@@ -46,7 +46,7 @@ describe("stale projection detection", () => {
       expect.stringMatching(
         new RegExp(
           /creation_sessions \(built by other projection code: from-an-olde, this code is [0-9a-f]{12}\): /.source +
-            /run `npx artist-store rebuild` \(or `npm run rebuild`\)$/.source,
+            /run `npx artist-store rebuild --db [^`]+`$/.source,
         ),
       ),
     ]);
@@ -85,7 +85,7 @@ describe("stale projection detection", () => {
     store.db.close();
     const { store: warned, warnings } = reopen(store.path);
     expect(warnings[0]).toMatch(
-      /generated_images \(at log position 1, the log is at 3\); training_sessions .*; creation_sessions .*: run `npx artist-store rebuild`/,
+      /generated_images \(at log position 1, the log is at 3\); training_sessions .*; creation_sessions .*: run `npx artist-store rebuild --db [^`]+`/,
     );
     rebuildProjections(warned);
     expect(warned.projectionStatus().map((s) => s.state)).toEqual(["fresh", "fresh", "fresh"]);

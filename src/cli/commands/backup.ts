@@ -1,14 +1,14 @@
 import { existsSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { z } from "zod";
-import { type BackupProgress, backupDatabase, defaultBackupDir, listBackups } from "../../maintenance/backup.js";
+import { cliCommand } from "../../db/paths.js";
+import { backupDatabase, defaultBackupDir, listBackups } from "../../maintenance/backup.js";
 import { restoreDatabase } from "../../maintenance/restore.js";
 import { DOCUMENT_RETENTION, planRetention } from "../../maintenance/retention.js";
-import { type Io, printJson, resolveDb, UsageError, withCommon } from "../common.js";
+import { type Cli, EXIT, printJson, resolveDb, UsageError, withCommon } from "../common.js";
 import { formatBytes, table } from "../format.js";
-import type { Cli } from "../main.js";
+import { commandProgress } from "../progress.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -16,27 +16,6 @@ const Options = z.object({
   dir: z.string().optional(),
   dryRun: z.boolean().optional(),
 });
-
-/** A progress bar on stderr when it is a terminal; nothing otherwise. */
-const pageProgress = (io: Io, enabled: boolean) => {
-  if (!enabled || !io.errTty) return { update: (_: BackupProgress) => {}, stop: () => {} };
-  const bar = new SingleBar({
-    format: "backup [{bar}] {percentage}% | {value}/{total} pages",
-    stream: process.stderr,
-    hideCursor: true,
-    clearOnComplete: true,
-  });
-  let started = false;
-  return {
-    update: (p: BackupProgress) => {
-      if (!started) bar.start(p.totalPages, 0);
-      started = true;
-      bar.setTotal(p.totalPages);
-      bar.update(p.totalPages - p.remainingPages);
-    },
-    stop: () => started && bar.stop(),
-  };
-};
 
 export const registerBackup = (program: Command, { io, action }: Cli): void => {
   const backup = program
@@ -55,15 +34,20 @@ export const registerBackup = (program: Command, { io, action }: Cli): void => {
     action(async (raw: unknown) => {
       const opts = Options.parse(raw);
       const path = resolveDb(opts.db);
-      const progress = pageProgress(io, !opts.json);
+      const progress = commandProgress(io, "backup", "pages");
       try {
-        const result = await backupDatabase(path, { dir: opts.dir && resolve(opts.dir), onProgress: progress.update });
-        progress.stop();
-        if (opts.json) printJson(io, { path, ...result });
-        else
-          io.out(
-            `${io.color.green("backed up")} ${path} to ${result.file} (${formatBytes(result.bytes)}, ${result.pages} pages, schema ${result.schemaVersion ?? "none"}, quick_check ok)\n`,
-          );
+        const result = await backupDatabase(path, {
+          dir: opts.dir && resolve(opts.dir),
+          onProgress: (p) => progress.onProgress({ done: p.totalPages - p.remainingPages, total: p.totalPages }),
+        });
+        const schema = result.schemaVersion ?? "none";
+        progress.finish(
+          opts.json
+            ? JSON.stringify({ path, ...result }, null, 2)
+            : `${io.color.green("backed up")} ${path} to ${result.file} ` +
+                `(${formatBytes(result.bytes)}, ${result.pages} pages, schema ${schema}, quick_check ok)`,
+        );
+        return EXIT.ok;
       } finally {
         progress.stop();
       }
@@ -87,6 +71,7 @@ export const registerBackup = (program: Command, { io, action }: Cli): void => {
             backups.map((b) => ({ time: b.time.toISOString(), file: b.file })),
           ),
         );
+      return EXIT.ok;
     }),
   );
 
@@ -95,7 +80,8 @@ export const registerBackup = (program: Command, { io, action }: Cli): void => {
       backup
         .command("prune")
         .description(
-          `delete backups outside the retention policy (${DOCUMENT_RETENTION.daily} daily, ${DOCUMENT_RETENTION.weekly} weekly, ${DOCUMENT_RETENTION.monthly} monthly)`,
+          "delete backups outside the retention policy " +
+            `(${DOCUMENT_RETENTION.daily} daily, ${DOCUMENT_RETENTION.weekly} weekly, ${DOCUMENT_RETENTION.monthly} monthly)`,
         )
         .option("--dry-run", "print the plan, delete nothing"),
     ),
@@ -144,6 +130,7 @@ database's backups in the folder is deleted.`,
             `${opts.dryRun ? "would delete" : "deleted"} ${plan.remove.length} backup(s), kept ${plan.keep.length} in ${dir}\n`,
           );
         }
+        return EXIT.ok;
       }),
     );
 
@@ -177,10 +164,11 @@ another process has the database open. If the backup predates a migration, run
           if (result.pending.length)
             io.out(
               io.color.yellow(
-                `the backup predates ${result.pending.length} migration(s): run \`artist-store migrate\`\n`,
+                `the backup predates ${result.pending.length} migration(s): run \`${cliCommand("migrate", path)}\`\n`,
               ),
             );
         }
+        return EXIT.ok;
       }),
     );
 };

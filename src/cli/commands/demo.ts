@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { pipelineDay } from "../../demo/pipelineDay.js";
+import { QUERY_NAMES } from "../../queries/index.js";
 import { auditProjections, formatAuditReport } from "../../replay/auditProjections.js";
-import { EXIT, intArg, openCliStore, printJson, timeArg, withCommon } from "../common.js";
+import { type Cli, EXIT, intArg, openCliStore, printJson, timeArg, withCommon } from "../common.js";
 import { heading } from "../format.js";
-import type { Cli } from "../main.js";
-import { printQuery, QUERY_COMMANDS, runQuery } from "./query.js";
+import { printQuery, runQueries } from "./query.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -48,12 +48,7 @@ demo twice appends nothing the second time.`,
         try {
           const appended = store.append(pipelineDay({ seed: opts.seed, day }));
           const fresh = appended.filter((e) => !e.duplicate).length;
-          const queries = Object.fromEntries(
-            QUERY_COMMANDS.map((name) => [
-              name,
-              runQuery(store.queries, name, name === "uncurated-images" ? { limit: 10 } : {}),
-            ]),
-          );
+          const queries = runQueries(store.queries, QUERY_NAMES, { uncuratedImages: { limit: 10 } });
           // The proof that the tables are what the log says: replay it aside and compare.
           const audit = auditProjections(store);
           const code = audit.ok ? EXIT.ok : EXIT.failure;
@@ -71,16 +66,18 @@ demo twice appends nothing the second time.`,
             });
             return code;
           }
+          const head = store.headPosition();
           io.out(
-            `${store.path}: ${io.color.green(`${fresh} new events`)} appended, ${appended.length - fresh} already there (log head at ${store.headPosition()})\n\n`,
+            `${store.path}: ${io.color.green(`${fresh} new events`)} appended, ` +
+              `${appended.length - fresh} already there (log head at ${head})\n\n`,
           );
           for (const [name, rows] of Object.entries(queries)) {
             io.out(heading(io, TITLES[name] ?? name));
-            printQuery(io, name, rows, false);
+            printQuery(io, name, rows);
             io.out("\n");
           }
           io.out(heading(io, "Audit: the tables against a replay of the log"));
-          const verdict = formatAuditReport(audit);
+          const verdict = formatAuditReport(audit, store.path);
           io.out(`${audit.ok ? io.color.green(verdict) : io.color.red(verdict)}\n`);
           return code;
         } finally {

@@ -1,9 +1,8 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { diagnose } from "../../maintenance/doctor.js";
-import { EXIT, printJson, resolveDb, withCommon } from "../common.js";
+import { type Cli, EXIT, printJson, resolveDb, withCommon } from "../common.js";
 import { formatBytes, heading, keyValues, table } from "../format.js";
-import type { Cli } from "../main.js";
 
 const Options = z.object({ db: z.string().optional(), json: z.boolean().optional(), quick: z.boolean().optional() });
 

@@ -3,8 +3,7 @@ import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { z } from "zod";
 import { emitLines, followLines, type LineResult } from "../../ingest/emitLines.js";
-import { EXIT, intArg, openCliStore, printJson, UsageError, withCommon } from "../common.js";
-import type { Cli } from "../main.js";
+import { type Cli, EXIT, intArg, openCliStore, printJson, UsageError, withCommon } from "../common.js";
 
 const Options = z.object({
   db: z.string().optional(),

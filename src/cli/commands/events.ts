@@ -2,8 +2,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { queryEvents } from "../../events/queryEvents.js";
 import { EVENT_TYPES, isEventType } from "../../events/schemas.js";
-import { intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
-import type { Cli } from "../main.js";
+import { type Cli, EXIT, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -70,6 +69,7 @@ Examples:
             limit: opts.limit,
           });
           for (const e of events) io.out(`${JSON.stringify(e)}\n`);
+          return EXIT.ok;
         } finally {
           store.close();
         }

@@ -4,10 +4,9 @@ import { z } from "zod";
 import { openConnection } from "../../db/connection.js";
 import { StoreError } from "../../db/errors.js";
 import { knownMigrations, type MigrationStatus, migrationStatus, runDbmate } from "../../db/migrations.js";
-import { migrationsDir } from "../../db/paths.js";
-import { EXIT, printJson, resolveDb, withCommon } from "../common.js";
+import { cliCommand, migrationsDir } from "../../db/paths.js";
+import { type Cli, EXIT, printJson, resolveDb, withCommon } from "../common.js";
 import { table } from "../format.js";
-import type { Cli } from "../main.js";
 
 const Options = z.object({ db: z.string().optional(), json: z.boolean().optional() });
 
@@ -48,6 +47,7 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
       const applied = before.pending;
       if (opts.json) printJson(io, { path, applied });
       else io.out(applied.length ? `${path}: applied ${applied.join(", ")}\n` : `${path}: already up to date\n`);
+      return EXIT.ok;
     }),
   );
 
@@ -71,7 +71,7 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
           ...status.pending.map((v) => ({ version: v, name: names.get(v) ?? "", state: io.color.yellow("pending") })),
         ];
         io.out(`${path}${existsSync(path) ? "" : " (does not exist yet)"}\n${table(io, rows)}`);
-        if (status.pending.length) io.out(`${status.pending.length} pending: run \`artist-store migrate\`\n`);
+        if (status.pending.length) io.out(`${status.pending.length} pending: run \`${cliCommand("migrate", path)}\`\n`);
         if (status.unknown.length)
           io.out(`${status.unknown.length} applied migration(s) unknown to this code: the database is newer than it\n`);
       }
@@ -96,6 +96,7 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
       runDbmate(path, ["rollback"]);
       if (opts.json) printJson(io, { path, rolledBack: newest });
       else io.out(`${path}: rolled back ${migrationNames().get(newest) ?? newest}\n`);
+      return EXIT.ok;
     }),
   );
 };

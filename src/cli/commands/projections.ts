@@ -1,17 +1,18 @@
-import { Writable } from "node:stream";
 import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { StoreError } from "../../db/errors.js";
 import { PROJECTION_NAMES, type ProjectionName } from "../../projections/index.js";
+import { findQuery } from "../../queries/byName.js";
+import { QUERY_NAMES } from "../../queries/index.js";
 import { auditProjections, formatAuditReport } from "../../replay/auditProjections.js";
 import { openStoreAsOf } from "../../replay/openStoreAsOf.js";
 import { rebuildProjections } from "../../replay/rebuildProjections.js";
 import { parseProjectionNames } from "../../replay/tables.js";
-import { EXIT, type Io, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
+import type { Store } from "../../store/openStore.js";
+import { type Cli, EXIT, type Io, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
 import { heading } from "../format.js";
-import type { Cli } from "../main.js";
-import { createProgress, describeRebuild } from "../progress.js";
-import { findQuery, printQuery, QUERY_ALIASES, QUERY_COMMANDS, runQuery } from "./query.js";
+import { commandProgress, describeRebuild, type ProgressReporter } from "../progress.js";
+import { printQuery, QUERY_SHORT_NAMES, runQueries } from "./query.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -39,17 +40,22 @@ const onlyOption = (cmd: Command) =>
   );
 const only = (names: readonly string[] | undefined) => (names ? parseProjectionNames(names) : undefined);
 
-/** The shared progress renderer (a bar on a terminal's stderr), its summary line written through the command's stdout. */
-const progressFor = (io: Io, label: string) =>
-  createProgress(label, {
-    stream: process.stderr,
-    out: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        io.out(chunk.toString());
-        done();
-      },
-    }),
-  });
+/** Open the store (stale tables are what these commands are for) and a progress bar; close both whatever happens. */
+const withStore = <T>(
+  io: Io,
+  db: string | undefined,
+  label: string,
+  run: (store: Store, progress: ProgressReporter) => T,
+): T => {
+  const store = openCliStore(io, db, { stale: "ignore" });
+  const progress = commandProgress(io, label);
+  try {
+    return run(store, progress);
+  } finally {
+    progress.stop();
+    store.close();
+  }
+};
 
 export const registerProjections = (program: Command, { io, action }: Cli): void => {
   withCommon(
@@ -61,14 +67,11 @@ export const registerProjections = (program: Command, { io, action }: Cli): void
   ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
-      const store = openCliStore(io, opts.db, { stale: "ignore" });
-      try {
-        const progress = progressFor(io, "rebuild");
+      return withStore(io, opts.db, "rebuild", (store, progress) => {
         const result = rebuildProjections(store, { only: only(opts.only), onProgress: progress.onProgress });
         progress.finish(opts.json ? JSON.stringify(result, null, 2) : describeRebuild(result));
-      } finally {
-        store.close();
-      }
+        return EXIT.ok;
+      });
     }),
   );
 
@@ -85,19 +88,15 @@ export const registerProjections = (program: Command, { io, action }: Cli): void
   ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
-      const store = openCliStore(io, opts.db, { stale: "ignore" });
-      try {
-        const progress = progressFor(io, "audit");
+      return withStore(io, opts.db, "audit", (store, progress) => {
         const report = auditProjections(store, {
           only: only(opts.only),
           maxRows: opts.maxRows,
           onProgress: progress.onProgress,
         });
-        progress.finish(opts.json ? JSON.stringify(report, null, 2) : formatAuditReport(report));
+        progress.finish(opts.json ? JSON.stringify(report, null, 2) : formatAuditReport(report, store.path));
         return report.ok ? EXIT.ok : EXIT.failure;
-      } finally {
-        store.close();
-      }
+      });
     }),
   );
 
@@ -107,42 +106,38 @@ export const registerProjections = (program: Command, { io, action }: Cli): void
       .description("the documented queries as the tables stood at a log position or a time (replayed aside)")
       .option("--position <n>", "replay the log up to this position, inclusive", intArg(0))
       .option("--time <time>", "replay what had happened by this ISO time (or date)", timeArg)
-      .option("--query <name>", `one query (${QUERY_ALIASES.join(", ")}); default all five`),
+      .option("--query <name>", `one query (${QUERY_SHORT_NAMES.join(", ")}); default all five`),
   ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
       if ((opts.position === undefined) === (opts.time === undefined))
         throw new UsageError("as-of needs exactly one of --position and --time");
-      const name = opts.query === undefined ? undefined : findQuery(opts.query);
-      if (opts.query !== undefined && name === undefined)
-        throw new UsageError(`unknown query "${opts.query}" (known: ${QUERY_ALIASES.join(", ")})`);
-      const store = openCliStore(io, opts.db, { stale: "ignore" });
-      try {
-        const progress = progressFor(io, "as-of");
+      const query = opts.query === undefined ? undefined : findQuery(opts.query);
+      if (opts.query !== undefined && query === undefined)
+        throw new UsageError(`unknown query "${opts.query}" (known: ${QUERY_SHORT_NAMES.join(", ")})`);
+      return withStore(io, opts.db, "as-of", (store, progress) => {
         const past = openStoreAsOf(store, {
           position: opts.position,
           time: opts.time,
           onProgress: progress.onProgress,
         });
         try {
-          const names = name ? [name] : QUERY_COMMANDS;
-          const queries = Object.fromEntries(names.map((n) => [n, runQuery(past.queries, n)]));
+          const queries = runQueries(past.queries, query ? [query] : QUERY_NAMES);
           if (opts.json) {
             progress.finish(JSON.stringify({ position: past.position, events: past.events, queries }, null, 2));
-            return;
+            return EXIT.ok;
           }
           progress.finish(`as of log position ${past.position} (${past.events} events replayed)\n`);
-          for (const [n, rows] of Object.entries(queries)) {
-            io.out(heading(io, n));
-            printQuery(io, n, rows, false);
+          for (const [name, rows] of Object.entries(queries)) {
+            io.out(heading(io, name));
+            printQuery(io, name, rows);
             io.out("\n");
           }
+          return EXIT.ok;
         } finally {
           past.close();
         }
-      } finally {
-        store.close();
-      }
+      });
     }),
   );
 };

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { z } from "zod";
+import { QUERY_ALIASES, type QueryByNameOptions, type QueryName, runQueryByName } from "../../queries/byName.js";
 import type { Queries } from "../../queries/index.js";
-import { type Io, intArg, numberArg, openCliStore, printJson, withCommon } from "../common.js";
+import { type Cli, EXIT, type Io, intArg, numberArg, openCliStore, printJson, withCommon } from "../common.js";
 import { barChart, table } from "../format.js";
-import type { Cli } from "../main.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -11,16 +11,13 @@ const Options = z.object({
   minScore: z.number().optional(),
   limit: z.number().int().optional(),
 });
-type Options = z.output<typeof Options>;
 
 interface QueryCommand {
-  name: string;
-  aliases: string[];
+  query: QueryName;
   description: string;
   /** --min-score and --limit with their defaults (undefined: the option is not offered). */
   minScore?: number;
   limit?: number | "all";
-  run: (q: Queries, o: Options) => Record<string, unknown>[];
   human: (io: Io, rows: Record<string, unknown>[]) => string;
 }
 
@@ -29,27 +26,21 @@ const num = (v: unknown): number => (typeof v === "number" ? v : 0);
 /** The five documented queries: the human output shows the columns people scan; --json has every column. */
 const QUERIES: QueryCommand[] = [
   {
-    name: "recent-high-quality-images",
-    aliases: ["recent", "recentHighQualityImages"],
+    query: "recentHighQualityImages",
     description: "curated images scoring at least --min-score, newest first",
     minScore: 7.0,
     limit: 10,
-    run: (q, o) => q.recentHighQualityImages({ minScore: o.minScore, limit: o.limit }),
     human: (io, rows) => table(io, rows, ["id", "filename", "finalScore", "isFeatured", "modelId", "createdAt"]),
   },
   {
-    name: "uncurated-images",
-    aliases: ["uncurated", "uncuratedImages"],
+    query: "uncuratedImages",
     description: "images still pending curation, oldest first",
     limit: 100,
-    run: (q, o) => q.uncuratedImages({ limit: o.limit }),
     human: (io, rows) => table(io, rows),
   },
   {
-    name: "quality-distribution",
-    aliases: ["quality", "qualityDistribution"],
+    query: "qualityDistribution",
     description: "curated images per quality tier (Excellent >= 8, Good >= 6, Fair >= 4, else Poor), with a bar chart",
-    run: (q) => q.qualityDistribution(),
     human: (io, rows) =>
       table(io, rows) +
       "\n" +
@@ -63,19 +54,15 @@ const QUERIES: QueryCommand[] = [
       ),
   },
   {
-    name: "training-session-statistics",
-    aliases: ["training", "trainingSessionStatistics"],
+    query: "trainingSessionStatistics",
     description: "every training run, newest first, with its duration in hours",
     limit: "all",
-    run: (q, o) => q.trainingSessionStatistics({ limit: o.limit }),
     human: (io, rows) => table(io, rows),
   },
   {
-    name: "daily-creation-statistics",
-    aliases: ["daily", "dailyCreationStatistics"],
+    query: "dailyCreationStatistics",
     description: "creation batches per UTC day, newest first, with a bar chart of images created and kept",
     limit: "all",
-    run: (q, o) => q.dailyCreationStatistics({ limit: o.limit }),
     human: (io, rows) =>
       table(io, rows) +
       "\n" +
@@ -93,37 +80,37 @@ const QUERIES: QueryCommand[] = [
   },
 ];
 
-export const QUERY_COMMANDS = QUERIES.map((q) => q.name);
+/** A query's command name (`recent-high-quality-images`): the key of its rows in demo and as-of output. */
+export const commandName = (query: QueryName): string => QUERY_ALIASES[query][0];
+/** The short names, for help texts and usage errors. */
+export const QUERY_SHORT_NAMES = QUERIES.map((q) => QUERY_ALIASES[q.query][1]);
 
-/** A query by its long name or an alias (`recent`, `recentHighQualityImages`). */
-export const findQuery = (name: string): string | undefined =>
-  QUERIES.find((q) => q.name === name || q.aliases.includes(name))?.name;
-export const QUERY_ALIASES = QUERIES.map((q) => q.aliases[0] ?? q.name);
+/** Run these queries, with options per query; their rows keyed by command name, as demo and as-of print them. */
+export const runQueries = (
+  queries: Queries,
+  names: readonly QueryName[],
+  options: Partial<Record<QueryName, QueryByNameOptions>> = {},
+): Record<string, Record<string, unknown>[]> =>
+  Object.fromEntries(names.map((n) => [commandName(n), runQueryByName(queries, n, options[n])]));
 
-/** Print one query's rows: a table (and chart) for people, JSON for scripts. */
-export const printQuery = (io: Io, name: string, rows: Record<string, unknown>[], json: boolean): void => {
-  const q = QUERIES.find((x) => x.name === name);
+/** Print one query's rows (keyed by its command name): a table (and chart) for people. */
+export const printQuery = (io: Io, name: string, rows: Record<string, unknown>[]): void => {
+  const q = QUERIES.find((x) => commandName(x.query) === name);
   if (!q) throw new Error(`no query ${name}`);
-  if (json) printJson(io, rows);
-  else io.out(q.human(io, rows));
-};
-
-export const runQuery = (queries: Queries, name: string, options: Options = {}): Record<string, unknown>[] => {
-  const q = QUERIES.find((x) => x.name === name);
-  if (!q) throw new Error(`no query ${name}`);
-  return q.run(queries, options);
+  io.out(q.human(io, rows));
 };
 
 export const registerQuery = (program: Command, { io, action }: Cli): void => {
   const query = program
     .command("query")
-    .description(`run one of the five documented queries: ${QUERIES.map((q) => q.aliases[0]).join(", ")}`)
+    .description(`run one of the five documented queries: ${QUERY_SHORT_NAMES.join(", ")}`)
     .addHelpText(
       "after",
       "\nEach query also answers to its long name and to the library's function name (query recentHighQualityImages).",
     );
   for (const q of QUERIES) {
-    const cmd = withCommon(query.command(q.name).aliases(q.aliases).description(q.description));
+    const [long, short] = QUERY_ALIASES[q.query];
+    const cmd = withCommon(query.command(long).aliases([short, q.query]).description(q.description));
     if (q.minScore !== undefined) cmd.option("--min-score <score>", "lowest final_score", numberArg, q.minScore);
     if (q.limit !== undefined)
       cmd.option(
@@ -137,7 +124,10 @@ export const registerQuery = (program: Command, { io, action }: Cli): void => {
         const opts = Options.parse(raw);
         const store = openCliStore(io, opts.db);
         try {
-          printQuery(io, q.name, q.run(store.queries, opts), opts.json === true);
+          const rows = runQueryByName(store.queries, q.query, opts);
+          if (opts.json) printJson(io, rows);
+          else io.out(q.human(io, rows));
+          return EXIT.ok;
         } finally {
           store.close();
         }

@@ -1,5 +1,5 @@
 // Rebuild speed and peak memory on a generated log:
-//   npx tsx scripts/measure-rebuild.ts --events 1000000 [--db /tmp/measure.db]
+//   npx tsx scripts/bench/measureRebuild.ts --events 1000000 [--db /tmp/measure.db]  (npm run measure:rebuild)
 // Builds the log once (pipeline days, appended a day per transaction), then rebuilds
 // in a fresh child process so its peak RSS is the rebuild's alone.
 import { spawnSync } from "node:child_process";
@@ -8,10 +8,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { formatRate } from "../src/cli/progress.js";
-import { pipelineDay } from "../src/demo/pipelineDay.js";
-import { openStore } from "../src/index.js";
-import { auditProjections, rebuildProjections } from "../src/operations.js";
+import { z } from "zod";
+import { formatRate } from "../../src/cli/progress.js";
+import { pipelineDay } from "../../src/demo/pipelineDay.js";
+import { auditProjections } from "../../src/replay/auditProjections.js";
+import { rebuildProjections } from "../../src/replay/rebuildProjections.js";
+import { openStore } from "../../src/store/openStore.js";
+
+/** What the child process prints: one JSON line of figures. */
+const ChildFigures = z.object({
+  rebuild: z.object({ events: z.number(), durationMs: z.number(), lockMs: z.number() }),
+  audit: z.object({ ok: z.boolean(), durationMs: z.number() }),
+  rssOpenKb: z.number(),
+  rssRebuildKb: z.number(),
+  rssAfterAuditKb: z.number(),
+});
 
 const { values } = parseArgs({
   options: { events: { type: "string", default: "100000" }, db: { type: "string" }, child: { type: "string" } },
@@ -48,23 +59,20 @@ if (values.child) {
     const appended = store.headPosition() - had;
     if (appended > 0)
       console.log(
-        `log: appended ${appended} events in ${((performance.now() - started) / 1000).toFixed(1)} s (${formatRate(appended, performance.now() - started)} events/s)`,
+        `log: appended ${appended} events in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
+          `(${formatRate(appended, performance.now() - started)} events/s)`,
       );
     store.close();
     const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--child", path], {
       encoding: "utf8",
     });
     if (child.status !== 0) throw new Error(child.stderr);
-    const r = JSON.parse(child.stdout) as {
-      rebuild: { events: number; durationMs: number; lockMs: number };
-      audit: { ok: boolean; durationMs: number };
-      rssOpenKb: number;
-      rssRebuildKb: number;
-      rssAfterAuditKb: number;
-    };
+    const r = ChildFigures.parse(JSON.parse(child.stdout));
     const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
     console.log(
-      `rebuild: ${r.rebuild.events} events in ${(r.rebuild.durationMs / 1000).toFixed(1)} s = ${formatRate(r.rebuild.events, r.rebuild.durationMs)} events/s; write lock held ${Math.round(r.rebuild.lockMs)} ms; peak RSS ${mb(r.rssRebuildKb)} (${mb(r.rssOpenKb)} after opening the store)`,
+      `rebuild: ${r.rebuild.events} events in ${(r.rebuild.durationMs / 1000).toFixed(1)} s = ` +
+        `${formatRate(r.rebuild.events, r.rebuild.durationMs)} events/s; write lock held ${Math.round(r.rebuild.lockMs)} ms; ` +
+        `peak RSS ${mb(r.rssRebuildKb)} (${mb(r.rssOpenKb)} after opening the store)`,
     );
     console.log(
       `audit: ${r.audit.ok ? "ok" : "DRIFT"} in ${(r.audit.durationMs / 1000).toFixed(1)} s; peak RSS ${mb(r.rssAfterAuditKb)}`,
