@@ -41,12 +41,23 @@ export const runDbmate = (path: string, args: readonly string[], options: Dbmate
   return result.stdout;
 };
 
-/** Migration versions shipped with this code, oldest first. */
-export const knownMigrations = (): string[] =>
+/** dbmate's migration file name: `<version>_<description>.sql`. */
+const MIGRATION_FILE = /^(\d+)_.*\.sql$/;
+
+/**
+ * The migration files shipped with this code, oldest first: each one's version and its name without `.sql`.
+ * @example migrationFiles()[0] // { version: "20260101000001", name: "20260101000001_create_event_log" }
+ */
+export const migrationFiles = (): { version: string; name: string }[] =>
   readdirSync(migrationsDir)
-    .filter((f) => /^\d+_.*\.sql$/.test(f))
     .sort()
-    .map((f) => f.slice(0, f.indexOf("_")));
+    .flatMap((file) => {
+      const version = MIGRATION_FILE.exec(file)?.[1];
+      return version === undefined ? [] : [{ version, name: file.slice(0, -".sql".length) }];
+    });
+
+/** Migration versions shipped with this code, oldest first. */
+export const knownMigrations = (): string[] => migrationFiles().map((m) => m.version);
 
 /** Migration versions applied to a database, oldest first ([] when dbmate never ran). */
 export const appliedMigrations = (db: Db): string[] => {

@@ -19,6 +19,9 @@ export const isSqliteError = (e: unknown, code: string): boolean => {
 export const errnoCode = (e: unknown): string | undefined =>
   e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
 
+/** The `code` any error carries: SQLite's extended code or a Node system error's, else undefined. */
+export const errorCode = (e: unknown): string | undefined => sqliteCode(e) ?? errnoCode(e);
+
 /** The message of anything thrown, for a one-line report. */
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 

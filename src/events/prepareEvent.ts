@@ -1,6 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import { z } from "zod";
-import { StoreError } from "../db/errors.js";
+import { eventError } from "../db/errors.js";
+import { messageOf } from "../db/sqliteErrors.js";
 import {
   type EventData,
   type EventType,
@@ -71,12 +72,12 @@ const findLoneSurrogate = (value: unknown, path: string): string | undefined => 
 };
 
 /** JSON text of a parsed payload; a value JSON cannot hold (a cycle) is bad input, not a crash. */
-const toJson = (value: unknown, field: string, where: string, index: number): string => {
+const toJson = (value: unknown, field: string, event: { index: number; type: EventType }): string => {
   try {
     return JSON.stringify(value);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.replace(/\s*\n\s*/g, " ") : String(cause);
-    throw new StoreError("INVALID_EVENT", `${where}: ${field} is not JSON: ${reason}`, { index, field }, { cause });
+    const reason = messageOf(cause).replace(/\s*\n\s*/g, " ");
+    throw eventError("INVALID_EVENT", event, `${field} is not JSON: ${reason}`, { field }, { cause });
   }
 };
 
@@ -89,10 +90,10 @@ const describeIssues = (error: z.ZodError, prefix: string): string =>
     })
     .join("; ");
 
-const parsePayload = <T extends EventType>(type: T, data: unknown, where: string): EventData[T] => {
+const parsePayload = <T extends EventType>(type: T, data: unknown, index: number): EventData[T] => {
   const result = payloadSchemas[type].safeParse(data);
   if (!result.success)
-    throw new StoreError("INVALID_EVENT", `${where} ${type}: ${describeIssues(result.error, "data")}`, {
+    throw eventError("INVALID_EVENT", { index, type }, describeIssues(result.error, "data"), {
       type,
       issues: result.error.issues.map((i) => ({ path: ["data", ...i.path.map(String)].join("."), message: i.message })),
     });
@@ -111,45 +112,47 @@ export const streamIdOf = (data: EventData[EventType]): string =>
  * @example prepareEvent({ type: "BatchStarted", data: { batchId: "b1" } }, 0, () => new Date())
  */
 export const prepareEvent = (input: unknown, index: number, clock: () => Date, producer?: string): PreparedEvent => {
-  const where = `event ${index}`;
   const envelope = Envelope.safeParse(input);
-  if (!envelope.success)
-    throw new StoreError("INVALID_EVENT", `${where}: ${describeIssues(envelope.error, "")}`, { index });
+  if (!envelope.success) throw eventError("INVALID_EVENT", { index }, describeIssues(envelope.error, ""));
   const { type, data: rawData, id, expectedVersion, occurredAt, metadata: given = {} } = envelope.data;
   const metadata = producer && !given.producer ? { ...given, producer } : given;
   if (!isEventType(type))
-    throw new StoreError(
+    throw eventError(
       "UNKNOWN_EVENT_TYPE",
-      `${where}: unknown event type "${type}" (known: ${Object.keys(eventTypes).join(", ")})`,
-      { index, type },
+      { index },
+      `unknown event type "${type}" (known: ${Object.keys(eventTypes).join(", ")})`,
+      { type },
     );
-  const data = parsePayload(type, rawData, where);
-  const dataJson = toJson(data, "data", `${where} ${type}`, index);
-  const metadataJson = toJson(metadata, "metadata", `${where} ${type}`, index);
+  const data = parsePayload(type, rawData, index);
+  const dataJson = toJson(data, "data", { index, type });
+  const metadataJson = toJson(metadata, "metadata", { index, type });
   // JSON.stringify writes a lone surrogate as a \udXXX escape: only text with one needs the walk that names the path.
   // After toJson: a value that serialised has no cycle, so the walk ends.
   const malformed =
     (SURROGATE_ESCAPE.test(dataJson) ? findLoneSurrogate(data, "data") : undefined) ??
     (SURROGATE_ESCAPE.test(metadataJson) ? findLoneSurrogate(metadata, "metadata") : undefined);
   if (malformed)
-    throw new StoreError(
+    throw eventError(
       "INVALID_EVENT",
-      `${where} ${type}: ${malformed}: contains an unpaired UTF-16 surrogate (not valid Unicode text)`,
-      { index, type, path: malformed },
+      { index, type },
+      `${malformed}: contains an unpaired UTF-16 surrogate (not valid Unicode text)`,
+      { type, path: malformed },
     );
   const dataBytes = Buffer.byteLength(dataJson);
   if (dataBytes > MAX_DATA_BYTES)
-    throw new StoreError(
+    throw eventError(
       "PAYLOAD_TOO_LARGE",
-      `${where} ${type}: data is ${dataBytes} bytes, over the ${MAX_DATA_BYTES}-byte limit`,
-      { index, bytes: dataBytes },
+      { index, type },
+      `data is ${dataBytes} bytes, over the ${MAX_DATA_BYTES}-byte limit`,
+      { bytes: dataBytes },
     );
   const metadataBytes = Buffer.byteLength(metadataJson);
   if (metadataBytes > MAX_METADATA_BYTES)
-    throw new StoreError(
+    throw eventError(
       "PAYLOAD_TOO_LARGE",
-      `${where} ${type}: metadata is ${metadataBytes} bytes, over the ${MAX_METADATA_BYTES}-byte limit`,
-      { index, bytes: metadataBytes },
+      { index, type },
+      `metadata is ${metadataBytes} bytes, over the ${MAX_METADATA_BYTES}-byte limit`,
+      { bytes: metadataBytes },
     );
   const prepared: PreparedEventOf<EventType> = {
     type,

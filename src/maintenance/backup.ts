@@ -5,6 +5,7 @@ import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 import { appliedMigrations } from "../db/migrations.js";
+import { messageOf } from "../db/sqliteErrors.js";
 
 export interface BackupProgress {
   totalPages: number;
@@ -104,7 +105,7 @@ export const backupDatabase = async (dbPath: string, options: BackupOptions = {}
     rmSync(partial, { force: true });
     throw new StoreError(
       "BACKUP_FAILED",
-      `backup of ${dbPath} failed: ${(cause as Error).message}`,
+      `backup of ${dbPath} failed: ${messageOf(cause)}`,
       { path: dbPath },
       { cause },
     );

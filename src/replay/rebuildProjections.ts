@@ -1,12 +1,13 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { withBusyRetry } from "../db/sqliteErrors.js";
+import { columnsOf, keyOf, quote } from "../db/tableInfo.js";
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 import { createProjectionState } from "../projections/projectionState.js";
 import type { Store } from "../store/openStore.js";
 import { createReplayer, type OnProgress, REPLAY_PAGE_SIZE } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";
-import { ASIDE, columnsOf, keyOf, quote, tablesOf } from "./tables.js";
+import { ASIDE, tablesOf } from "./tables.js";
 
 export interface RebuildOptions {
   /** Rebuild only these projections (default: all). The others' tables are not touched. */
