@@ -9,8 +9,8 @@ import Table from "cli-table3";
 import { z } from "zod";
 import { openConnection } from "../../src/db/connection.js";
 import { type WorkloadOptions, workload } from "../../src/demo/workload.js";
-import { PROJECTED_TABLES, runAppend, tablesDigest, workloadGroups } from "./append.js";
-import { cleanUp, dropDb, freshDb, log, median, scratchDir } from "./support.js";
+import { runAppend, tablesDigest, workloadGroups } from "./append.js";
+import { cleanUp, dropDb, freshDb, log, median, pairwise, scratchDir } from "./support.js";
 
 /** The command `npx artist-store` runs in a clone of the repository: the TypeScript sources through tsx (README "Command line"). */
 const bin = fileURLToPath(new URL("../../bin/artist-store.js", import.meta.url));
@@ -160,14 +160,14 @@ export const compareCliEmit = async (mode: Mode, rounds: number): Promise<CliEmi
     lib.push(appended);
     if (r === 0) {
       const conn = openConnection(db);
-      sameEndState = tablesDigest(conn, PROJECTED_TABLES) === appended.digest;
+      sameEndState = tablesDigest(conn) === appended.digest;
       conn.close();
     }
     dropDb(db);
   }
   rmSync(input);
-  const net = cli.map((c, i) => c.seconds - startup[i]!.seconds);
-  const netCpu = cli.map((c, i) => c.cpuSeconds - startup[i]!.cpuSeconds);
+  const net = pairwise(cli, startup, (c, s) => c.seconds - s.seconds);
+  const netCpu = pairwise(cli, startup, (c, s) => c.cpuSeconds - s.cpuSeconds);
   return {
     mode: mode.name,
     command: `artist-store emit ${[...mode.args, ...(mode.stdin ? ["< FILE"] : ["FILE"])].join(" ")}`,
@@ -178,8 +178,8 @@ export const compareCliEmit = async (mode: Mode, rounds: number): Promise<CliEmi
     startupCpuSeconds: median(startup.map((s) => s.cpuSeconds)),
     cliLinesPerSec: lines / median(net),
     appendEventsPerSec: lines / median(lib.map((l) => l.seconds)),
-    ratio: median(lib.map((l, i) => l.seconds / net[i]!)),
-    cpuRatio: median(lib.map((l, i) => l.cpuSeconds / netCpu[i]!)),
+    ratio: median(pairwise(lib, net, (l, n) => l.seconds / n)),
+    cpuRatio: median(pairwise(lib, netCpu, (l, n) => l.cpuSeconds / n)),
     firstToLastAckLinesPerSec: mode.stdin ? (lines - 1) / median(cli.map((c) => c.firstToLastOutput)) : undefined,
     sameEndState,
   };

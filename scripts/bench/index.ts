@@ -156,10 +156,12 @@ speed.push(
   ],
 );
 console.log(speed.toString());
-if (rebuild.length > 1)
-  console.log(
-    `peak RSS of rebuild: ${rebuild.map((r) => `${f(r.peakRssMb)} MB at ${f(r.events)} events`).join(", ")} (ratio ${f(rebuild[1]!.peakRssMb / rebuild[0]!.peakRssMb, 2)}, target ≤ 1.20)`,
-  );
+const [smallRebuild, largeRebuild] = rebuild;
+if (smallRebuild && largeRebuild) {
+  const sizes = rebuild.map((r) => `${f(r.peakRssMb)} MB at ${f(r.events)} events`).join(", ");
+  const ratio = f(largeRebuild.peakRssMb / smallRebuild.peakRssMb, 2);
+  console.log(`peak RSS of rebuild: ${sizes} (ratio ${ratio}, target ≤ 1.20)`);
+}
 
 const queryTable = new Table({
   head: [`query (${f(size.queryImages)} images)`, "rows", "p50 ms", "p99 ms", "EXPLAIN QUERY PLAN"],
