@@ -9,7 +9,7 @@ import {
   isEventType,
   isoTime,
   Metadata,
-  payloadSchemas,
+  payloadParsers,
 } from "./schemas.js";
 
 /** Largest accepted payload (`data` as JSON, UTF-8): 64 KiB. Metadata gets 16 KiB. */
@@ -34,7 +34,7 @@ const Envelope = z.compile(
 );
 
 /** An event checked and serialised, ready for the write transaction. */
-export type PreparedEvent = { [T in EventType]: PreparedEventOf<T> }[EventType];
+export type PreparedEvent<T extends EventType = EventType> = { [K in T]: PreparedEventOf<K> }[T];
 export interface PreparedEventOf<T extends EventType> {
   type: T;
   data: EventData[T];
@@ -91,14 +91,13 @@ const describeIssues = (error: z.ZodError, prefix: string): string =>
     .join("; ");
 
 const parsePayload = <T extends EventType>(type: T, data: unknown, index: number): EventData[T] => {
-  const result = payloadSchemas[type].safeParse(data);
+  const result = payloadParsers[type].safeParse(data);
   if (!result.success)
     throw eventError("INVALID_EVENT", { index, type }, describeIssues(result.error, "data"), {
       type,
       issues: result.error.issues.map((i) => ({ path: ["data", ...i.path.map(String)].join("."), message: i.message })),
     });
-  // The schema table is keyed by type, so its output is EventData[T]; TypeScript cannot see through the index.
-  return result.data as EventData[T];
+  return result.data;
 };
 
 /** The stream an event belongs to, derived from its payload (never given separately). */
@@ -114,8 +113,7 @@ export const streamIdOf = (data: EventData[EventType]): string =>
 export const prepareEvent = (input: unknown, index: number, clock: () => Date, producer?: string): PreparedEvent => {
   const envelope = Envelope.safeParse(input);
   if (!envelope.success) throw eventError("INVALID_EVENT", { index }, describeIssues(envelope.error, ""));
-  const { type, data: rawData, id, expectedVersion, occurredAt, metadata: given = {} } = envelope.data;
-  const metadata = producer && !given.producer ? { ...given, producer } : given;
+  const { type } = envelope.data;
   if (!isEventType(type))
     throw eventError(
       "UNKNOWN_EVENT_TYPE",
@@ -123,6 +121,19 @@ export const prepareEvent = (input: unknown, index: number, clock: () => Date, p
       `unknown event type "${type}" (known: ${Object.keys(eventTypes).join(", ")})`,
       { type },
     );
+  return prepareOfType(type, envelope.data, index, clock, producer);
+};
+
+/** The rest of an event of a known type: its payload parsed by that type's schema, so type and data agree. */
+const prepareOfType = <T extends EventType>(
+  type: T,
+  envelope: z.output<typeof Envelope>,
+  index: number,
+  clock: () => Date,
+  producer: string | undefined,
+): PreparedEvent<T> => {
+  const { data: rawData, id, expectedVersion, occurredAt, metadata: given = {} } = envelope;
+  const metadata = producer && !given.producer ? { ...given, producer } : given;
   const data = parsePayload(type, rawData, index);
   const dataJson = toJson(data, "data", { index, type });
   const metadataJson = toJson(metadata, "metadata", { index, type });
@@ -154,7 +165,7 @@ export const prepareEvent = (input: unknown, index: number, clock: () => Date, p
       `metadata is ${metadataBytes} bytes, over the ${MAX_METADATA_BYTES}-byte limit`,
       { bytes: metadataBytes },
     );
-  const prepared: PreparedEventOf<EventType> = {
+  return {
     type,
     data,
     dataJson,
@@ -167,6 +178,4 @@ export const prepareEvent = (input: unknown, index: number, clock: () => Date, p
     expectedVersion,
     occurredAt: occurredAt ?? clock().toISOString(),
   };
-  // data was parsed by the schema of this very type, so type and data agree.
-  return prepared as PreparedEvent;
 };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
 import type { StoredEvent } from "./envelope.js";
-import { eventTypes, isEventType, Metadata, payloadSchemas } from "./schemas.js";
+import { type EventType, eventTypes, isEventType, Metadata, payloadParsers } from "./schemas.js";
 import { upcast } from "./upcast.js";
 
 export const EVENT_COLUMNS = `position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type,
@@ -95,7 +95,18 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
       streamId,
       `schema version ${schemaVersion} is newer than this code knows (${eventTypes[type].version})`,
     );
-  const payload = payloadSchemas[type].safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
+  return eventOfType(type, fields, position, streamId, schemaVersion);
+};
+
+/** The rest of a row of a known type: its payload parsed by that type's schema, so type and data agree. */
+const eventOfType = <T extends EventType>(
+  type: T,
+  fields: readonly unknown[],
+  position: number,
+  streamId: string,
+  schemaVersion: number,
+): StoredEvent<T> => {
+  const payload = payloadParsers[type].safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
   if (!payload.success)
     throw corruptEvent(
       position,
@@ -103,7 +114,7 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
       streamId,
       payload.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`).join("; "),
     );
-  const event = {
+  return {
     position,
     eventId: text(fields, 1),
     streamId,
@@ -115,8 +126,6 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
     occurredAt: text(fields, 8),
     recordedAt: text(fields, 9),
   };
-  // payload was parsed by the schema of type, so type and data agree.
-  return event as StoredEvent;
 };
 
 export interface ReadStreamOptions {
