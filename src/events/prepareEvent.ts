@@ -72,13 +72,22 @@ const findLoneSurrogate = (value: unknown, path: string): string | undefined => 
 };
 
 /** JSON text of a parsed payload; a value JSON cannot hold (a cycle) is bad input, not a crash. */
-const toJson = (value: unknown, field: string, event: { index: number; type: EventType }): string => {
+const toJson = (value: unknown, field: string, index: number, type: EventType): string => {
   try {
     return JSON.stringify(value);
   } catch (cause) {
     const reason = messageOf(cause).replace(/\s*\n\s*/g, " ");
-    throw eventError("INVALID_EVENT", event, `${field} is not JSON: ${reason}`, { field }, { cause });
+    throw eventError("INVALID_EVENT", { index, type }, `${field} is not JSON: ${reason}`, { field }, { cause });
   }
+};
+
+/** Refuse a payload (or metadata) whose JSON is over its limit, in UTF-8 bytes. */
+const checkSize = (json: string, field: string, limit: number, index: number, type: EventType): void => {
+  const bytes = Buffer.byteLength(json);
+  if (bytes > limit)
+    throw eventError("PAYLOAD_TOO_LARGE", { index, type }, `${field} is ${bytes} bytes, over the ${limit}-byte limit`, {
+      bytes,
+    });
 };
 
 const describeIssues = (error: z.ZodError, prefix: string): string =>
@@ -135,8 +144,8 @@ const prepareOfType = <T extends EventType>(
   const { data: rawData, id, expectedVersion, occurredAt, metadata: given = {} } = envelope;
   const metadata = producer && !given.producer ? { ...given, producer } : given;
   const data = parsePayload(type, rawData, index);
-  const dataJson = toJson(data, "data", { index, type });
-  const metadataJson = toJson(metadata, "metadata", { index, type });
+  const dataJson = toJson(data, "data", index, type);
+  const metadataJson = toJson(metadata, "metadata", index, type);
   // JSON.stringify writes a lone surrogate as a \udXXX escape: only text with one needs the walk that names the path.
   // After toJson: a value that serialised has no cycle, so the walk ends.
   const malformed =
@@ -149,22 +158,8 @@ const prepareOfType = <T extends EventType>(
       `${malformed}: contains an unpaired UTF-16 surrogate (not valid Unicode text)`,
       { type, path: malformed },
     );
-  const dataBytes = Buffer.byteLength(dataJson);
-  if (dataBytes > MAX_DATA_BYTES)
-    throw eventError(
-      "PAYLOAD_TOO_LARGE",
-      { index, type },
-      `data is ${dataBytes} bytes, over the ${MAX_DATA_BYTES}-byte limit`,
-      { bytes: dataBytes },
-    );
-  const metadataBytes = Buffer.byteLength(metadataJson);
-  if (metadataBytes > MAX_METADATA_BYTES)
-    throw eventError(
-      "PAYLOAD_TOO_LARGE",
-      { index, type },
-      `metadata is ${metadataBytes} bytes, over the ${MAX_METADATA_BYTES}-byte limit`,
-      { bytes: metadataBytes },
-    );
+  checkSize(dataJson, "data", MAX_DATA_BYTES, index, type);
+  checkSize(metadataJson, "metadata", MAX_METADATA_BYTES, index, type);
   return {
     type,
     data,
