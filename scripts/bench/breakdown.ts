@@ -42,7 +42,8 @@ const paths: Record<string, () => Path> = {
     const db = openConnection(path);
     const apply = rawDirectApplier(db);
     const insert = db.prepare(
-      `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const versions = new Map<string, number>();
     const write = db.transaction((g: readonly NewEvent[]) => {

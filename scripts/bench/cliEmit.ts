@@ -18,7 +18,8 @@ export const CLI = "node bin/artist-store.js (tsx on the sources, as `npx artist
 
 // The child's own CPU time (all its threads, tsx's loader included), written as it exits; a parent cannot ask for it.
 const cpuProbe = `data:text/javascript,${encodeURIComponent(
-  'import { writeFileSync } from "node:fs"; process.on("exit", () => { const c = process.cpuUsage(); writeFileSync(process.env.BENCH_CPU_FILE, String((c.user + c.system) / 1e6)); });',
+  'import { writeFileSync } from "node:fs"; process.on("exit", () => { const c = process.cpuUsage(); ' +
+    "writeFileSync(process.env.BENCH_CPU_FILE, String((c.user + c.system) / 1e6)); });",
 )}`;
 
 export interface Mode {
@@ -207,7 +208,11 @@ export const cliEmitRows = (figures: readonly CliEmitFigures[]): string[][] =>
     f(c.appendEventsPerSec),
     f(c.ratio, 2),
     f(c.cpuRatio, 2),
-    `(no target); start-up ${f(c.startupSeconds, 2)} s excluded${c.firstToLastAckLinesPerSec ? `; first to last ack ${f(c.firstToLastAckLinesPerSec)}/s` : ""}${c.sameEndState ? "" : "; END STATE DIFFERS"}`,
+    [
+      `(no target); start-up ${f(c.startupSeconds, 2)} s excluded`,
+      c.firstToLastAckLinesPerSec ? `; first to last ack ${f(c.firstToLastAckLinesPerSec)}/s` : "",
+      c.sameEndState ? "" : "; END STATE DIFFERS",
+    ].join(""),
   ]);
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

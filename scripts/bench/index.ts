@@ -186,8 +186,9 @@ for (const i of indexes)
     `${i.planWith} / ${i.planWithout}`,
   ]);
 console.log(indexTable.toString());
+const load = `load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end`;
 console.log(
-  `${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end; ${f(results.seconds)} s`,
+  `${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; ${load}; ${f(results.seconds)} s`,
 );
 if (values.json) {
   writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);

@@ -93,7 +93,9 @@ export const assertSchemaCurrent = (db: Db, path: string): void => {
   if (status.unknown.length > 0)
     throw new StoreError(
       "UNKNOWN_MIGRATIONS",
-      `database ${path} has migrations this code does not know (${status.unknown.join(", ")}): its schema is newer than this version of ai-artist-store; upgrade the code, or roll the database back with an up-to-date copy of the code`,
+      `database ${path} has migrations this code does not know (${status.unknown.join(", ")}): ` +
+        "its schema is newer than this version of ai-artist-store; upgrade the code, " +
+        "or roll the database back with an up-to-date copy of the code",
       { path, unknown: status.unknown },
     );
   if (status.applied.length === 0)
@@ -105,7 +107,8 @@ export const assertSchemaCurrent = (db: Db, path: string): void => {
   if (status.pending.length > 0)
     throw new StoreError(
       "PENDING_MIGRATIONS",
-      `database ${path} has ${status.pending.length} pending migration(s) (${status.pending.join(", ")}): run \`${MIGRATE_COMMAND}\` (or openStore({ migrate: true }))`,
+      `database ${path} has ${status.pending.length} pending migration(s) (${status.pending.join(", ")}): ` +
+        `run \`${MIGRATE_COMMAND}\` (or openStore({ migrate: true }))`,
       { path, pending: status.pending },
     );
 };

@@ -43,7 +43,8 @@ export const asWriteFailure = (e: unknown, path: string): unknown => {
   if (code.startsWith("SQLITE_IOERR"))
     return new StoreError(
       "DISK_IO_ERROR",
-      `cannot write to ${path}: disk I/O error (${code}): the disk may be full, the file over a size limit (ulimit -f) or the device failing; nothing of this append was written`,
+      `cannot write to ${path}: disk I/O error (${code}): ` +
+        "the disk may be full, the file over a size limit (ulimit -f) or the device failing; nothing of this append was written",
       { path, sqliteCode: code },
       { cause: e },
     );

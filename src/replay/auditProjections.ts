@@ -1,4 +1,5 @@
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
+import { REBUILD_HINT } from "../projections/projectionState.js";
 import type { Store } from "../store/openStore.js";
 import { compareTable, hasDrift, type TableDrift } from "./compareTables.js";
 import type { OnProgress } from "./replay.js";
@@ -83,7 +84,7 @@ export const formatAuditReport = (report: AuditReport): string => {
   lines.push(
     report.ok
       ? `audit ok: ${report.tables.map((t) => t.table).join(", ")} match the log at position ${report.position}`
-      : `audit found drift at log position ${report.position}: ${drifted.join("; ")}; run \`npx artist-store rebuild\` (or \`npm run rebuild\`) to derive the tables again`,
+      : `audit found drift at log position ${report.position}: ${drifted.join("; ")}; ${REBUILD_HINT} to derive the tables again`,
   );
   return lines.join("\n");
 };
