@@ -41,6 +41,9 @@ export const runDbmate = (path: string, args: readonly string[], options: Dbmate
   return result.stdout;
 };
 
+/** Migration versions shipped with this code, oldest first. */
+export const knownMigrations = (): string[] => migrationFiles().map((m) => m.version);
+
 /** dbmate's migration file name: `<version>_<description>.sql`. */
 const MIGRATION_FILE = /^(\d+)_.*\.sql$/;
 
@@ -55,9 +58,6 @@ export const migrationFiles = (): { version: string; name: string }[] =>
       const version = MIGRATION_FILE.exec(file)?.[1];
       return version === undefined ? [] : [{ version, name: file.slice(0, -".sql".length) }];
     });
-
-/** Migration versions shipped with this code, oldest first. */
-export const knownMigrations = (): string[] => migrationFiles().map((m) => m.version);
 
 /** Migration versions applied to a database, oldest first ([] when dbmate never ran). */
 export const appliedMigrations = (db: Db): string[] => {
