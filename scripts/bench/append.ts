@@ -1,26 +1,13 @@
 // Append throughput against the raw-direct baseline, batched and one event per transaction.
-import { createHash } from "node:crypto";
 import { type Db, openConnection } from "../../src/db/connection.js";
 import { type WorkloadOptions, workload } from "../../src/demo/workload.js";
 import { type NewEvent, openStore } from "../../src/index.js";
+import { projectionDigests } from "../../src/replay/tables.js";
 import { rawDirectWriter } from "./rawDirect.js";
-import { dropDb, freshDb, measure, median } from "./support.js";
+import { dropDb, freshDb, measure, median, pairwise } from "./support.js";
 
 /** A digest of the projected tables, to prove two paths reached the same end state. */
-export const tablesDigest = (db: Db, tables: readonly string[]): string => {
-  const hash = createHash("sha256");
-  for (const table of tables)
-    for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY 1`).raw().iterate()) hash.update(JSON.stringify(row));
-  return hash.digest("hex").slice(0, 16);
-};
-
-export const PROJECTED_TABLES = [
-  "generated_images",
-  "quality_tiers",
-  "training_sessions",
-  "creation_sessions",
-  "creation_days",
-];
+export const tablesDigest = (db: Db): string => JSON.stringify(projectionDigests(db));
 
 export interface PathRun {
   seconds: number;
@@ -52,7 +39,7 @@ export const runRaw = (groups: Groups, digest = false): PathRun => {
   const result = {
     seconds: m.wall,
     cpuSeconds: m.cpu,
-    digest: digest ? tablesDigest(db, PROJECTED_TABLES) : undefined,
+    digest: digest ? tablesDigest(db) : undefined,
   };
   db.close();
   dropDb(path);
@@ -68,7 +55,7 @@ export const runAppend = (groups: Groups, digest = false, setupSql = ""): PathRu
   const result = {
     seconds: m.wall,
     cpuSeconds: m.cpu,
-    digest: digest ? tablesDigest(store.db, PROJECTED_TABLES) : undefined,
+    digest: digest ? tablesDigest(store.db) : undefined,
   };
   store.close();
   dropDb(path);
@@ -106,8 +93,8 @@ export const compareAppend = (groups: Groups, rounds: number): Comparison => {
     rounds,
     rawEventsPerSec: events / median(raw.map((r) => r.seconds)),
     appendEventsPerSec: events / median(app.map((r) => r.seconds)),
-    ratio: median(raw.map((r, i) => r.seconds / app[i]!.seconds)),
-    cpuRatio: median(raw.map((r, i) => r.cpuSeconds / app[i]!.cpuSeconds)),
+    ratio: median(pairwise(raw, app, (r, a) => r.seconds / a.seconds)),
+    cpuRatio: median(pairwise(raw, app, (r, a) => r.cpuSeconds / a.cpuSeconds)),
     sameEndState,
   };
 };
@@ -155,7 +142,7 @@ export const compareLogIndexes = (groups: Groups, rounds: number): Ablation => {
   return {
     events,
     perAppend,
-    speedup: median(old.map((o, i) => o.seconds / now[i]!.seconds)),
-    cpuSpeedup: median(old.map((o, i) => o.cpuSeconds / now[i]!.cpuSeconds)),
+    speedup: median(pairwise(old, now, (o, n) => o.seconds / n.seconds)),
+    cpuSpeedup: median(pairwise(old, now, (o, n) => o.cpuSeconds / n.cpuSeconds)),
   };
 };

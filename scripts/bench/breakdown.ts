@@ -15,6 +15,11 @@ const images = Number(process.argv[3] ?? 20_000);
 const groups = [...workloadGroups({ images }, perAppend)()];
 const events = groups.reduce((n, g) => n + g.length, 0);
 
+const closeAndDrop = (db: { close(): void }, path: string) => {
+  db.close();
+  dropDb(path);
+};
+
 interface Path {
   write: (g: readonly NewEvent[]) => void;
   close: () => void;
@@ -23,18 +28,22 @@ const paths: Record<string, () => Path> = {
   "raw-direct": () => {
     const path = freshDb();
     const db = openConnection(path);
-    return { write: rawDirectWriter(db), close: () => (db.close(), dropDb(path)) };
+    return { write: rawDirectWriter(db), close: () => closeAndDrop(db, path) };
   },
   "validation only (prepareEvent)": () => {
     const clock = () => new Date();
-    return { write: (g) => g.forEach((e, i) => prepareEvent(e, i, clock)), close: () => {} };
+    const write = (g: readonly NewEvent[]) => {
+      for (const [i, e] of g.entries()) prepareEvent(e, i, clock);
+    };
+    return { write, close: () => {} };
   },
   "raw-direct + hand-rolled log insert": () => {
     const path = freshDb();
     const db = openConnection(path);
     const apply = rawDirectApplier(db);
     const insert = db.prepare(
-      `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const versions = new Map<string, number>();
     const write = db.transaction((g: readonly NewEvent[]) => {
@@ -49,19 +58,19 @@ const paths: Record<string, () => Path> = {
         apply(e);
       }
     });
-    return { write: (g) => write.immediate(g), close: () => (db.close(), dropDb(path)) };
+    return { write: (g) => write.immediate(g), close: () => closeAndDrop(db, path) };
   },
   "store.append": () => {
     const path = freshDb();
     const store = openStore({ url: `sqlite:${path}` });
-    return { write: (g) => store.append(g), close: () => (store.close(), dropDb(path)) };
+    return { write: (g) => store.append(g), close: () => closeAndDrop(store, path) };
   },
   // What the INSERT OR REPLACE guard (migration 20260105000001) costs every append.
   "store.append without events_no_replace": () => {
     const path = freshDb();
     const store = openStore({ url: `sqlite:${path}` });
     store.db.exec("DROP TRIGGER events_no_replace");
-    return { write: (g) => store.append(g), close: () => (store.close(), dropDb(path)) };
+    return { write: (g) => store.append(g), close: () => closeAndDrop(store, path) };
   },
 };
 
@@ -72,9 +81,11 @@ for (let round = 0; round < 5; round++)
     let seconds = 0;
     for (const g of groups) seconds += measure(() => path.write(g)).cpu;
     path.close();
-    (cpu[name] ??= []).push((seconds * 1e6) / events);
+    const samples = cpu[name] ?? [];
+    samples.push((seconds * 1e6) / events);
+    cpu[name] = samples;
   }
-const raw = median(cpu["raw-direct"]!);
+const raw = median(cpu["raw-direct"] ?? []);
 console.log(
   `${events.toLocaleString("en")} events, ${perAppend} per append; CPU µs per event (median of 5) and raw-direct's share of it`,
 );

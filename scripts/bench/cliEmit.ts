@@ -9,8 +9,8 @@ import Table from "cli-table3";
 import { z } from "zod";
 import { openConnection } from "../../src/db/connection.js";
 import { type WorkloadOptions, workload } from "../../src/demo/workload.js";
-import { PROJECTED_TABLES, runAppend, tablesDigest, workloadGroups } from "./append.js";
-import { cleanUp, dropDb, freshDb, log, median, scratchDir } from "./support.js";
+import { runAppend, tablesDigest, workloadGroups } from "./append.js";
+import { cleanUp, dropDb, freshDb, log, median, pairwise, scratchDir } from "./support.js";
 
 /** The command `npx artist-store` runs in a clone of the repository: the TypeScript sources through tsx (docs/cli.md). */
 const bin = fileURLToPath(new URL("../../bin/artist-store.js", import.meta.url));
@@ -18,7 +18,8 @@ export const CLI = "node bin/artist-store.js (tsx on the sources, as `npx artist
 
 // The child's own CPU time (all its threads, tsx's loader included), written as it exits; a parent cannot ask for it.
 const cpuProbe = `data:text/javascript,${encodeURIComponent(
-  'import { writeFileSync } from "node:fs"; process.on("exit", () => { const c = process.cpuUsage(); writeFileSync(process.env.BENCH_CPU_FILE, String((c.user + c.system) / 1e6)); });',
+  'import { writeFileSync } from "node:fs"; process.on("exit", () => { const c = process.cpuUsage(); ' +
+    "writeFileSync(process.env.BENCH_CPU_FILE, String((c.user + c.system) / 1e6)); });",
 )}`;
 
 export interface Mode {
@@ -160,14 +161,14 @@ export const compareCliEmit = async (mode: Mode, rounds: number): Promise<CliEmi
     lib.push(appended);
     if (r === 0) {
       const conn = openConnection(db);
-      sameEndState = tablesDigest(conn, PROJECTED_TABLES) === appended.digest;
+      sameEndState = tablesDigest(conn) === appended.digest;
       conn.close();
     }
     dropDb(db);
   }
   rmSync(input);
-  const net = cli.map((c, i) => c.seconds - startup[i]!.seconds);
-  const netCpu = cli.map((c, i) => c.cpuSeconds - startup[i]!.cpuSeconds);
+  const net = pairwise(cli, startup, (c, s) => c.seconds - s.seconds);
+  const netCpu = pairwise(cli, startup, (c, s) => c.cpuSeconds - s.cpuSeconds);
   return {
     mode: mode.name,
     command: `artist-store emit ${[...mode.args, ...(mode.stdin ? ["< FILE"] : ["FILE"])].join(" ")}`,
@@ -178,8 +179,8 @@ export const compareCliEmit = async (mode: Mode, rounds: number): Promise<CliEmi
     startupCpuSeconds: median(startup.map((s) => s.cpuSeconds)),
     cliLinesPerSec: lines / median(net),
     appendEventsPerSec: lines / median(lib.map((l) => l.seconds)),
-    ratio: median(lib.map((l, i) => l.seconds / net[i]!)),
-    cpuRatio: median(lib.map((l, i) => l.cpuSeconds / netCpu[i]!)),
+    ratio: median(pairwise(lib, net, (l, n) => l.seconds / n)),
+    cpuRatio: median(pairwise(lib, netCpu, (l, n) => l.cpuSeconds / n)),
     firstToLastAckLinesPerSec: mode.stdin ? (lines - 1) / median(cli.map((c) => c.firstToLastOutput)) : undefined,
     sameEndState,
   };
@@ -207,7 +208,11 @@ export const cliEmitRows = (figures: readonly CliEmitFigures[]): string[][] =>
     f(c.appendEventsPerSec),
     f(c.ratio, 2),
     f(c.cpuRatio, 2),
-    `(no target); start-up ${f(c.startupSeconds, 2)} s excluded${c.firstToLastAckLinesPerSec ? `; first to last ack ${f(c.firstToLastAckLinesPerSec)}/s` : ""}${c.sameEndState ? "" : "; END STATE DIFFERS"}`,
+    [
+      `(no target); start-up ${f(c.startupSeconds, 2)} s excluded`,
+      c.firstToLastAckLinesPerSec ? `; first to last ack ${f(c.firstToLastAckLinesPerSec)}/s` : "",
+      c.sameEndState ? "" : "; END STATE DIFFERS",
+    ].join(""),
   ]);
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -2,15 +2,13 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { dropDb, freshDb, median } from "./support.js";
+import { z } from "zod";
+import { dropDb, freshDb, median, pairwise } from "./support.js";
 
 const worker = fileURLToPath(new URL("./appendWorker.ts", import.meta.url));
 
-interface WorkerResult {
-  events: number;
-  seconds: number;
-  busyErrors: number;
-}
+const WorkerResult = z.object({ events: z.number(), seconds: z.number(), busyErrors: z.number() });
+type WorkerResult = z.output<typeof WorkerResult>;
 
 /** Start `processes` appenders on one database, release them together, and time until the last one finishes. */
 const runProcesses = async (
@@ -37,15 +35,15 @@ const runProcesses = async (
       },
     ),
   );
-  const outputs = children.map((c) => createInterface({ input: c.stdout! })[Symbol.asyncIterator]());
+  const outputs = children.map((c) => createInterface({ input: c.stdout })[Symbol.asyncIterator]());
   await Promise.all(outputs.map((o) => o.next()));
   const t0 = process.hrtime.bigint();
-  for (const c of children) c.stdin!.end("go\n");
+  for (const c of children) c.stdin.end("go\n");
   const results: WorkerResult[] = await Promise.all(
     outputs.map(async (o) => {
       const line = await o.next();
       if (line.done) throw new Error("an appending process ended without reporting");
-      return JSON.parse(line.value) as WorkerResult;
+      return WorkerResult.parse(JSON.parse(line.value));
     }),
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -92,7 +90,7 @@ export const compareProcesses = async (
     events,
     oneProcessEventsPerSec: median(one),
     manyProcessesEventsPerSec: median(many),
-    ratio: median(many.map((m, i) => m / one[i]!)),
+    ratio: median(pairwise(many, one, (m, o) => m / o)),
     busyErrors,
   };
 };

@@ -156,10 +156,12 @@ speed.push(
   ],
 );
 console.log(speed.toString());
-if (rebuild.length > 1)
-  console.log(
-    `peak RSS of rebuild: ${rebuild.map((r) => `${f(r.peakRssMb)} MB at ${f(r.events)} events`).join(", ")} (ratio ${f(rebuild[1]!.peakRssMb / rebuild[0]!.peakRssMb, 2)}, target ≤ 1.20)`,
-  );
+const [smallRebuild, largeRebuild] = rebuild;
+if (smallRebuild && largeRebuild) {
+  const sizes = rebuild.map((r) => `${f(r.peakRssMb)} MB at ${f(r.events)} events`).join(", ");
+  const ratio = f(largeRebuild.peakRssMb / smallRebuild.peakRssMb, 2);
+  console.log(`peak RSS of rebuild: ${sizes} (ratio ${ratio}, target ≤ 1.20)`);
+}
 
 const queryTable = new Table({
   head: [`query (${f(size.queryImages)} images)`, "rows", "p50 ms", "p99 ms", "EXPLAIN QUERY PLAN"],
@@ -184,8 +186,9 @@ for (const i of indexes)
     `${i.planWith} / ${i.planWithout}`,
   ]);
 console.log(indexTable.toString());
+const load = `load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end`;
 console.log(
-  `${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end; ${f(results.seconds)} s`,
+  `${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; ${load}; ${f(results.seconds)} s`,
 );
 if (values.json) {
   writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);

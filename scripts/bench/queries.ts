@@ -1,6 +1,8 @@
 // The documented queries at a million images: latency of each, and the document's
 // index table reproduced (each query with its index and with none).
+import { z } from "zod";
 import { type Db, openConnection } from "../../src/db/connection.js";
+import { quote } from "../../src/db/tableInfo.js";
 import { workload } from "../../src/demo/workload.js";
 import { type NewEvent, openStore, QUERY_NAMES } from "../../src/index.js";
 import { explainQuery } from "../../src/maintenance/doctor.js";
@@ -8,6 +10,9 @@ import { QUALITY_TIER_CASE } from "../../src/projections/qualityTiers.js";
 import { QUERY_SQL } from "../../src/queries/index.js";
 import { rawDirectApplier } from "./rawDirect.js";
 import { freshDb, log, measure, quantile } from "./support.js";
+
+const IndexDefinitions = z.array(z.object({ name: z.string(), sql: z.string() }));
+const PlanStep = z.object({ detail: z.string() });
 
 type ImageData = Extract<NewEvent, { type: "ImageGenerated" }>["data"];
 type Curation = Extract<NewEvent, { type: "ImageCurated" }>["data"];
@@ -21,13 +26,15 @@ type Curation = Extract<NewEvent, { type: "ImageCurated" }>["data"];
 export const loadImages = (images: number): { path: string; seconds: number } => {
   const path = freshDb("queries");
   const db = openConnection(path);
-  const indexes = db
-    .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'generated_images' AND sql IS NOT NULL")
-    .pluck()
-    .all()
-    .map(String);
+  const indexes = IndexDefinitions.parse(
+    db
+      .prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'generated_images' AND sql IS NOT NULL",
+      )
+      .all(),
+  );
   const m = measure(() => {
-    for (const sql of indexes) db.exec(`DROP INDEX ${/INDEX (\w+)/.exec(sql)![1]}`);
+    for (const { name } of indexes) db.exec(`DROP INDEX ${quote(name)}`);
     const insert = db.prepare(
       `INSERT INTO generated_images (filename, prompt, negative_prompt, source_url, source_query, model_id, generation_params, seed,
          aesthetic_score, clip_score, technical_score, final_score, created_at, status, is_featured, tags, updated_at)
@@ -76,7 +83,7 @@ export const loadImages = (images: number): { path: string; seconds: number } =>
     }
     flush();
     commit.run();
-    for (const sql of indexes) db.exec(sql);
+    for (const { sql } of indexes) db.exec(sql);
     db.exec(`INSERT INTO quality_tiers (tier, images, scored, score_sum)
       SELECT ${QUALITY_TIER_CASE} AS tier, COUNT(*), COUNT(final_score), coalesce(SUM(final_score), 0.0)
       FROM generated_images WHERE status = 'curated' GROUP BY tier`);
@@ -102,7 +109,7 @@ const plan = (db: Db, sql: string, params: unknown[]) =>
   db
     .prepare(`EXPLAIN QUERY PLAN ${sql}`)
     .all(...params)
-    .map((r) => String((r as { detail: unknown }).detail))
+    .map((r) => PlanStep.parse(r).detail)
     .join("; ");
 
 export interface QueryFigure {

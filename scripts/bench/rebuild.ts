@@ -1,11 +1,20 @@
 // Rebuild and audit throughput and peak memory on a log written through the store.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { openStore } from "../../src/index.js";
 import { workloadGroups } from "./append.js";
 import { dropDb, freshDb, log, time } from "./support.js";
 
 const worker = fileURLToPath(new URL("./rebuildWorker.ts", import.meta.url));
+const WorkerResult = z.object({
+  events: z.number(),
+  rebuildMs: z.number(),
+  auditMs: z.number(),
+  auditOk: z.boolean(),
+  rssOpenKb: z.number(),
+  rssRebuildKb: z.number(),
+});
 
 export interface RebuildFigures {
   events: number;
@@ -33,14 +42,7 @@ export const measureRebuild = (events: number): RebuildFigures => {
   });
   dropDb(path);
   if (child.status !== 0) throw new Error(`rebuild worker failed: ${child.stderr}`);
-  const r = JSON.parse(child.stdout) as {
-    events: number;
-    rebuildMs: number;
-    auditMs: number;
-    auditOk: boolean;
-    rssOpenKb: number;
-    rssRebuildKb: number;
-  };
+  const r = WorkerResult.parse(JSON.parse(child.stdout));
   return {
     events: r.events,
     buildLogSeconds,

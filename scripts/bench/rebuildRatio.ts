@@ -43,8 +43,9 @@ for (let r = 0; r < rounds; r++) {
   const result = rebuildInChild();
   const rebuild = result.events / (result.rebuildMs / 1000);
   ratios.push(rebuild / raw);
+  const detail = `lock ${Math.round(result.lockMs)} ms, peak RSS ${Math.round(result.rssRebuildKb / 1024)} MB`;
   log(
-    `round ${r + 1}: raw ${Math.round(raw)} events/s, rebuild ${Math.round(rebuild)} events/s (lock ${Math.round(result.lockMs)} ms, peak RSS ${Math.round(result.rssRebuildKb / 1024)} MB): ratio ${(rebuild / raw).toFixed(2)}`,
+    `round ${r + 1}: raw ${Math.round(raw)} events/s, rebuild ${Math.round(rebuild)} events/s (${detail}): ratio ${(rebuild / raw).toFixed(2)}`,
   );
 }
 console.log(`rebuild / raw-direct batched, median of ${rounds}: ${median(ratios).toFixed(2)}`);

@@ -10,6 +10,13 @@ const rebuild = rebuildProjections(store);
 const rssRebuildKb = process.resourceUsage().maxRSS;
 const audit = only === "--rebuild-only" ? undefined : auditProjections(store);
 store.close();
-process.stdout.write(
-  `${JSON.stringify({ events: rebuild.events, rebuildMs: rebuild.durationMs, lockMs: rebuild.lockMs, auditMs: audit?.durationMs, auditOk: audit?.ok, rssOpenKb, rssRebuildKb })}\n`,
-);
+const result = {
+  events: rebuild.events,
+  rebuildMs: rebuild.durationMs,
+  lockMs: rebuild.lockMs,
+  auditMs: audit?.durationMs,
+  auditOk: audit?.ok,
+  rssOpenKb,
+  rssRebuildKb,
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,21 +1,17 @@
 // Shared helpers of the benchmark suite: scratch databases, clocks, statistics.
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runDbmate } from "../../src/db/migrations.js";
+import { createMigratedDatabase } from "../../src/replay/scratch.js";
 
 const root = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), "artist-bench-"));
-let template: string | undefined;
 let counter = 0;
 
-/** A fresh database file migrated by dbmate (copied from one migrated template). */
+/** A fresh database file migrated by dbmate (a copy of the store's one migrated template). */
 export const freshDb = (name = "db"): string => {
-  if (!template) {
-    template = join(root, "template.db");
-    runDbmate(template, ["up"]);
-  }
-  const path = join(root, `${name}-${++counter}.db`);
-  copyFileSync(template, path);
+  counter++;
+  const path = join(root, `${name}-${counter}.db`);
+  createMigratedDatabase(path);
   return path;
 };
 
@@ -34,17 +30,30 @@ export const time = (fn: () => void): number => {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 };
 
+/** The median of samples (NaN for none). */
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const upper = s[m] ?? Number.NaN;
+  return s.length % 2 ? upper : ((s[m - 1] ?? Number.NaN) + upper) / 2;
 };
 
-/** The q-quantile (0..1) of samples, nearest rank. */
+/** The q-quantile (0..1) of samples, nearest rank (NaN for none). */
 export const quantile = (xs: readonly number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? Number.NaN;
 };
+
+/**
+ * `f` of each pair a[i], b[i]: figures measured round by round, so the lists are of one length.
+ * @example median(pairwise(raw, app, (r, a) => r.seconds / a.seconds))
+ */
+export const pairwise = <A, B, R>(a: readonly A[], b: readonly B[], f: (x: A, y: B) => R): R[] =>
+  a.map((x, i) => {
+    const y = b[i];
+    if (y === undefined) throw new Error(`pairwise: ${a.length} and ${b.length} figures`);
+    return f(x, y);
+  });
 
 /** Split into chunks of n. */
 export const chunks = <T>(xs: readonly T[], n: number): T[][] => {

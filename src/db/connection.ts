@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { StoreError } from "./errors.js";
+import { messageOf, sqliteCode } from "./sqliteErrors.js";
 
 export type Db = Database.Database;
 
@@ -30,12 +31,7 @@ export const openConnection = (path: string, options: ConnectionOptions = {}): D
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !(options.create ?? false) });
   } catch (cause) {
-    throw new StoreError(
-      "NOT_A_DATABASE",
-      `cannot open database ${path}: ${(cause as Error).message}`,
-      { path },
-      { cause },
-    );
+    throw new StoreError("NOT_A_DATABASE", `cannot open database ${path}: ${messageOf(cause)}`, { path }, { cause });
   }
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? CONNECTION_PRAGMAS.busy_timeout}`);
@@ -47,11 +43,11 @@ export const openConnection = (path: string, options: ConnectionOptions = {}): D
     db.prepare("SELECT count(*) FROM sqlite_master").get();
   } catch (cause) {
     db.close();
-    const code = (cause as { code?: string }).code;
+    const code = sqliteCode(cause);
     if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT")
       throw new StoreError(
         "NOT_A_DATABASE",
-        `${path} is not a SQLite database (or is corrupt): ${(cause as Error).message}`,
+        `${path} is not a SQLite database (or is corrupt): ${messageOf(cause)}`,
         { path },
         { cause },
       );

@@ -64,3 +64,40 @@ export class VersionConflictError extends StoreError {
     );
   }
 }
+
+/**
+ * A StoreError about one event of an append. Its message names the event by its
+ * index in the call, with its type once that is known (`event 2 ImageCurated: …`);
+ * `details` keeps the parts (`index`, `eventType`, `reason`) so that a caller who
+ * knows the event by another name (a line of input) can say it its own way.
+ * @example throw eventError("STREAM_NOT_FOUND", { index: 0 }, "ImageCurated for image:a.png, which was never started");
+ */
+export const eventError = (
+  code: StoreErrorCode,
+  event: { index: number; type?: string },
+  reason: string,
+  details: Readonly<Record<string, unknown>> = {},
+  options?: { cause?: unknown },
+): StoreError => {
+  const { index, type } = event;
+  return type === undefined
+    ? new StoreError(code, `event ${index}: ${reason}`, { index, ...details, reason }, options)
+    : new StoreError(
+        code,
+        `event ${index} ${type}: ${reason}`,
+        { index, ...details, eventType: type, reason },
+        options,
+      );
+};
+
+/**
+ * An error's message with its event named `label` instead of by its index in the
+ * append (`line 3 ImageCurated: …` for `event 0 ImageCurated: …`); an error about
+ * no single event (a version conflict names its stream) gets the label in front.
+ * @example messageNamingEvent(e, "line 3") // "line 3: ImageCurated for image:a.png, which was never started"
+ */
+export const messageNamingEvent = (e: StoreError, label: string): string => {
+  const { index, eventType, reason } = e.details;
+  if (typeof index !== "number" || typeof reason !== "string") return `${label}: ${e.message}`;
+  return typeof eventType === "string" ? `${label} ${eventType}: ${reason}` : `${label}: ${reason}`;
+};

@@ -1,4 +1,5 @@
 import type { Db } from "./connection.js";
+import { isSqliteError, messageOf } from "./sqliteErrors.js";
 
 /**
  * SQLite's integrity_check (or the faster quick_check): the problems it reports, [] when the file is sound.
@@ -13,7 +14,7 @@ export const integrityProblems = (
     rows = db.pragma(`${quick ? "quick_check" : "integrity_check"}(${max})`, { simple: false });
   } catch (e) {
     // Damage bad enough stops the check itself with SQLITE_CORRUPT: that is its verdict.
-    if (String((e as { code?: unknown }).code).startsWith("SQLITE_CORRUPT")) return [(e as Error).message];
+    if (isSqliteError(e, "SQLITE_CORRUPT")) return [messageOf(e)];
     throw e;
   }
   const messages = Array.isArray(rows) ? rows.map((r) => String(Object.values(r ?? {})[0])) : [];

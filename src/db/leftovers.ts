@@ -1,5 +1,6 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { errnoCode } from "./sqliteErrors.js";
 
 /** Whether a process with this pid exists (EPERM: it exists, owned by someone else). */
 const processIsAlive = (pid: number): boolean => {
@@ -7,7 +8,7 @@ const processIsAlive = (pid: number): boolean => {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    return errnoCode(e) === "EPERM";
   }
 };
 

@@ -39,11 +39,22 @@ export const runDbmate = (path: string, args: readonly string[], options: Dbmate
 };
 
 /** Migration versions shipped with this code, oldest first. */
-export const knownMigrations = (): string[] =>
+export const knownMigrations = (): string[] => migrationFiles().map((m) => m.version);
+
+/** dbmate's migration file name: `<version>_<description>.sql`. */
+const MIGRATION_FILE = /^(\d+)_.*\.sql$/;
+
+/**
+ * The migration files shipped with this code, oldest first: each one's version and its name without `.sql`.
+ * @example migrationFiles()[0] // { version: "20260101000001", name: "20260101000001_create_event_log" }
+ */
+export const migrationFiles = (): { version: string; name: string }[] =>
   readdirSync(migrationsDir)
-    .filter((f) => /^\d+_.*\.sql$/.test(f))
     .sort()
-    .map((f) => f.slice(0, f.indexOf("_")));
+    .flatMap((file) => {
+      const version = MIGRATION_FILE.exec(file)?.[1];
+      return version === undefined ? [] : [{ version, name: file.slice(0, -".sql".length) }];
+    });
 
 /** Migration versions applied to a database, oldest first ([] when dbmate never ran). */
 export const appliedMigrations = (db: Db): string[] => {
@@ -79,7 +90,9 @@ export const assertSchemaCurrent = (db: Db, path: string): void => {
   if (status.unknown.length > 0)
     throw new StoreError(
       "UNKNOWN_MIGRATIONS",
-      `database ${path} has migrations this code does not know (${status.unknown.join(", ")}): its schema is newer than this version of ai-artist-store; upgrade the code, or roll the database back with an up-to-date copy of the code`,
+      `database ${path} has migrations this code does not know (${status.unknown.join(", ")}): ` +
+        "its schema is newer than this version of ai-artist-store; upgrade the code, " +
+        "or roll the database back with an up-to-date copy of the code",
       { path, unknown: status.unknown },
     );
   if (status.applied.length === 0)
@@ -91,7 +104,8 @@ export const assertSchemaCurrent = (db: Db, path: string): void => {
   if (status.pending.length > 0)
     throw new StoreError(
       "PENDING_MIGRATIONS",
-      `database ${path} has ${status.pending.length} pending migration(s) (${status.pending.join(", ")}): run \`${cliCommand("migrate", path)}\` (or openStore({ migrate: true }))`,
+      `database ${path} has ${status.pending.length} pending migration(s) (${status.pending.join(", ")}): ` +
+        `run \`${cliCommand("migrate", path)}\` (or openStore({ migrate: true }))`,
       { path, pending: status.pending },
     );
 };

@@ -19,6 +19,9 @@ export const isSqliteError = (e: unknown, code: string): boolean => {
 export const errnoCode = (e: unknown): string | undefined =>
   e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
 
+/** The `code` any error carries: SQLite's extended code or a Node system error's, else undefined. */
+export const errorCode = (e: unknown): string | undefined => sqliteCode(e) ?? errnoCode(e);
+
 /** The message of anything thrown, for a one-line report. */
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -40,7 +43,8 @@ export const asWriteFailure = (e: unknown, path: string): unknown => {
   if (code.startsWith("SQLITE_IOERR"))
     return new StoreError(
       "DISK_IO_ERROR",
-      `cannot write to ${path}: disk I/O error (${code}): the disk may be full, the file over a size limit (ulimit -f) or the device failing; nothing of this append was written`,
+      `cannot write to ${path}: disk I/O error (${code}): ` +
+        "the disk may be full, the file over a size limit (ulimit -f) or the device failing; nothing of this append was written",
       { path, sqliteCode: code },
       { cause: e },
     );

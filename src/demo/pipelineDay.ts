@@ -1,16 +1,5 @@
 import type { NewEvent } from "../events/envelope.js";
-
-/** mulberry32: a tiny seeded PRNG, so a demo day is the same on every machine. */
-export const seededRandom = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+import { randomPicker, round, seededRandom } from "./random.js";
 
 const THEMES: Record<string, { subjects: string[]; styles: string[]; tags: string[] }> = {
   landscapes: {
@@ -77,8 +66,7 @@ export const pipelineDay = ({
   imagesPerBatch = [40, 80],
 }: PipelineDayOptions = {}): NewEvent[] => {
   const random = seededRandom(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-  const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+  const pick = randomPicker(random);
   let clock = Date.parse(`${day}T06:00:00Z`);
   const at = (advanceSeconds: number) => {
     clock += advanceSeconds * 1000;
@@ -142,9 +130,8 @@ export const pipelineDay = ({
     data: { runId: `lora-portrait-${day}`, reason: "CUDA out of memory at step 1184", trainingTimeSeconds: 2400 },
   });
 
-  const themes = Object.keys(THEMES);
-  themes.forEach((theme, b) => {
-    const vocab = THEMES[theme]!;
+  const themes = Object.entries(THEMES);
+  themes.forEach(([theme, vocab], b) => {
     const batchId = `batch-${day}-${b + 1}-${theme}`;
     const last = b === themes.length - 1;
     push({ type: "BatchStarted", occurredAt: at(900), data: { batchId, theme } });

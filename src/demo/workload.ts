@@ -1,5 +1,5 @@
 import type { NewEvent } from "../events/envelope.js";
-import { seededRandom } from "./pipelineDay.js";
+import { randomPicker, round, seededRandom } from "./random.js";
 
 const SUBJECTS = [
   "a sunset over snow-capped mountains",
@@ -91,8 +91,6 @@ export interface WorkloadOptions {
   pendingShare?: number;
 }
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-
 /**
  * A deterministic, realistic stream of pipeline events for benchmarks and
  * large tests: themed creation batches whose images are generated (prompts of
@@ -113,9 +111,12 @@ export function* workload(options: WorkloadOptions): Generator<NewEvent> {
     pendingShare = 0,
   } = options;
   const random = seededRandom(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const pick = randomPicker(random);
   let clock = Date.parse(options.start ?? "2025-01-01T00:00:00Z");
-  const at = (seconds: number) => new Date((clock += seconds * 1000)).toISOString();
+  const at = (seconds: number) => {
+    clock += seconds * 1000;
+    return new Date(clock).toISOString();
+  };
   const pendingFrom = images - Math.floor(images * pendingShare);
   const recurations: { filename: string; due: number }[] = [];
 

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { StoreError, VersionConflictError } from "../db/errors.js";
+import { eventError, VersionConflictError } from "../db/errors.js";
 import { messageOf, sqliteCode, withBusyRetry } from "../db/sqliteErrors.js";
 import type { AppendedEvent, StoredEvent } from "./envelope.js";
 import type { PreparedEvent, PreparedEventOf } from "./prepareEvent.js";
@@ -89,10 +89,11 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
       existing.streamId !== e.streamId ||
       !isDeepStrictEqual(JSON.parse(existing.data), JSON.parse(e.dataJson))
     )
-      throw new StoreError(
+      throw eventError(
         "IDEMPOTENCY_CONFLICT",
-        `event ${index}: event id ${e.eventId} is already in the log at position ${existing.position} (${existing.type} on ${existing.streamId}) with other content`,
-        { index, eventId: e.eventId, position: existing.position },
+        { index },
+        `event id ${e.eventId} is already in the log at position ${existing.position} (${existing.type} on ${existing.streamId}) with other content`,
+        { eventId: e.eventId, position: existing.position },
       );
     return {
       position: existing.position,
@@ -108,29 +109,22 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     if (e.expectedVersion !== undefined && e.expectedVersion !== head.version)
       throw new VersionConflictError(e.streamId, e.expectedVersion, head.version, index);
     if (OPENING_EVENTS.has(e.type) && head.version > 0)
-      throw new StoreError(
+      throw eventError(
         "STREAM_EXISTS",
-        `event ${index}: ${e.type} for ${e.streamId}, which already exists (version ${head.version})`,
-        {
-          index,
-          streamId: e.streamId,
-          actualVersion: head.version,
-        },
+        { index },
+        `${e.type} for ${e.streamId}, which already exists (version ${head.version})`,
+        { streamId: e.streamId, actualVersion: head.version },
       );
     if (!OPENING_EVENTS.has(e.type) && head.version === 0)
-      throw new StoreError("STREAM_NOT_FOUND", `event ${index}: ${e.type} for ${e.streamId}, which was never started`, {
-        index,
+      throw eventError("STREAM_NOT_FOUND", { index }, `${e.type} for ${e.streamId}, which was never started`, {
         streamId: e.streamId,
       });
     if (CLOSING_EVENTS.has(head.type))
-      throw new StoreError(
+      throw eventError(
         "STREAM_CLOSED",
-        `event ${index}: ${e.type} for ${e.streamId}, which already ended with ${head.type} (version ${head.version})`,
-        {
-          index,
-          streamId: e.streamId,
-          actualVersion: head.version,
-        },
+        { index },
+        `${e.type} for ${e.streamId}, which already ended with ${head.type} (version ${head.version})`,
+        { streamId: e.streamId, actualVersion: head.version },
       );
   };
 

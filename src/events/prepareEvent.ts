@@ -1,6 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import { z } from "zod";
-import { StoreError } from "../db/errors.js";
+import { eventError } from "../db/errors.js";
+import { messageOf } from "../db/sqliteErrors.js";
 import {
   type EventData,
   type EventType,
@@ -8,7 +9,7 @@ import {
   isEventType,
   isoTime,
   Metadata,
-  payloadSchemas,
+  payloadParsers,
 } from "./schemas.js";
 
 /**
@@ -40,7 +41,7 @@ const Envelope = z.compile(
 );
 
 /** An event checked and serialised, ready for the write transaction. */
-export type PreparedEvent = { [T in EventType]: PreparedEventOf<T> }[EventType];
+export type PreparedEvent<T extends EventType = EventType> = { [K in T]: PreparedEventOf<K> }[T];
 export interface PreparedEventOf<T extends EventType> {
   type: T;
   data: EventData[T];
@@ -78,13 +79,22 @@ const findLoneSurrogate = (value: unknown, path: string): string | undefined => 
 };
 
 /** JSON text of a parsed payload; a value JSON cannot hold (a cycle) is bad input, not a crash. */
-const toJson = (value: unknown, field: string, where: string, index: number): string => {
+const toJson = (value: unknown, field: string, index: number, type: EventType): string => {
   try {
     return JSON.stringify(value);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.replace(/\s*\n\s*/g, " ") : String(cause);
-    throw new StoreError("INVALID_EVENT", `${where}: ${field} is not JSON: ${reason}`, { index, field }, { cause });
+    const reason = messageOf(cause).replace(/\s*\n\s*/g, " ");
+    throw eventError("INVALID_EVENT", { index, type }, `${field} is not JSON: ${reason}`, { field }, { cause });
   }
+};
+
+/** Refuse a payload (or metadata) whose JSON is over its limit, in UTF-8 bytes. */
+const checkSize = (json: string, field: string, limit: number, index: number, type: EventType): void => {
+  const bytes = Buffer.byteLength(json);
+  if (bytes > limit)
+    throw eventError("PAYLOAD_TOO_LARGE", { index, type }, `${field} is ${bytes} bytes, over the ${limit}-byte limit`, {
+      bytes,
+    });
 };
 
 const describeIssues = (error: z.ZodError, prefix: string): string =>
@@ -96,15 +106,14 @@ const describeIssues = (error: z.ZodError, prefix: string): string =>
     })
     .join("; ");
 
-const parsePayload = <T extends EventType>(type: T, data: unknown, where: string): EventData[T] => {
-  const result = payloadSchemas[type].safeParse(data);
+const parsePayload = <T extends EventType>(type: T, data: unknown, index: number): EventData[T] => {
+  const result = payloadParsers[type].safeParse(data);
   if (!result.success)
-    throw new StoreError("INVALID_EVENT", `${where} ${type}: ${describeIssues(result.error, "data")}`, {
+    throw eventError("INVALID_EVENT", { index, type }, describeIssues(result.error, "data"), {
       type,
       issues: result.error.issues.map((i) => ({ path: ["data", ...i.path.map(String)].join("."), message: i.message })),
     });
-  // The schema table is keyed by type, so its output is EventData[T]; TypeScript cannot see through the index.
-  return result.data as EventData[T];
+  return result.data;
 };
 
 /** The stream an event belongs to, derived from its payload (never given separately). */
@@ -118,47 +127,47 @@ export const streamIdOf = (data: EventData[EventType]): string =>
  * @example prepareEvent({ type: "BatchStarted", data: { batchId: "b1" } }, 0, () => new Date())
  */
 export const prepareEvent = (input: unknown, index: number, clock: () => Date, producer?: string): PreparedEvent => {
-  const where = `event ${index}`;
   const envelope = Envelope.safeParse(input);
-  if (!envelope.success)
-    throw new StoreError("INVALID_EVENT", `${where}: ${describeIssues(envelope.error, "")}`, { index });
-  const { type, data: rawData, id, expectedVersion, occurredAt, metadata: given = {} } = envelope.data;
-  const metadata = producer && !given.producer ? { ...given, producer } : given;
+  if (!envelope.success) throw eventError("INVALID_EVENT", { index }, describeIssues(envelope.error, ""));
+  const { type } = envelope.data;
   if (!isEventType(type))
-    throw new StoreError(
+    throw eventError(
       "UNKNOWN_EVENT_TYPE",
-      `${where}: unknown event type "${type}" (known: ${Object.keys(eventTypes).join(", ")})`,
-      { index, type },
+      { index },
+      `unknown event type "${type}" (known: ${Object.keys(eventTypes).join(", ")})`,
+      { type },
     );
-  const data = parsePayload(type, rawData, where);
-  const dataJson = toJson(data, "data", `${where} ${type}`, index);
-  const metadataJson = toJson(metadata, "metadata", `${where} ${type}`, index);
+  return prepareOfType(type, envelope.data, index, clock, producer);
+};
+
+/** The rest of an event of a known type: its payload parsed by that type's schema, so type and data agree. */
+const prepareOfType = <T extends EventType>(
+  type: T,
+  envelope: z.output<typeof Envelope>,
+  index: number,
+  clock: () => Date,
+  producer: string | undefined,
+): PreparedEvent<T> => {
+  const { data: rawData, id, expectedVersion, occurredAt, metadata: given = {} } = envelope;
+  const metadata = producer && !given.producer ? { ...given, producer } : given;
+  const data = parsePayload(type, rawData, index);
+  const dataJson = toJson(data, "data", index, type);
+  const metadataJson = toJson(metadata, "metadata", index, type);
   // JSON.stringify writes a lone surrogate as a \udXXX escape: only text with one needs the walk that names the path.
   // After toJson: a value that serialised has no cycle, so the walk ends.
   const malformed =
     (SURROGATE_ESCAPE.test(dataJson) ? findLoneSurrogate(data, "data") : undefined) ??
     (SURROGATE_ESCAPE.test(metadataJson) ? findLoneSurrogate(metadata, "metadata") : undefined);
   if (malformed)
-    throw new StoreError(
+    throw eventError(
       "INVALID_EVENT",
-      `${where} ${type}: ${malformed}: contains an unpaired UTF-16 surrogate (not valid Unicode text)`,
-      { index, type, path: malformed },
+      { index, type },
+      `${malformed}: contains an unpaired UTF-16 surrogate (not valid Unicode text)`,
+      { type, path: malformed },
     );
-  const dataBytes = Buffer.byteLength(dataJson);
-  if (dataBytes > MAX_DATA_BYTES)
-    throw new StoreError(
-      "PAYLOAD_TOO_LARGE",
-      `${where} ${type}: data is ${dataBytes} bytes, over the ${MAX_DATA_BYTES}-byte limit`,
-      { index, bytes: dataBytes },
-    );
-  const metadataBytes = Buffer.byteLength(metadataJson);
-  if (metadataBytes > MAX_METADATA_BYTES)
-    throw new StoreError(
-      "PAYLOAD_TOO_LARGE",
-      `${where} ${type}: metadata is ${metadataBytes} bytes, over the ${MAX_METADATA_BYTES}-byte limit`,
-      { index, bytes: metadataBytes },
-    );
-  const prepared: PreparedEventOf<EventType> = {
+  checkSize(dataJson, "data", MAX_DATA_BYTES, index, type);
+  checkSize(metadataJson, "metadata", MAX_METADATA_BYTES, index, type);
+  return {
     type,
     data,
     dataJson,
@@ -171,6 +180,4 @@ export const prepareEvent = (input: unknown, index: number, clock: () => Date, p
     expectedVersion,
     occurredAt: occurredAt ?? clock().toISOString(),
   };
-  // data was parsed by the schema of this very type, so type and data agree.
-  return prepared as PreparedEvent;
 };

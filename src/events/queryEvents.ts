@@ -1,6 +1,6 @@
 import type { Db } from "../db/connection.js";
 import type { StoredEvent } from "./envelope.js";
-import { EVENT_COLUMNS, parseEventRow } from "./readEvents.js";
+import { EVENT_COLUMNS, parseEventRow, readInPages } from "./readEvents.js";
 
 /**
  * Which events to read from the log; every filter is optional and they combine with AND.
@@ -41,20 +41,13 @@ export function* queryEvents(db: Db, filter: EventFilter = {}, pageSize = 1000):
   );
   const params: Record<string, string | number> = {};
   if (filter.streamId !== undefined) params.streamId = filter.streamId;
-  filter.types?.forEach((t, i) => (params[`type${i}`] = t));
+  for (const [i, t] of (filter.types ?? []).entries()) params[`type${i}`] = t;
   if (filter.to !== undefined) params.to = filter.to;
   if (filter.since !== undefined) params.since = filter.since;
   if (filter.until !== undefined) params.until = filter.until;
-
-  let after = filter.after ?? 0;
-  let left = filter.limit ?? Infinity;
-  while (left > 0) {
-    const limit = Math.min(pageSize, left);
-    const rows = page.all({ ...params, after, limit }).map(parseEventRow);
-    yield* rows;
-    const last = rows.at(-1);
-    if (!last || rows.length < limit) return;
-    after = last.position;
-    left -= rows.length;
-  }
+  yield* readInPages((after, limit) => page.all({ ...params, after, limit }).map(parseEventRow), {
+    after: filter.after ?? 0,
+    pageSize,
+    limit: filter.limit,
+  });
 }

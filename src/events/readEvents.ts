@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
 import type { StoredEvent } from "./envelope.js";
-import { eventTypes, isEventType, Metadata, payloadSchemas } from "./schemas.js";
+import { type EventType, eventTypes, isEventType, Metadata, payloadParsers } from "./schemas.js";
 import { upcast } from "./upcast.js";
 
 export const EVENT_COLUMNS = `position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type,
@@ -95,7 +95,18 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
       streamId,
       `schema version ${schemaVersion} is newer than this code knows (${eventTypes[type].version})`,
     );
-  const payload = payloadSchemas[type].safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
+  return eventOfType(type, fields, position, streamId, schemaVersion);
+};
+
+/** The rest of a row of a known type: its payload parsed by that type's schema, so type and data agree. */
+const eventOfType = <T extends EventType>(
+  type: T,
+  fields: readonly unknown[],
+  position: number,
+  streamId: string,
+  schemaVersion: number,
+): StoredEvent<T> => {
+  const payload = payloadParsers[type].safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
   if (!payload.success)
     throw corruptEvent(
       position,
@@ -103,7 +114,7 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
       streamId,
       payload.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`).join("; "),
     );
-  const event = {
+  return {
     position,
     eventId: text(fields, 1),
     streamId,
@@ -115,8 +126,6 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
     occurredAt: text(fields, 8),
     recordedAt: text(fields, 9),
   };
-  // payload was parsed by the schema of type, so type and data agree.
-  return event as StoredEvent;
 };
 
 export interface ReadStreamOptions {
@@ -140,6 +149,41 @@ export interface EventPage {
   next: number | undefined;
 }
 
+const Position = z.number().int();
+
+/**
+ * The position of the newest event (0 for an empty log), by a statement prepared once.
+ * @example const headPosition = prepareHeadPosition(db); headPosition() // 1042
+ */
+export const prepareHeadPosition = (db: Db): (() => number) => {
+  const head = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
+  return () => Position.parse(head.get());
+};
+
+/**
+ * Events page by page, each page a fresh query that starts after the last event of
+ * the one before: memory stays flat however long the log, and the connection is free
+ * between pages (no open cursor). `readPage(after, limit)` returns up to `limit`
+ * events after position `after`, in position order.
+ * @example readInPages((after, limit) => page.all(after, limit).map(parseEventRow), { pageSize: 500 })
+ */
+export function* readInPages(
+  readPage: (after: number, limit: number) => StoredEvent[],
+  { after = 0, pageSize, limit = Number.POSITIVE_INFINITY }: { after?: number; pageSize: number; limit?: number },
+): Generator<StoredEvent> {
+  let from = after;
+  let left = limit;
+  while (left > 0) {
+    const size = Math.min(pageSize, left);
+    const events = readPage(from, size);
+    yield* events;
+    const last = events.at(-1);
+    if (!last || events.length < size) return;
+    from = last.position;
+    left -= events.length;
+  }
+}
+
 /** Statements for reading the log, prepared once per connection. */
 export const createLogReader = (db: Db) => {
   // Rows as arrays: no object per row that parseEventRow would only take apart.
@@ -151,34 +195,30 @@ export const createLogReader = (db: Db) => {
   const byPosition = db
     .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`)
     .raw();
-  const head = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
-
-  const readAll = (options: ReadAllOptions = {}): EventPage => {
-    const limit = options.limit ?? 1000;
-    const events = byPosition.all(options.after ?? 0, options.to ?? Number.MAX_SAFE_INTEGER, limit).map(parseEventRow);
-    const last = events.at(-1);
-    return { events, next: events.length === limit && last ? last.position : undefined };
-  };
+  const page = (after: number, to: number | undefined, limit: number): StoredEvent[] =>
+    byPosition.all(after, to ?? Number.MAX_SAFE_INTEGER, limit).map(parseEventRow);
 
   return {
     /** Events of one stream in version order. */
     readStream: (streamId: string, options: ReadStreamOptions = {}): StoredEvent[] =>
       byStream.all(streamId, options.fromVersion ?? 1, options.limit ?? -1).map(parseEventRow),
-    readAll,
+    readAll: (options: ReadAllOptions = {}): EventPage => {
+      const limit = options.limit ?? 1000;
+      const events = page(options.after ?? 0, options.to, limit);
+      const last = events.at(-1);
+      return { events, next: events.length === limit && last ? last.position : undefined };
+    },
     /**
      * Every event from a position on, page by page: memory stays flat however long
      * the log, and the connection is free between pages (no open cursor).
      */
-    *iterateAll(options: Omit<ReadAllOptions, "limit"> & { pageSize?: number } = {}): Generator<StoredEvent> {
-      let after: number | undefined = options.after ?? 0;
-      while (after !== undefined) {
-        const page = readAll({ after, to: options.to, limit: options.pageSize ?? 1000 });
-        yield* page.events;
-        after = page.next;
-      }
-    },
+    iterateAll: (options: Omit<ReadAllOptions, "limit"> & { pageSize?: number } = {}): Generator<StoredEvent> =>
+      readInPages((after, limit) => page(after, options.to, limit), {
+        after: options.after ?? 0,
+        pageSize: options.pageSize ?? 1000,
+      }),
     /** The position of the newest event (0 for an empty log). */
-    headPosition: (): number => z.number().int().parse(head.get()),
+    headPosition: prepareHeadPosition(db),
   };
 };
 export type LogReader = ReturnType<typeof createLogReader>;

@@ -269,6 +269,15 @@ export type EventData = { [T in EventType]: z.output<(typeof eventTypes)[T]["sch
  */
 export type EventInput = { [T in EventType]: z.input<(typeof eventTypes)[T]["schema"]> };
 
+/**
+ * payloadSchemas typed per event type: for a type parameter `T`, `payloadParsers[type]`
+ * parses to `EventData[T]`, so a payload and its type stay paired without a cast.
+ * @example payloadParsers.BatchStarted.safeParse({ batchId: "b1" }).success // true
+ */
+export const payloadParsers: {
+  readonly [T in EventType]: { safeParse(data: unknown): z.ZodSafeParseResult<EventData[T]> };
+} = payloadSchemas;
+
 /** Free-form context carried beside the payload: who produced it and why. */
 export const Metadata = z
   .strictObject({

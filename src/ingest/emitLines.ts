@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { StoreError } from "../db/errors.js";
+import { messageNamingEvent, StoreError } from "../db/errors.js";
+import { errorCode, messageOf } from "../db/sqliteErrors.js";
 import type { AppendedEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
 import type { Store } from "../store/openStore.js";
@@ -22,12 +23,9 @@ export interface Rejection {
  */
 export type LineResult = { line: number; ok: true; appended: AppendedEvent } | ({ ok: false } & Rejection);
 
-/** The store's messages say "event N" (its index in one append); a line report says which line. */
-const onLine = (line: number, message: string): string =>
-  /^event \d+/.test(message) ? message.replace(/^event \d+/, `line ${line}`) : `line ${line}: ${message}`;
-
+/** The store's messages name an event by its index in one append; a line report names its line instead. */
 const reject = (line: number, e: unknown): Rejection => {
-  if (e instanceof StoreError) return { line, code: e.code, message: onLine(line, e.message) };
+  if (e instanceof StoreError) return { line, code: e.code, message: messageNamingEvent(e, `line ${line}`) };
   throw e;
 };
 
@@ -43,7 +41,7 @@ const parseLine = (text: string, line: number): Parsed => {
       ok: false,
       line,
       code: "MALFORMED_JSON",
-      message: `line ${line}: not valid JSON: ${(e as Error).message}`,
+      message: `line ${line}: not valid JSON: ${messageOf(e)}`,
     };
   }
   const parsed = Line.safeParse(json);
@@ -153,7 +151,7 @@ export const emitLines = async (
     const note = `stopped at line ${line}: the ${report.accepted} event(s) of the lines before it are appended, nothing from it on`;
     if (e instanceof StoreError)
       throw new StoreError(e.code, `${e.message} (${note})`, { ...e.details, line }, { cause: e });
-    throw new Error(`${e instanceof Error ? e.message : String(e)} (${note})`, { cause: e });
+    throw new Error(`${messageOf(e)} (${note})`, { cause: e });
   };
   const isAboutTheLine = (e: unknown) =>
     e instanceof StoreError && !["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR"].includes(e.code);
@@ -175,7 +173,10 @@ export const emitLines = async (
       if (!isAboutTheLine(e)) stopped(e, pending[0]?.line ?? 0);
     }
     const valid = withoutInvalid(pending);
-    if (valid.length < pending.length) return flush(valid);
+    if (valid.length < pending.length) {
+      flush(valid);
+      return;
+    }
     for (const b of pending) {
       try {
         record(store.appendUnknown([b.envelope]));
@@ -248,8 +249,8 @@ export const followLines = async (
             : {
                 ok: false,
                 line,
-                code: (e as { code?: string }).code ?? "INTERNAL",
-                message: `line ${line}: ${(e as Error).message}`,
+                code: errorCode(e) ?? "INTERNAL",
+                message: `line ${line}: ${messageOf(e)}`,
               };
       }
     }

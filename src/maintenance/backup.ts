@@ -5,6 +5,7 @@ import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 import { appliedMigrations } from "../db/migrations.js";
+import { messageOf } from "../db/sqliteErrors.js";
 
 /** How far a backup has copied, in database pages. */
 export interface BackupProgress {
@@ -113,7 +114,7 @@ export const backupDatabase = async (dbPath: string, options: BackupOptions = {}
     rmSync(partial, { force: true });
     throw new StoreError(
       "BACKUP_FAILED",
-      `backup of ${dbPath} failed: ${(cause as Error).message}`,
+      `backup of ${dbPath} failed: ${messageOf(cause)}`,
       { path: dbPath },
       { cause },
     );

@@ -5,6 +5,9 @@ import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { type MigrationStatus, migrationStatus } from "../db/migrations.js";
 import { cliCommand } from "../db/paths.js";
+import { messageOf } from "../db/sqliteErrors.js";
+import { quote, tableNames } from "../db/tableInfo.js";
+import { prepareHeadPosition } from "../events/readEvents.js";
 import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
 
@@ -48,20 +51,9 @@ export interface DoctorReport {
 }
 
 const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
-const quoteId = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const PlanRow = z.object({ id: z.number(), parent: z.number(), detail: z.string() });
 const IndexListRow = z.object({ name: z.string(), unique: z.number(), origin: z.string() });
 const IndexColumnRow = z.object({ name: z.string().nullable(), key: z.number() });
-
-const tableNames = (db: Db): string[] =>
-  z
-    .array(z.string())
-    .parse(
-      db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        .pluck()
-        .all(),
-    );
 
 /** Every table's row count: the schema document's "table statistics" counted one table only. */
 const tableRows = (db: Db) =>
@@ -69,7 +61,7 @@ const tableRows = (db: Db) =>
     name,
     rows: z.number().parse(
       db
-        .prepare(`SELECT count(*) FROM ${quoteId(name)}`)
+        .prepare(`SELECT count(*) FROM ${quote(name)}`)
         .pluck()
         .get(),
     ),
@@ -156,9 +148,7 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
     const current = migrations.applied.length > 0 && migrations.pending.length === 0 && migrations.unknown.length === 0;
     const tables = tableRows(db);
     const hasLog = tables.some((t) => t.name === "events");
-    const logHead = hasLog
-      ? z.number().parse(db.prepare("SELECT coalesce(max(position), 0) FROM events").pluck().get())
-      : null;
+    const logHead = hasLog ? prepareHeadPosition(db)() : null;
     const projections = current ? createProjectionState(db).status() : [];
     const stale = describeStale(path, projections);
     if (stale) problems.push(stale);
@@ -171,7 +161,7 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
       try {
         return [explainQuery(db, q, QUERY_SQL[q])];
       } catch (e) {
-        problems.push(`${q}: cannot be planned: ${(e as Error).message}`);
+        problems.push(`${q}: cannot be planned: ${messageOf(e)}`);
         return [];
       }
     });

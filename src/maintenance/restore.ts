@@ -1,6 +1,6 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { openConnection } from "../db/connection.js";
+import { type Db, openConnection } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { migrationStatus } from "../db/migrations.js";
@@ -32,7 +32,7 @@ const fsyncPath = (path: string) => {
 
 /** Check a candidate copy: a SQLite file that passes integrity_check and carries a schema this code knows. */
 const verifyCopy = (copy: string, from: string): string[] => {
-  let db;
+  let db: Db;
   try {
     db = openConnection(copy);
   } catch (cause) {

@@ -1,4 +1,5 @@
 import type { Db } from "../db/connection.js";
+import type { StoredEvent } from "../events/envelope.js";
 import type { Handlers } from "./handlers.js";
 
 /**
@@ -9,12 +10,23 @@ import type { Handlers } from "./handlers.js";
  * @example const handlers = withCreationDays(db, creationSessionsProjection(db));
  */
 export const withCreationDays = (db: Db, sessions: Handlers): Handlers => {
-  const start = db.prepare(
+  const statements = prepareStatements(db);
+  const { BatchStarted: started, BatchFinished: finished } = sessions;
+  return {
+    ...sessions,
+    BatchStarted: (event) => projectBatchStartedIntoDays(statements, started, event),
+    BatchFinished: (event) => projectBatchFinishedIntoDays(statements, finished, event),
+  };
+};
+
+/** The statements of creation_days, prepared once per connection. */
+const prepareStatements = (db: Db) => ({
+  start: db.prepare(
     `INSERT INTO creation_days (day, sessions, images_created, images_kept, avg_score_sum, avg_scores)
      SELECT DATE(started_at), 1, 0, 0, 0.0, 0 FROM creation_sessions WHERE batch_id = ?
      ON CONFLICT (day) DO UPDATE SET sessions = sessions + 1`,
-  );
-  const finish = db.prepare(
+  ),
+  finish: db.prepare(
     `UPDATE creation_days SET
        images_created = creation_days.images_created + batch.images_created,
        images_kept = creation_days.images_kept + batch.images_kept,
@@ -22,18 +34,26 @@ export const withCreationDays = (db: Db, sessions: Handlers): Handlers => {
        avg_scores = avg_scores + (batch.avg_score IS NOT NULL)
      FROM (SELECT started_at, images_created, images_kept, avg_score FROM creation_sessions WHERE batch_id = ?) AS batch
      WHERE day = DATE(batch.started_at)`,
-  );
-  const { BatchStarted: started, BatchFinished: finished } = sessions;
-  // A started batch counts as a session with nothing yet; a finished one adds its figures once.
-  return {
-    ...sessions,
-    BatchStarted: (event) => {
-      started?.(event);
-      start.run(event.data.batchId);
-    },
-    BatchFinished: (event) => {
-      finished?.(event);
-      finish.run(event.data.batchId);
-    },
-  };
+  ),
+});
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** BatchStarted, after the creation_sessions handler `started`: the batch's day counts one more session, empty yet. */
+const projectBatchStartedIntoDays = (
+  s: Statements,
+  started: Handlers["BatchStarted"],
+  event: StoredEvent<"BatchStarted">,
+): void => {
+  started?.(event);
+  s.start.run(event.data.batchId);
+};
+
+/** BatchFinished, after the creation_sessions handler `finished`: the batch's figures are added to its day, once. */
+const projectBatchFinishedIntoDays = (
+  s: Statements,
+  finished: Handlers["BatchFinished"],
+  event: StoredEvent<"BatchFinished">,
+): void => {
+  finished?.(event);
+  s.finish.run(event.data.batchId);
 };

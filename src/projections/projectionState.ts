@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { cliCommand } from "../db/paths.js";
 import { withBusyRetry } from "../db/sqliteErrors.js";
+import { prepareHeadPosition } from "../events/readEvents.js";
 import { EVENT_TYPES, eventTypes } from "../events/schemas.js";
 import { PROJECTION_NAMES, PROJECTIONS, type Projection, type ProjectionName } from "./index.js";
 
@@ -73,14 +74,13 @@ const StateRow = z.object({ projection: z.string(), fingerprint: z.string(), pos
  */
 export const createProjectionState = (db: Db) => {
   const rows = db.prepare(`SELECT projection, fingerprint, position FROM projection_state`);
-  const head = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
   const upsert = db.prepare(
     `INSERT INTO projection_state (projection, fingerprint, position) VALUES (@projection, @fingerprint, @position)
      ON CONFLICT (projection) DO UPDATE SET fingerprint = excluded.fingerprint, position = excluded.position`,
   );
   // Only rows that were in step before this append advance: a lag stays visible until a rebuild.
   const advance = db.prepare(`UPDATE projection_state SET position = @last WHERE position = @before`);
-  const headPosition = () => z.number().int().parse(head.get());
+  const headPosition = prepareHeadPosition(db);
 
   // One read transaction: the checkpoints and the log head from the same snapshot. Read
   // separately, an append by another process between the two looks like a lag.

@@ -15,14 +15,17 @@ export const rowReader = (statement: Statement) => {
     const rows: unknown[] = params === undefined ? raw.all() : raw.all(params);
     return rows.map((values) => {
       const row: Record<string, unknown> = {};
-      if (Array.isArray(values)) for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+      if (!Array.isArray(values)) return row;
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i];
+        if (name !== undefined) row[name] = values[i];
+      }
       return row;
     });
   };
 };
 
-const jsonText = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((s) => schema.parse(JSON.parse(s)) as z.output<T>);
+const jsonText = <T extends z.ZodType>(schema: T) => z.string().transform((s) => schema.parse(JSON.parse(s)));
 
 /**
  * A row of generated_images as the queries return it: camelCase, JSON parsed, booleans real.

@@ -2,9 +2,9 @@ import { cliCommand } from "../db/paths.js";
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 import type { Store } from "../store/openStore.js";
 import { compareTable, hasDrift, type TableDrift } from "./compareTables.js";
-import { createReplayer, type OnProgress } from "./replay.js";
-import { createScratch, deferIndexes } from "./scratch.js";
-import { ASIDE, tablesOf } from "./tables.js";
+import type { OnProgress } from "./replay.js";
+import { replayAside } from "./replayAside.js";
+import { tablesOf } from "./tables.js";
 
 /**
  * Which projections an audit compares, how many rows it lists, and a progress callback.
@@ -39,35 +39,21 @@ export interface AuditReport {
 export const auditProjections = (store: Store, options: AuditOptions = {}): AuditReport => {
   const started = performance.now();
   const tables = tablesOf(options.only ?? PROJECTION_NAMES);
-  const scratch = createScratch(store.path);
-  let attached = false;
-  try {
-    // Compared by primary key only: the scratch's secondary indexes are never needed.
-    deferIndexes(scratch.db, tablesOf());
-    const replayer = createReplayer(scratch.db);
-    let total = store.headPosition();
-    const report = (done: number) => options.onProgress?.({ done, total: Math.max(total, done) });
-    replayer.catchUp(store, total, report);
-    store.db.prepare(`ATTACH DATABASE ? AS ${ASIDE}`).run(scratch.path);
-    attached = true;
+  return replayAside(store, { rounds: 1, onProgress: options.onProgress }, (aside) => {
     // One read transaction: the live tables and the log's tail come from the same snapshot.
     const compare = store.db.transaction(() => {
-      total = store.headPosition();
-      replayer.catchUp(store, total, report);
-      return tables.map((t) => compareTable(store.db, t, options.maxRows ?? 100));
+      const position = aside.catchUp();
+      return { position, drift: tables.map((t) => compareTable(store.db, t, options.maxRows ?? 100)) };
     });
-    const drift = compare();
+    const { position, drift } = compare();
     return {
       ok: !drift.some(hasDrift),
-      position: total,
-      events: replayer.done,
+      position,
+      events: aside.done,
       durationMs: performance.now() - started,
       tables: drift,
     };
-  } finally {
-    if (attached) store.db.prepare(`DETACH DATABASE ${ASIDE}`).run();
-    scratch.dispose();
-  }
+  });
 };
 
 const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
@@ -103,7 +89,8 @@ export const formatAuditReport = (report: AuditReport, path: string): string => 
   lines.push(
     report.ok
       ? `audit ok: ${report.tables.map((t) => t.table).join(", ")} match the log at position ${report.position}`
-      : `audit found drift at log position ${report.position}: ${drifted.join("; ")}; run \`${cliCommand("rebuild", path)}\` to derive the tables again`,
+      : `audit found drift at log position ${report.position}: ${drifted.join("; ")}; ` +
+          `run \`${cliCommand("rebuild", path)}\` to derive the tables again`,
   );
   return lines.join("\n");
 };

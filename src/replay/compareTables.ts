@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { ASIDE, columnsOf, keyOf, quote } from "./tables.js";
+import { columnsOf, keyOf, quote, sequenceOf } from "../db/tableInfo.js";
+import { ASIDE } from "./tables.js";
 
 export type Row = Record<string, unknown>;
 const Rows = z.array(z.record(z.string(), z.unknown()));
@@ -69,9 +70,8 @@ export const compareTable = (db: Db, table: string, maxRows: number): TableDrift
       return Object.is(live, replayed) && row[`t${i}`] === 1 ? [] : [{ column, live, replayed }];
     }),
   }));
-  const sequenceSql = (schema: string) => `SELECT seq FROM ${schema}.sqlite_sequence WHERE name = ?`;
-  const live = db.prepare(sequenceSql("main")).pluck().get(table) ?? null;
-  const replayed = db.prepare(sequenceSql(ASIDE)).pluck().get(table) ?? null;
+  const live = sequenceOf(db, table);
+  const replayed = sequenceOf(db, table, ASIDE);
   return {
     table,
     key,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
 import type { StoredEvent } from "../events/envelope.js";
-import { EVENT_COLUMNS, parseEventRow } from "../events/readEvents.js";
+import { EVENT_COLUMNS, parseEventRow, readInPages } from "../events/readEvents.js";
 import { isoTime } from "../events/schemas.js";
 import { createQueries, type Queries } from "../queries/index.js";
 import { openStore, type Store } from "../store/openStore.js";
@@ -49,14 +49,9 @@ function* eventsAsOfTime(db: Db, time: string): Generator<StoredEvent> {
      ORDER BY e.position LIMIT @limit`,
     )
     .raw();
-  let after = 0;
-  for (;;) {
-    const events = page.all({ after, time, limit: READ_PAGE_SIZE }).map(parseEventRow);
-    yield* events;
-    const last = events.at(-1);
-    if (!last || events.length < READ_PAGE_SIZE) return;
-    after = last.position;
-  }
+  yield* readInPages((after, limit) => page.all({ after, time, limit }).map(parseEventRow), {
+    pageSize: READ_PAGE_SIZE,
+  });
 }
 
 /**

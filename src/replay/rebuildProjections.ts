@@ -1,12 +1,13 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { withBusyRetry } from "../db/sqliteErrors.js";
+import { columnsOf, keyOf, quote } from "../db/tableInfo.js";
 import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
 import { createProjectionState } from "../projections/projectionState.js";
 import type { Store } from "../store/openStore.js";
-import { createReplayer, type OnProgress, REPLAY_PAGE_SIZE } from "./replay.js";
-import { createScratch, deferIndexes } from "./scratch.js";
-import { ASIDE, columnsOf, keyOf, quote, tablesOf } from "./tables.js";
+import type { OnProgress } from "./replay.js";
+import { replayAside } from "./replayAside.js";
+import { ASIDE, tablesOf } from "./tables.js";
 
 /**
  * Which projections to rebuild, and a progress callback.
@@ -116,23 +117,7 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
   const started = performance.now();
   const only = options.only ?? PROJECTION_NAMES;
   const tables = tablesOf(only);
-  const scratch = createScratch(store.path);
-  let attached = false;
-  try {
-    // Every handler runs aside, even for one projection: a handler may read another projection's table.
-    // The scratch only lends its rows to the swap, which matches them by primary key: its secondary
-    // indexes would be built only to be thrown away, so they are dropped for good.
-    deferIndexes(scratch.db, tablesOf());
-    const replayer = createReplayer(scratch.db);
-    let total = store.headPosition();
-    const report = (done: number) => options.onProgress?.({ done, total: Math.max(total, done) });
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      replayer.catchUp(store, total, report);
-      total = store.headPosition();
-      if (total - replayer.position <= REPLAY_PAGE_SIZE) break;
-    }
-    store.db.prepare(`ATTACH DATABASE ? AS ${ASIDE}`).run(scratch.path);
-    attached = true;
+  return replayAside(store, { rounds: MAX_ROUNDS, onProgress: options.onProgress }, (aside) => {
     const state = createProjectionState(store.db);
     const swaps = tables.map((table) => swapStatements(store.db, table));
     // Deferred on purpose: BEGIN IMMEDIATE would also lock the attached scratch, which the replayer still writes.
@@ -141,24 +126,20 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
     const swap = store.db.transaction(() => {
       const lockedAt = performance.now();
       lock.run();
-      total = store.headPosition();
-      replayer.catchUp(store, total, report);
+      const position = aside.catchUp();
       for (const statements of swaps) for (const statement of statements) statement.run();
-      state.record(only, total);
-      return lockedAt;
+      state.record(only, position);
+      return { lockedAt, position };
     });
-    const lockedAt = withBusyRetry(() => swap());
+    const { lockedAt, position } = withBusyRetry(() => swap());
     const lockMs = performance.now() - lockedAt;
     return {
-      events: replayer.done,
-      position: total,
+      events: aside.done,
+      position,
       projections: [...only],
       tables,
       durationMs: performance.now() - started,
       lockMs,
     };
-  } finally {
-    if (attached) store.db.prepare(`DETACH DATABASE ${ASIDE}`).run();
-    scratch.dispose();
-  }
+  });
 };

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { type Db, openConnection } from "../db/connection.js";
 import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 import { knownMigrations, runDbmate } from "../db/migrations.js";
-import { quote } from "./tables.js";
+import { quote } from "../db/tableInfo.js";
 
 let template: { path: string; migrations: string } | undefined;
 

@@ -1,27 +1,14 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
+import { columnsOf, keyOf, quote, sequenceOf } from "../db/tableInfo.js";
 import { PROJECTION_NAMES, PROJECTIONS, type ProjectionName } from "../projections/index.js";
 
 /** The schema name a scratch database is attached under on the store's connection. */
 export const ASIDE = "rebuild_aside";
 
-export const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
-const Names = z.array(z.string());
-
-/** Columns of a table, in declaration order. */
-export const columnsOf = (db: Db, table: string): string[] =>
-  Names.parse(db.prepare(`SELECT name FROM pragma_table_info(?) ORDER BY cid`).pluck().all(table));
-
-/** The primary-key columns of a table (rowid when it declares none). */
-export const keyOf = (db: Db, table: string): string[] => {
-  const key = Names.parse(
-    db.prepare(`SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`).pluck().all(table),
-  );
-  return key.length > 0 ? key : ["rowid"];
-};
+// src/testing reads tables with these too.
+export { columnsOf, keyOf, quote };
 
 /**
  * Check projection names given at a boundary (the command line) against the registry.
@@ -58,9 +45,7 @@ export const tableDigest = (db: Db, table: string): string => {
     .raw()
     .iterate())
     hash.update(`${JSON.stringify(row, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}\n`);
-  hash.update(
-    `sequence ${String(db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = ?`).pluck().get(table) ?? "none")}`,
-  );
+  hash.update(`sequence ${String(sequenceOf(db, table) ?? "none")}`);
   return hash.digest("hex");
 };
 
