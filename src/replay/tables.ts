@@ -8,7 +8,6 @@ import { PROJECTION_NAMES, PROJECTIONS, type ProjectionName } from "../projectio
 export const ASIDE = "rebuild_aside";
 
 // src/testing reads tables with these too.
-export { columnsOf, keyOf, quote };
 
 /**
  * Check projection names given at a boundary (the command line) against the registry.

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { columnsOf, keyOf, quote } from "../replay/tables.js";
+import { columnsOf, keyOf, quote } from "../db/tableInfo.js";
 import type { Store } from "../store/openStore.js";
 
 /**

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { StoreError } from "../db/errors.js";
 import { messageOf } from "../db/sqliteErrors.js";
 import type { NewEvent } from "../events/envelope.js";
-import { prepareEvent } from "../events/prepareEvent.js";
 import { createMigratedDatabase } from "../replay/scratch.js";
 import { type OpenStoreOptions, openStore, type Store } from "../store/openStore.js";
 import { type Row, rowsOf } from "./snapshot.js";
@@ -89,14 +88,6 @@ export const replayEvents = (
               { cause: e },
             )
           : e;
-      // Validation errors do not carry the event's index: check each line on its own first.
-      for (const [i, { line, event }] of lines.entries()) {
-        try {
-          prepareEvent(event, i, store.clock);
-        } catch (e) {
-          throw atLine(line, e);
-        }
-      }
       try {
         store.appendUnknown(lines.map((l) => l.event));
       } catch (e) {

@@ -1,10 +1,16 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { z } from "zod";
 import { openConnection } from "../../db/connection.js";
 import { StoreError } from "../../db/errors.js";
-import { knownMigrations, type MigrationStatus, migrationStatus, runDbmate } from "../../db/migrations.js";
-import { cliCommand, migrationsDir } from "../../db/paths.js";
+import {
+  knownMigrations,
+  type MigrationStatus,
+  migrationFiles,
+  migrationStatus,
+  runDbmate,
+} from "../../db/migrations.js";
+import { cliCommand } from "../../db/paths.js";
 import { type Cli, EXIT, printJson, resolveDb, withCommon } from "../common.js";
 import { table } from "../format.js";
 
@@ -21,12 +27,7 @@ export const readMigrationStatus = (path: string): MigrationStatus => {
   }
 };
 
-const migrationNames = (): Map<string, string> =>
-  new Map(
-    readdirSync(migrationsDir).flatMap((f) =>
-      /^\d+_.*\.sql$/.test(f) ? [[f.slice(0, f.indexOf("_")), f.replace(/\.sql$/, "")] as const] : [],
-    ),
-  );
+const migrationNames = (): Map<string, string> => new Map(migrationFiles().map((m) => [m.version, m.name]));
 
 export const registerMigrate = (program: Command, { io, action }: Cli): void => {
   const migrate = program

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { errorCode } from "../../../src/db/sqliteErrors.js";
+import { randomPicker, seededRandom } from "../../../src/demo/random.js";
 
 /**
  * What a child process of the reliability suites says to its parent, one JSON
@@ -29,28 +31,17 @@ export const send = (message: ChildMessage): void => {
 /** Report an error the store raised, with its code, as the caller saw it. */
 export const sendError = (e: unknown): void => {
   const err = e instanceof Error ? e : new Error(String(e));
-  const code = (err as { code?: unknown }).code;
-  send({ t: "error", name: err.name, ...(typeof code === "string" ? { code } : {}), message: err.message });
+  const code = errorCode(e);
+  send({ t: "error", name: err.name, ...(code === undefined ? {} : { code }), message: err.message });
 };
 
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
+/** The demo's seeded PRNG (mulberry32) with the draws the children use, so a failing run can be replayed from its seed. */
 export const prng = (seed: number) => {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     int: (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(items: readonly T[]): T => {
-      const item = items[Math.floor(next() * items.length)];
-      if (item === undefined) throw new Error("pick from an empty list");
-      return item;
-    },
+    pick: randomPicker(next),
   };
 };
 
