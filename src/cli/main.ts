@@ -69,6 +69,28 @@ Examples:
 };
 
 /**
+ * `--db X` given before the command, as dbmate users type their `--url` (`artist-store --db x migrate`), is moved
+ * behind it, where every command reads it (before a `--` that ends the options, if any).
+ */
+const withDbAfterCommand = (argv: readonly string[]): string[] => {
+  const [node = "node", script = "artist-store", ...rest] = argv;
+  const leading: string[] = [];
+  let i = 0;
+  for (; i < rest.length; i++) {
+    const arg = rest[i] ?? "";
+    if (arg === "--db" && i + 1 < rest.length) leading.push(arg, rest[++i] ?? "");
+    else if (arg.startsWith("--db=")) leading.push(arg);
+    else break;
+  }
+  const after = rest.slice(i);
+  if (leading.length === 0 || after.length === 0) return [...argv];
+  const end = after.indexOf("--");
+  return end < 0
+    ? [node, script, ...after, ...leading]
+    : [node, script, ...after.slice(0, end), ...leading, ...after.slice(end)];
+};
+
+/**
  * Run the command line with these arguments (process.argv shape) and return the exit code.
  * @example process.exitCode = await runCli(process.argv);
  */
@@ -76,7 +98,7 @@ export const runCli = async (argv: readonly string[], io: Io = processIo()): Pro
   let code: ExitCode = EXIT.ok;
   const program = buildProgram(io, (c) => (code = c));
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(withDbAfterCommand(argv));
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;

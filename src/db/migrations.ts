@@ -1,10 +1,25 @@
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { resolveBinary } from "dbmate";
 import type { Db } from "./connection.js";
 import { StoreError } from "./errors.js";
 import { cliCommand, migrationsDir, schemaFile } from "./paths.js";
+
+/**
+ * A URL that makes dbmate open exactly this file. A path of plain characters is written into the URL as it is; any
+ * other (`?`, `%`, `#`, spaces, non-ASCII) would be read as a query or decoded by dbmate's driver, so dbmate is
+ * pointed at a symlink with a plain name in a private folder instead: SQLite resolves it to the real file and keeps
+ * the -wal and -shm beside that file.
+ */
+const dbmateUrl = (path: string): { url: string; dispose: () => void } => {
+  if (/^\/[\w./@+=,-]*$/.test(path)) return { url: `sqlite:${path}`, dispose: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), "artist-store-dbmate-"));
+  const link = join(dir, "database.db");
+  symlinkSync(path, link);
+  return { url: `sqlite:${link}`, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+};
 
 export interface DbmateOptions {
   /** Write db/schema.sql after the command (only the project's own tooling wants this). */
@@ -18,9 +33,15 @@ export interface DbmateOptions {
  */
 export const runDbmate = (path: string, args: readonly string[], options: DbmateOptions = {}): string => {
   mkdirSync(dirname(path), { recursive: true });
-  const flags = ["--url", `sqlite:${path}`, "--migrations-dir", migrationsDir];
+  const { url, dispose } = dbmateUrl(path);
+  const flags = ["--url", url, "--migrations-dir", migrationsDir];
   flags.push(...(options.dumpSchema ? ["--schema-file", options.schemaFile ?? schemaFile] : ["--no-dump-schema"]));
-  const result = spawnSync(resolveBinary(), [...flags, ...args], { encoding: "utf8" });
+  let result: SpawnSyncReturns<string>;
+  try {
+    result = spawnSync(resolveBinary(), [...flags, ...args], { encoding: "utf8" });
+  } finally {
+    dispose();
+  }
   if (result.error)
     throw new StoreError(
       "MIGRATION_FAILED",

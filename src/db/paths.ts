@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { StoreError } from "./errors.js";
 
 /**
  * The default database, in dbmate's own URL convention.
@@ -26,20 +27,59 @@ export const packageRoot = (() => {
 export const migrationsDir = join(packageRoot, "db", "migrations");
 export const schemaFile = join(packageRoot, "db", "schema.sql");
 
+/** The URL schemes a database may be named with (dbmate's SQLite driver registers both). */
+export const SUPPORTED_SCHEMES = ["sqlite:", "sqlite3:"] as const;
+
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+
+/** A URL as it may be printed: no user or password. */
+const redacted = (url: string): string => url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^@/]*@/, "$1…@");
+
 /**
- * The file path of a `sqlite:` URL (`sqlite:rel/path.db`, `sqlite:/abs.db`,
- * `sqlite:///abs.db`) or of a plain path, made absolute against the working directory.
- * @example databasePath("sqlite:data/ai_artist.db") // "/home/me/project/data/ai_artist.db"
+ * The file a `sqlite:` URL names, by dbmate's rules (its SQLite driver's normalizeSQLiteURL): `sqlite:rel/path`
+ * (relative), `sqlite:/abs`, `sqlite:///abs`, and `sqlite://abs`, where the "host" is the first folder of an absolute
+ * path; a query (`?…`) is the driver's options, not part of the name. Percent escapes are refused: dbmate's driver
+ * decodes them twice (`%2541` opens `A`), so no spelling of them names the same file for both.
  */
-export const databasePath = (urlOrPath: string): string => {
-  let p = urlOrPath;
-  if (p.startsWith("sqlite:")) p = p.slice("sqlite:".length);
-  else if (p.startsWith("sqlite3:")) p = p.slice("sqlite3:".length);
-  if (p.startsWith("//")) p = p.slice(2);
-  const query = p.indexOf("?");
-  if (query >= 0) p = p.slice(0, query);
-  if (p === "") throw new Error(`not a SQLite database URL: ${urlOrPath}`);
-  return isAbsolute(p) ? p : resolve(process.cwd(), p);
+const sqliteUrlPath = (url: string, rest: string, cwd: string): string => {
+  const refuse = (why: string): never => {
+    throw new StoreError("INVALID_ARGUMENT", `database URL ${url}: ${why}`, { url });
+  };
+  if (rest.includes("%"))
+    refuse("percent escapes are not supported in a sqlite: URL (dbmate decodes them twice); pass the path with --db");
+  let raw = rest.split("?")[0] ?? "";
+  if (raw.startsWith("//")) {
+    const slash = raw.indexOf("/", 2);
+    const host = slash < 0 ? raw.slice(2) : raw.slice(2, slash);
+    const path = slash < 0 ? "" : raw.slice(slash);
+    raw = host === "" ? path : `/${host}${path}`;
+  }
+  raw = raw.replace(/^\/+/, "/");
+  if (raw === "" || raw === "/") refuse("it names no file");
+  return resolve(cwd, raw);
+};
+
+/**
+ * The absolute file path a database argument names. A `sqlite:`/`sqlite3:` URL is read as dbmate reads it; any
+ * other scheme is refused, naming the supported ones; anything else is a plain path, taken byte for byte (a relative
+ * one against the working directory; write `./name` for a file whose name looks like `scheme:`).
+ * @example databasePath("sqlite:data/ai_artist.db") // "/home/me/project/data/ai_artist.db"
+ * @example databasePath("/srv/q?x.db") // "/srv/q?x.db"
+ */
+export const databasePath = (urlOrPath: string, cwd: string = process.cwd()): string => {
+  const scheme = SCHEME.exec(urlOrPath)?.[1];
+  if (scheme === undefined) {
+    if (urlOrPath === "") throw new StoreError("INVALID_ARGUMENT", "the database path is empty", {});
+    return resolve(cwd, urlOrPath);
+  }
+  if (SUPPORTED_SCHEMES.some((s) => s === `${scheme.toLowerCase()}:`))
+    return sqliteUrlPath(urlOrPath, urlOrPath.slice(scheme.length + 1), cwd);
+  throw new StoreError(
+    "INVALID_ARGUMENT",
+    `unsupported database URL ${redacted(urlOrPath)}: the supported schemes are ${SUPPORTED_SCHEMES.join(" and ")} ` +
+      "(a plain file path needs none)",
+    { scheme },
+  );
 };
 
 /** The database the environment names: `DATABASE_URL`, else `sqlite:data/ai_artist.db`. */

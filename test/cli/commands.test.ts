@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
@@ -135,6 +135,28 @@ describe("artist-store: store errors", () => {
     expect(cli(["migrate"], { env: { DATABASE_URL: `sqlite:${join(dir, "env.db")}` } }).code).toBe(0);
     const r = cli(["migrate", "status", "--json"], { env: { DATABASE_URL: `sqlite:${join(dir, "env.db")}` } });
     expect(json(r)).toMatchObject({ path: join(dir, "env.db"), exists: true, pending: [], current: true });
+  });
+
+  it("refuses a DATABASE_URL of another scheme with one line, exit 2, and creates nothing", () => {
+    const dir = tempDir();
+    const r = cli(["migrate"], { env: { DATABASE_URL: "postgres://localhost/x" }, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "error: unsupported database URL postgres://localhost/x: the supported schemes are sqlite: and sqlite3: (a plain file path needs none)\n",
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("takes --db before the command, as dbmate users place --url, and a --db path byte for byte", () => {
+    const dir = tempDir();
+    expect(cli(["--db", "q?x%41.db", "migrate"], { cwd: dir }).code).toBe(0);
+    expect(readdirSync(dir)).toEqual(["q?x%41.db"]);
+    const emitted = cli(["emit", "--db", "q?x%41.db", "-"], {
+      cwd: dir,
+      input: '{"type":"BatchStarted","data":{"batchId":"b1"}}\n',
+    });
+    expect(emitted.code).toBe(0);
+    expect(cli(["--db=q?x%41.db", "events"], { cwd: dir }).stdout.trim().split("\n")).toHaveLength(1);
   });
 });
 
