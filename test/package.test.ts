@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ROOT } from "./cli/run.js";
@@ -47,8 +47,10 @@ describe("the npm package", () => {
     const manifest = z
       .object({ dependencies: z.record(z.string(), z.string()) })
       .parse(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")));
-    for (const dep of Object.keys(manifest.dependencies))
+    for (const dep of Object.keys(manifest.dependencies)) {
+      mkdirSync(dirname(join(modules, dep)), { recursive: true });
       symlinkSync(join(ROOT, "node_modules", dep), join(modules, dep));
+    }
     symlinkSync(join("..", "ai-artist-store", "bin", "artist-store.js"), join(modules, ".bin", "artist-store"));
     writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }));
 
@@ -128,4 +130,70 @@ console.log(typeof createTestStore);
     expect(emit.status).toBe(0);
     expect(JSON.parse(emit.stdout)).toMatchObject({ accepted: 1, firstPosition: 3 });
   });
+});
+
+describe("the published type declarations", () => {
+  // A consumer's own project: the tarball and each TypeScript major the registry serves, installed by npm into the
+  // consumer's node_modules (scripts skipped: type-checking needs no compiled better-sqlite3), checked strictly.
+  const compilers = ["5.9", "6.0", "7.0"];
+
+  it(`type-check a strict consumer with skipLibCheck off on TypeScript ${compilers.join(", ")}`, () => {
+    const scratch = tempDir();
+    const packed = execFileSync(npm, ["pack", "--ignore-scripts", "--json", "--pack-destination", scratch], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    const [info] = z.array(z.object({ filename: z.string() })).parse(JSON.parse(packed));
+    if (!info) throw new Error("npm pack printed nothing");
+    writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }));
+    execFileSync(
+      npm,
+      [
+        "install",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+        `./${info.filename}`,
+        ...compilers.map((v) => `ts${v.replace(".", "")}@npm:typescript@${v}`),
+      ],
+      { cwd: scratch, encoding: "utf8" },
+    );
+    writeFileSync(
+      join(scratch, "app.ts"),
+      `import { openStore, StoreError, type Store, type StoredEvent } from "ai-artist-store";
+import { auditProjections, backupDatabase, diagnose } from "ai-artist-store/operations";
+import { createTestStore, given } from "ai-artist-store/testing";
+const store: Store = openStore({ url: "sqlite:x.db", migrate: true });
+const events: StoredEvent[] = store.readStream("image:a.png");
+console.log(events.length, store.db.open, auditProjections, backupDatabase, diagnose, createTestStore, given, StoreError);
+`,
+    );
+    writeFileSync(
+      join(scratch, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          types: [],
+        },
+        include: ["app.ts"],
+      }),
+    );
+    for (const v of compilers) {
+      const tsc = spawnSync(
+        process.execPath,
+        [join(scratch, "node_modules", `ts${v.replace(".", "")}`, "bin", "tsc"), "-p", "."],
+        {
+          cwd: scratch,
+          encoding: "utf8",
+        },
+      );
+      expect(`TypeScript ${v}: ${tsc.stdout}${tsc.stderr}`).toBe(`TypeScript ${v}: `);
+      expect(tsc.status).toBe(0);
+    }
+  }, 300_000);
 });

@@ -83,7 +83,7 @@ export const databasePath = (urlOrPath: string, cwd: string = process.cwd()): st
 };
 
 /** The database the environment names: `DATABASE_URL`, else `sqlite:data/ai_artist.db`. */
-export const databasePathFromEnv = (env: NodeJS.ProcessEnv = process.env): string =>
+export const databasePathFromEnv = (env: Readonly<Record<string, string | undefined>> = process.env): string =>
   databasePath(env.DATABASE_URL && env.DATABASE_URL.trim() !== "" ? env.DATABASE_URL : DEFAULT_DATABASE_URL);
 
 /**
