@@ -100,6 +100,10 @@ describe("artist-store backup", () => {
     expect(plan.kept).toHaveLength(20);
     expect(plan.deleted).toHaveLength(345);
     expect(readdirSync(dir)).toHaveLength(367);
+    const dryText = cli(["backup", "prune", "--db", db, "--dir", dir, "--dry-run"]).stdout;
+    for (const file of plan.deleted) expect(dryText).toContain(`would delete ${file.slice(dir.length + 1)}\n`);
+    expect(dryText.match(/^would delete ai_artist-/gm)).toHaveLength(345);
+    expect(readdirSync(dir)).toHaveLength(367);
 
     const real = cli(["backup", "prune", "--db", db, "--dir", dir]);
     expect(real.code).toBe(0);

@@ -160,7 +160,23 @@ describe("artist-store: store errors", () => {
   });
 });
 
+describe("artist-store demo --day", () => {
+  it.each(["2026-13-01", "tomorrow", "2026-02-30"])("refuses --day %s with a message naming it, exit 2", (day) => {
+    const r = cli(["demo", "--db", join(tempDir(), "d.db"), "--day", day]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^error: option '--day <date>' argument '${day}' is invalid\\. expected `));
+  });
+});
+
 describe("artist-store migrate", () => {
+  it("status leaves no -wal or -shm file behind", () => {
+    const dir = tempDir();
+    const db = join(dir, "s.db");
+    expect(cli(["migrate", "--db", db]).code).toBe(0);
+    expect(cli(["migrate", "status", "--db", db]).code).toBe(0);
+    expect(readdirSync(dir)).toEqual(["s.db"]);
+  });
+
   it("creates the database, reports status, rolls back one migration and refuses to open a database behind the code", () => {
     const db = join(tempDir(), "m.db");
     const before = cli(["migrate", "status", "--db", db, "--json"]);

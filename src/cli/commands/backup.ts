@@ -126,6 +126,7 @@ database's backups in the folder is deleted.`,
               })),
             ),
           );
+          for (const b of plan.remove) io.out(`${opts.dryRun ? "would delete" : "deleted"} ${b.name}\n`);
           io.out(
             `${opts.dryRun ? "would delete" : "deleted"} ${plan.remove.length} backup(s), kept ${plan.keep.length} in ${dir}\n`,
           );

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { pipelineDay } from "../../demo/pipelineDay.js";
 import { QUERY_NAMES } from "../../queries/index.js";
@@ -13,6 +13,12 @@ const Options = z.object({
   seed: z.number().int(),
   day: z.string(),
 });
+
+/** A calendar day: YYYY-MM-DD, a real date (2026-13-01 and "tomorrow" are refused by the option parser). */
+const dayArg = (value: string): string => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError(`expected a day YYYY-MM-DD, got "${value}"`);
+  return timeArg(value).slice(0, 10);
+};
 
 const TITLES: Record<string, string> = {
   "recent-high-quality-images": "Recent high-quality images (curated, final_score >= 7.0)",
@@ -30,7 +36,7 @@ export const registerDemo = (program: Command, { io, action }: Cli): void => {
         "migrate the database, play a realistic pipeline day into it, print the five documented queries and the audit verdict",
       )
       .option("--seed <n>", "the day's random seed (same seed, same events)", intArg(0), 42)
-      .option("--day <date>", "the UTC day the pipeline runs", "2026-01-08"),
+      .option("--day <date>", "the UTC day the pipeline runs (YYYY-MM-DD)", dayArg, "2026-01-08"),
   )
     .addHelpText(
       "after",
@@ -43,7 +49,7 @@ demo twice appends nothing the second time.`,
     .action(
       action((raw: unknown) => {
         const opts = Options.parse(raw);
-        const day = timeArg(opts.day).slice(0, 10);
+        const day = opts.day;
         const store = openCliStore(io, opts.db, { migrate: true });
         try {
           const appended = store.append(pipelineDay({ seed: opts.seed, day }));

@@ -19,7 +19,8 @@ const Options = z.object({ db: z.string().optional(), json: z.boolean().optional
 /** The migration status of a database file; a file that does not exist has every migration pending. */
 export const readMigrationStatus = (path: string): MigrationStatus => {
   if (!existsSync(path)) return { applied: [], pending: knownMigrations(), unknown: [] };
-  const db = openConnection(path, { readonly: true });
+  // Read-write, though it only reads: a read-only connection cannot remove the -wal and -shm files it opens.
+  const db = openConnection(path);
   try {
     return migrationStatus(db);
   } finally {
