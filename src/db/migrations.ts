@@ -59,6 +59,19 @@ export const runDbmate = (path: string, args: readonly string[], options: Dbmate
   return result.stdout;
 };
 
+/**
+ * Create an empty migration `<version>_<name>.sql` in this package's db/migrations with dbmate, and return its name.
+ * @example newMigration("create_consumers") // "20261129120000_create_consumers"
+ */
+export const newMigration = (name: string): string => {
+  const before = new Set(migrationFiles().map((m) => m.name));
+  const result = spawnSync(resolveBinary(), ["--migrations-dir", migrationsDir, "new", name], { encoding: "utf8" });
+  const created = migrationFiles().find((m) => !before.has(m.name));
+  if (result.status !== 0 || created === undefined)
+    throw new StoreError("MIGRATION_FAILED", `dbmate new ${name} failed: ${(result.stderr || "").trim()}`, { name });
+  return created.name;
+};
+
 /** Migration versions shipped with this code, oldest first. */
 export const knownMigrations = (): string[] => migrationFiles().map((m) => m.version);
 

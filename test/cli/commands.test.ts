@@ -169,6 +169,23 @@ describe("artist-store demo --day", () => {
 });
 
 describe("artist-store migrate", () => {
+  it("dump writes the schema dbmate dumps, the same as the committed db/schema.sql", () => {
+    const dir = tempDir();
+    const db = join(dir, "d.db");
+    expect(cli(["migrate", "dump", "--db", db]).code).toBe(1);
+    expect(cli(["migrate", "--db", db]).code).toBe(0);
+    const r = cli(["migrate", "dump", "--db", db, "--schema-file", join(dir, "schema.sql")]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, "schema.sql"), "utf8")).toBe(readFileSync(join(ROOT, "db", "schema.sql"), "utf8"));
+  });
+
+  it("new refuses a migration name dbmate would mangle, and lists itself in the help", () => {
+    const r = cli(["migrate", "new", "Add Column"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: migration name "Add Column": use lower-case letters, digits and underscores\n');
+    expect(cli(["migrate", "--help"]).stdout).toMatch(/new <name>\s+create a migration file/);
+  });
+
   it("status leaves no -wal or -shm file behind", () => {
     const dir = tempDir();
     const db = join(dir, "s.db");

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
 import { openConnection } from "../../db/connection.js";
@@ -8,10 +9,11 @@ import {
   type MigrationStatus,
   migrationFiles,
   migrationStatus,
+  newMigration,
   runDbmate,
 } from "../../db/migrations.js";
-import { cliCommand } from "../../db/paths.js";
-import { type Cli, EXIT, printJson, resolveDb, withCommon } from "../common.js";
+import { cliCommand, migrationsDir } from "../../db/paths.js";
+import { type Cli, EXIT, printJson, resolveDb, UsageError, withCommon } from "../common.js";
 import { table } from "../format.js";
 
 const Options = z.object({ db: z.string().optional(), json: z.boolean().optional() });
@@ -80,6 +82,38 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
       return drift ? EXIT.failure : EXIT.ok;
     }),
   );
+
+  withCommon(
+    migrate
+      .command("dump")
+      .description("write the database's schema as SQL (dbmate dump; needs the sqlite3 program)")
+      .option("--schema-file <file>", "where to write it (default: schema.sql in the working directory)"),
+    { json: false },
+  ).action(
+    action((raw: unknown) => {
+      const opts = Options.extend({ schemaFile: z.string().optional() }).parse(raw);
+      const path = resolveDb(opts.db);
+      if (!existsSync(path))
+        throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: nothing to dump`, { path });
+      const file = resolve(opts.schemaFile ?? "schema.sql");
+      runDbmate(path, ["dump"], { dumpSchema: true, schemaFile: file });
+      io.out(`${path}: schema written to ${file}\n`);
+      return EXIT.ok;
+    }),
+  );
+
+  migrate
+    .command("new")
+    .description("create a migration file <version>_<name>.sql in this package's db/migrations (dbmate new)")
+    .argument("<name>", "what the migration does, in snake_case (create_consumers)")
+    .action(
+      action((name: string) => {
+        if (!/^[a-z0-9_]+$/.test(name))
+          throw new UsageError(`migration name "${name}": use lower-case letters, digits and underscores`);
+        io.out(`created ${join(migrationsDir, `${newMigration(name)}.sql`)}\n`);
+        return EXIT.ok;
+      }),
+    );
 
   withCommon(
     migrate.command("rollback").description("roll back the newest applied migration (its -- migrate:down)"),
