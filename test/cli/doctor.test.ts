@@ -65,9 +65,13 @@ describe("artist-store doctor", () => {
         expect(p.plan.some((line) => /^\s*(SCAN|USE TEMP B-TREE)/.test(line) && w.includes(line.trim()))).toBe(true);
     expect(report.warnings).toEqual(report.queryPlans.flatMap((p) => p.warnings));
     expect(report.problems).toEqual([]);
+    // A healthy store reports healthy: the quality tiers are at most four rows, so their scan and sort are no warning.
+    expect(report.queryPlans.find((p) => p.query === "qualityDistribution")?.plan).toContain("SCAN quality_tiers");
+    expect(report.warnings).toEqual([]);
 
     const human = cli(["doctor", "--db", db, "--quick"]);
     expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/\nhealthy\n$/);
     for (const section of ["Rows per table", "Pragmas in force", "Migrations", "quick_check", "Indexes", "Query plans"])
       expect(human.stdout).toContain(section);
   });
