@@ -1,4 +1,5 @@
-import { describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
+import { z } from "zod";
 import { createTestStore } from "../../src/testing/index.js";
 
 const image = {
@@ -119,4 +120,240 @@ describe("append-only event log", () => {
     expect(() => store.db.prepare("DELETE FROM events").run()).toThrow(/append-only: DELETE/);
     expect(store.db.prepare("SELECT count(*) FROM events").pluck().get()).toBe(1);
   });
+});
+
+type Values = Record<string, unknown>;
+
+/** A row each table accepts, written with raw SQL: a case below changes only the columns it names. */
+const VALID_ROWS: Record<string, Values> = {
+  events: {
+    event_id: "e1",
+    stream_id: "batch:b1",
+    stream_version: 1,
+    type: "BatchStarted",
+    schema_version: 1,
+    data: '{"batchId":"b1"}',
+    metadata: "{}",
+    occurred_at: "2026-01-08T12:00:00.000Z",
+    recorded_at: "2026-01-08T12:00:00.000Z",
+  },
+  generated_images: image,
+  training_sessions: {
+    run_id: "r1",
+    name: "n",
+    model_path: "m",
+    started_at: "2026-01-08T12:00:00.000Z",
+    updated_at: "2026-01-08T12:00:00.000Z",
+  },
+  creation_sessions: {
+    batch_id: "b1",
+    images_created: 2,
+    images_kept: 1,
+    started_at: "2026-01-08T12:00:00.000Z",
+    updated_at: "2026-01-08T12:00:00.000Z",
+  },
+  projection_state: { projection: "some_projection", fingerprint: "f", position: 0 },
+  quality_tiers: { tier: "Good", images: 2, scored: 1, score_sum: 6.5 },
+  creation_days: {
+    day: "2026-01-08",
+    sessions: 2,
+    images_created: 3,
+    images_kept: 1,
+    avg_score_sum: 7,
+    avg_scores: 1,
+  },
+};
+
+/**
+ * Each CHECK of the migrations (its text as SQLite reports it), rows that break
+ * it and rows at its bounds that it lets through. A refused row breaks this CHECK
+ * and SQLite names it; a row may break another CHECK too (images = -1 also breaks
+ * scored <= images), so the test holds the name, not just the refusal.
+ */
+const CHECKS: { table: string; check: string; refused: Values[]; accepted: Values[] }[] = [
+  {
+    table: "events",
+    check: "stream_version >= 1",
+    refused: [{ stream_version: 0 }],
+    accepted: [{ stream_version: 1 }],
+  },
+  {
+    table: "events",
+    check: "schema_version >= 1",
+    refused: [{ schema_version: 0 }],
+    accepted: [{ schema_version: 1 }],
+  },
+  { table: "events", check: "json_valid(data)", refused: [{ data: "{batchId" }], accepted: [{ data: "{}" }] },
+  { table: "events", check: "json_valid(metadata)", refused: [{ metadata: "" }], accepted: [{ metadata: "[]" }] },
+  ...[
+    ["aesthetic_score", 10],
+    ["clip_score", 1],
+    ["technical_score", 1],
+    ["final_score", 10],
+    ["diversity_score", 10],
+  ].map(([column, max]) => ({
+    table: "generated_images",
+    check: `${column} IS NULL OR (${column} >= 0 AND ${column} <= ${max})`,
+    refused: [{ [column]: -0.001 }, { [column]: Number(max) + 0.001 }],
+    accepted: [{ [column]: 0 }, { [column]: max }, { [column]: null }],
+  })),
+  ...["generation_params", "tags"].map((column) => ({
+    table: "generated_images",
+    check: `${column} IS NULL OR json_valid(${column})`,
+    refused: [{ [column]: "not json" }],
+    accepted: [{ [column]: null }, { [column]: '{"steps":30}' }],
+  })),
+  {
+    table: "generated_images",
+    check: "status IN ('pending', 'curated', 'rejected')",
+    refused: [{ status: "approved" }, { status: "Curated" }],
+    accepted: [{ status: "pending" }, { status: "curated" }, { status: "rejected" }],
+  },
+  {
+    table: "generated_images",
+    check: "is_featured IN (0, 1)",
+    refused: [{ is_featured: 2 }, { is_featured: -1 }],
+    accepted: [{ is_featured: 0 }, { is_featured: 1 }],
+  },
+  ...["config", "metrics"].map((column) => ({
+    table: "training_sessions",
+    check: `${column} IS NULL OR json_valid(${column})`,
+    refused: [{ [column]: "{" }],
+    accepted: [{ [column]: null }, { [column]: '{"lr":0.0001}' }],
+  })),
+  ...["dataset_size", "final_loss", "training_time_seconds"].map((column) => ({
+    table: "training_sessions",
+    check: `${column} IS NULL OR ${column} >= 0`,
+    refused: [{ [column]: -1 }],
+    accepted: [{ [column]: 0 }, { [column]: null }],
+  })),
+  {
+    table: "training_sessions",
+    check: "status IN ('running', 'completed', 'failed')",
+    refused: [{ status: "paused" }],
+    accepted: [{ status: "running" }, { status: "completed" }, { status: "failed" }],
+  },
+  {
+    table: "creation_sessions",
+    check: "images_created >= 0",
+    refused: [{ images_created: -1, images_kept: 0 }],
+    accepted: [{ images_created: 0, images_kept: 0 }],
+  },
+  {
+    table: "creation_sessions",
+    check: "images_kept >= 0 AND images_kept <= images_created",
+    refused: [{ images_kept: -1 }, { images_kept: 3 }],
+    accepted: [{ images_kept: 0 }, { images_kept: 2 }],
+  },
+  {
+    table: "creation_sessions",
+    check: "avg_score IS NULL OR (avg_score >= 0 AND avg_score <= 10)",
+    refused: [{ avg_score: -0.5 }, { avg_score: 10.5 }],
+    accepted: [{ avg_score: 0 }, { avg_score: 10 }, { avg_score: null }],
+  },
+  { table: "projection_state", check: "position >= 0", refused: [{ position: -1 }], accepted: [{ position: 0 }] },
+  {
+    table: "quality_tiers",
+    check: "tier IN ('Excellent', 'Good', 'Fair', 'Poor')",
+    refused: [{ tier: "Great" }, { tier: "good" }],
+    accepted: [{ tier: "Excellent" }, { tier: "Good" }, { tier: "Fair" }, { tier: "Poor" }],
+  },
+  {
+    table: "quality_tiers",
+    check: "images >= 0",
+    refused: [{ images: -1, scored: 0 }],
+    accepted: [{ images: 0, scored: 0 }],
+  },
+  {
+    table: "quality_tiers",
+    check: "scored >= 0 AND scored <= images",
+    refused: [{ scored: -1 }, { scored: 3 }],
+    accepted: [{ scored: 0 }, { scored: 2 }],
+  },
+  {
+    table: "creation_days",
+    check: "sessions >= 0",
+    refused: [{ sessions: -1, avg_scores: 0 }],
+    accepted: [{ sessions: 0, avg_scores: 0 }],
+  },
+  ...["images_created", "images_kept"].map((column) => ({
+    table: "creation_days",
+    check: `${column} >= 0`,
+    refused: [{ [column]: -1 }],
+    accepted: [{ [column]: 0 }],
+  })),
+  {
+    table: "creation_days",
+    check: "avg_scores >= 0 AND avg_scores <= sessions",
+    refused: [{ avg_scores: -1 }, { avg_scores: 3 }],
+    accepted: [{ avg_scores: 0 }, { avg_scores: 2 }],
+  },
+];
+
+/** The text of every CHECK (...) in a CREATE TABLE statement, as SQLite names it when it fails. */
+const checksIn = (sql: string): string[] => {
+  const found: string[] = [];
+  for (const match of sql.matchAll(/\bCHECK\s*\(/gi)) {
+    const start = (match.index ?? 0) + match[0].length;
+    let depth = 1;
+    let end = start;
+    for (; end < sql.length && depth > 0; end++) {
+      if (sql[end] === "(") depth++;
+      if (sql[end] === ")") depth--;
+    }
+    found.push(sql.slice(start, end - 1).trim());
+  }
+  return found;
+};
+
+describe("every CHECK constraint of the migrations, behaviourally", () => {
+  const store = createTestStore();
+  afterAll(() => store.close());
+  /** Insert a row with raw SQL in a transaction that is always rolled back: the store stays empty. */
+  const insert = (table: string, values: Values): void => {
+    const row = { ...VALID_ROWS[table], ...values };
+    const cols = Object.keys(row);
+    const statement = store.db.prepare(
+      `INSERT INTO ${table} (${cols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")})`,
+    );
+    store.db.exec("BEGIN");
+    try {
+      statement.run(row);
+    } finally {
+      store.db.exec("ROLLBACK");
+    }
+  };
+
+  it("has a case for each CHECK of the migrated schema, and no case for a CHECK it lacks", () => {
+    const tables = z
+      .array(z.object({ name: z.string(), sql: z.string() }))
+      .parse(store.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all());
+    const inSchema = tables.flatMap((t) => checksIn(t.sql).map((check) => `${t.name}: ${check}`));
+    expect(inSchema).toHaveLength(30);
+    expect(CHECKS.map((c) => `${c.table}: ${c.check}`).sort()).toEqual(inSchema.sort());
+  });
+
+  it.each(Object.keys(VALID_ROWS))("%s takes the valid row the cases start from", (table) => {
+    expect(() => insert(table, {})).not.toThrow();
+  });
+
+  it.each(CHECKS.flatMap(({ table, check, refused }) => refused.map((values) => ({ table, check, values }))))(
+    "$table refuses $values: CHECK ($check)",
+    ({ table, check, values }) => {
+      let caught: unknown;
+      try {
+        insert(table, values);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toMatchObject({ code: "SQLITE_CONSTRAINT_CHECK", message: `CHECK constraint failed: ${check}` });
+    },
+  );
+
+  it.each(CHECKS.flatMap(({ table, check, accepted }) => accepted.map((values) => ({ table, check, values }))))(
+    "$table takes $values at the bounds of CHECK ($check)",
+    ({ table, values }) => {
+      expect(() => insert(table, values)).not.toThrow();
+    },
+  );
 });

@@ -46,6 +46,42 @@ describe("backup retention (7 daily, 4 weekly, 12 monthly)", () => {
     expect(plan.remove).toHaveLength(365 - 20);
   });
 
+  it("keeps 12 monthly backups, not 13, from 14 months of daily backups", () => {
+    const plan = planRetention(everyDay("2024-11-01", "2025-12-31"));
+    const monthly = plan.keep.filter((k) => k.reasons.includes("monthly")).map((k) => k.backup.name);
+    expect(monthly).toEqual([
+      "2025-12-31",
+      "2025-11-30",
+      "2025-10-31",
+      "2025-09-30",
+      "2025-08-31",
+      "2025-07-31",
+      "2025-06-30",
+      "2025-05-31",
+      "2025-04-30",
+      "2025-03-31",
+      "2025-02-28",
+      "2025-01-31",
+    ]);
+    // The newest of the two oldest months goes: nothing from 2024 is kept.
+    expect(kept(plan).filter((name) => name < "2025")).toEqual([]);
+    expect(plan.keep).toHaveLength(20);
+  });
+
+  it("keeps the 12 newest of 15 monthly backups: a backup per month fills the daily and weekly rules too", () => {
+    const months = Array.from({ length: 15 }, (_, i) =>
+      day(new Date(Date.UTC(2024, 9 + i, 15)).toISOString().slice(0, 10)),
+    );
+    const plan = planRetention(months);
+    expect(plan.remove.map((b) => b.name)).toEqual(["2024-12-15", "2024-11-15", "2024-10-15"]);
+    expect(plan.keep.map((k) => [k.backup.name, k.reasons.includes("monthly")])).toEqual(
+      months
+        .slice(3)
+        .reverse()
+        .map((b) => [b.name, true]),
+    );
+  });
+
   it("counts periods that have a backup, so a long pause never deletes the last copies", () => {
     const plan = planRetention([...everyDay("2025-01-01", "2025-01-10"), day("2025-06-01")]);
     expect(kept(plan)).toEqual(

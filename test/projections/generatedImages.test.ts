@@ -86,4 +86,50 @@ describe("generated_images projection", () => {
       .when(curated("b.png", "2026-01-08T12:05:00Z"))
       .then({ error: "STREAM_NOT_FOUND", message: /image:b\.png/ });
   });
+
+  it("re-curation: a score given replaces the stored one, a score left out keeps it (each of the five)", () => {
+    const scores = (aesthetic: number, clip: number, technical: number, final: number, diversity: number) => ({
+      aesthetic_score: aesthetic,
+      clip_score: clip,
+      technical_score: technical,
+      final_score: final,
+      diversity_score: diversity,
+    });
+    const store = createTestStore();
+    onTestFinished(store.close);
+    const row = () =>
+      store.db
+        .prepare(
+          "SELECT aesthetic_score, clip_score, technical_score, final_score, diversity_score FROM generated_images",
+        )
+        .get();
+    store.append([
+      generated("a.png", "2026-01-08T12:00:00Z"),
+      curated("a.png", "2026-01-08T12:01:00Z", {
+        aestheticScore: 7.5,
+        clipScore: 0.25,
+        technicalScore: 0.5,
+        finalScore: 7,
+        diversityScore: 4,
+      }),
+    ]);
+    expect(row()).toEqual(scores(7.5, 0.25, 0.5, 7, 4));
+    // Curated again without scores (and with explicit nulls): every score stays.
+    store.append([curated("a.png", "2026-01-08T12:02:00Z", { status: "rejected" })]);
+    store.append([curated("a.png", "2026-01-08T12:03:00Z", { clipScore: null, finalScore: null })]);
+    expect(row()).toEqual(scores(7.5, 0.25, 0.5, 7, 4));
+    // Curated again with new scores: each replaces the stored one, the others stay.
+    store.append([curated("a.png", "2026-01-08T12:04:00Z", { clipScore: 0.75 })]);
+    expect(row()).toEqual(scores(7.5, 0.75, 0.5, 7, 4));
+    store.append([
+      curated("a.png", "2026-01-08T12:05:00Z", {
+        aestheticScore: 2.5,
+        clipScore: 0,
+        technicalScore: 1,
+        finalScore: 0,
+        diversityScore: 10,
+      }),
+    ]);
+    expect(row()).toEqual(scores(2.5, 0, 1, 0, 10));
+  });
 });

@@ -76,3 +76,54 @@ describe("quality_tiers answers the document's Quality Distribution", () => {
     expect(expectSameDistribution(store)).toEqual([{ qualityTier: "Poor", count: 1, avgScore: null }]);
   });
 });
+
+describe("quality_tiers at the tier boundaries (expected rows written by hand, not by the shared CASE)", () => {
+  it("puts a score of exactly 8.0, 6.0 and 4.0 in the tier that starts there, and one just below in the tier under it", () => {
+    const store = createTestStore();
+    onTestFinished(store.close);
+    const scores = { "e.png": 8.0, "g.png": 6.0, "f.png": 4.0, "e-.png": 7.99, "g-.png": 5.99, "f-.png": 3.99 };
+    store.append([
+      ...Object.keys(scores).map((name) => generated(name, "2026-01-08T10:00:00Z")),
+      ...Object.entries(scores).map(([name, finalScore]) => curated(name, "2026-01-08T11:00:00Z", { finalScore })),
+    ]);
+    expect(store.rows("quality_tiers")).toEqual([
+      { tier: "Excellent", images: 1, scored: 1, score_sum: 8.0 },
+      { tier: "Fair", images: 2, scored: 2, score_sum: 4.0 + 5.99 },
+      { tier: "Good", images: 2, scored: 2, score_sum: 6.0 + 7.99 },
+      { tier: "Poor", images: 1, scored: 1, score_sum: 3.99 },
+    ]);
+    expect(store.queries.qualityDistribution().map((r) => [r.qualityTier, r.count])).toEqual([
+      ["Excellent", 1],
+      ["Good", 2],
+      ["Fair", 2],
+      ["Poor", 1],
+    ]);
+  });
+
+  it("moves an image re-curated from just below a boundary to exactly on it up one tier, and back", () => {
+    const store = createTestStore();
+    onTestFinished(store.close);
+    store.append([
+      generated("a.png", "2026-01-08T10:00:00Z"),
+      curated("a.png", "2026-01-08T11:00:00Z", { finalScore: 3.5 }),
+    ]);
+    const tierOf = () => store.queries.qualityDistribution().map((r) => r.qualityTier);
+    const steps: [number, string][] = [
+      [4.0, "Fair"],
+      [6.0, "Good"],
+      [8.0, "Excellent"],
+      [7.5, "Good"],
+      [4.0, "Fair"],
+      [0, "Poor"],
+    ];
+    const seen = steps.map(([finalScore], i) => {
+      store.append([curated("a.png", `2026-01-08T12:0${i}:00Z`, { finalScore })]);
+      return tierOf();
+    });
+    expect(seen).toEqual(steps.map(([, tier]) => [tier]));
+    // What the image left behind is empty, not negative: every other tier row sums to zero.
+    expect(store.rows("quality_tiers").filter((r) => r.tier !== "Poor")).toEqual(
+      ["Excellent", "Fair", "Good"].map((tier) => ({ tier, images: 0, scored: 0, score_sum: 0 })),
+    );
+  });
+});

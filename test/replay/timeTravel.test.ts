@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { QUERY_NAMES, StoreError } from "../../src/index.js";
 import { openStoreAsOf, runQueryByName } from "../../src/operations.js";
 import { createTestStore, type TestStore } from "../../src/testing/index.js";
@@ -67,6 +67,29 @@ describe("openStoreAsOf", () => {
     expect(past.position).toBe(4);
     past.close();
     store.close();
+  });
+
+  it("at exactly the millisecond a stream's events share keeps all of them, and the events of a millisecond later none", () => {
+    const store = createTestStore();
+    onTestFinished(store.close);
+    const at = "2026-01-08T10:00:00.000Z";
+    // A batch often writes a stream's first events in the same millisecond.
+    store.append([
+      generated("a.png", at),
+      curated("a.png", at, { finalScore: 8.5 }),
+      curated("a.png", at, { finalScore: 9, isFeatured: true }),
+      generated("b.png", at),
+      curated("b.png", "2026-01-08T10:00:00.001Z", { finalScore: 3 }),
+    ]);
+    const past = openStoreAsOf(store, { time: at });
+    onTestFinished(past.close);
+    expect(
+      past.db.prepare("SELECT filename, status, final_score, is_featured FROM generated_images ORDER BY id").all(),
+    ).toEqual([
+      { filename: "a.png", status: "curated", final_score: 9, is_featured: 1 },
+      { filename: "b.png", status: "pending", final_score: null, is_featured: 0 },
+    ]);
+    expect([past.position, past.events]).toEqual([4, 4]);
   });
 
   it("refuses an ambiguous or malformed point in time with one clear error", () => {
