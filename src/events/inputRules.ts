@@ -23,51 +23,64 @@ const isPlainObject = (v: object): boolean => {
   return proto === Object.prototype || proto === null;
 };
 
-type Found = { parts: (string | number)[]; message: string; elided?: true };
+/** A problem on the way out of the walk: the keys to it, and the objects they are in (to tell a cycle from depth). */
+type Found = { parts: (string | number)[]; containers: object[]; message: string; deep?: true };
 
 const tooDeep = (): Found => ({
   parts: [],
+  containers: [],
   message: `nested more than ${MAX_DEPTH} levels deep (the limit for data and metadata)`,
-  elided: true,
+  deep: true,
 });
 const protoKey = (): Found => ({
   parts: ["__proto__"],
+  containers: [],
   message: 'a key named "__proto__" is refused: JavaScript objects do not keep it as plain data',
 });
 const unsafeInteger = (n: number): Found => ({
   parts: [],
+  containers: [],
   message: `${n} is an integer beyond ±(2^53-1), which JavaScript cannot hold exactly: send it as a string`,
 });
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const withPart = (found: Found, part: string | number, container: object): Found => {
+  found.parts.unshift(part);
+  found.containers.push(container);
+  return found;
+};
 
 /**
  * The first problem inside `value` at nesting level `depth` (the event itself is 0):
  * too deep, a `__proto__` key, an integer beyond the safe range. Recursion stops at
- * MAX_DEPTH, so no input can exhaust the stack. A cycle is left for JSON.stringify to name;
- * other values JSON cannot hold are left to the schemas.
+ * MAX_DEPTH, so no input can exhaust the stack (a cycle too ends there). Values JSON
+ * cannot hold are left to the schemas. The path is built only on the way out of a
+ * failure: a valid value allocates nothing.
  */
-const findProblem = (value: unknown, depth: number, ancestors: object[]): Found | undefined => {
-  if (typeof value === "number")
-    return Number.isInteger(value) && !Number.isSafeInteger(value) ? unsafeInteger(value) : undefined;
-  if (typeof value !== "object" || value === null || ancestors.includes(value)) return undefined;
-  const isArray = Array.isArray(value);
-  if (!isArray && !isPlainObject(value)) return undefined;
-  if (depth > MAX_DEPTH) return tooDeep();
-  ancestors.push(value);
-  try {
-    // The path is built only on the way out of a failure: a valid value allocates nothing.
-    for (const key in value) {
-      if (!Object.hasOwn(value, key)) continue;
-      if (key === "__proto__") return protoKey();
-      const found = findProblem(Reflect.get(value, key), depth + 1, ancestors);
-      if (found) {
-        found.parts.unshift(isArray ? Number(key) : key);
-        return found;
-      }
+const findProblem = (value: unknown, depth: number): Found | undefined => {
+  if (typeof value !== "object")
+    // Beyond ±(2^53-1) every finite number is an integer, and none is held exactly.
+    return typeof value === "number" && (value > MAX_SAFE || value < -MAX_SAFE) && Number.isFinite(value)
+      ? unsafeInteger(value)
+      : undefined;
+  if (value === null) return undefined;
+  if (Array.isArray(value)) {
+    if (depth > MAX_DEPTH) return tooDeep();
+    for (let i = 0; i < value.length; i++) {
+      const found = findProblem(value[i], depth + 1);
+      if (found) return withPart(found, i, value);
     }
     return undefined;
-  } finally {
-    ancestors.pop();
   }
+  if (!isPlainObject(value)) return undefined;
+  if (depth > MAX_DEPTH) return tooDeep();
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] ?? "";
+    if (key === "__proto__") return protoKey();
+    const found = findProblem(Reflect.get(value, key), depth + 1);
+    if (found) return withPart(found, key, value);
+  }
+  return undefined;
 };
 
 /**
@@ -76,11 +89,13 @@ const findProblem = (value: unknown, depth: number, ancestors: object[]): Found 
  * @example inputProblem({ type: "BatchStarted", data: { batchId: "b" }, metadata: { n: 2 ** 64 } })
  */
 export const inputProblem = (input: unknown): InputProblem | undefined => {
-  const found = findProblem(input, 0, []);
+  const found = findProblem(input, 0);
   if (!found) return undefined;
+  // Too deep because an object contains itself: JSON.stringify names the cycle better.
+  if (found.deep && new Set(found.containers).size < found.containers.length) return undefined;
   const { parts } = found;
   const path = parts.join(".");
-  const shown = found.elided && parts.length > SHOWN_PARTS ? `${parts.slice(0, SHOWN_PARTS).join(".")}…` : path;
+  const shown = found.deep && parts.length > SHOWN_PARTS ? `${parts.slice(0, SHOWN_PARTS).join(".")}…` : path;
   return { path, message: `${shown}: ${found.message}` };
 };
 

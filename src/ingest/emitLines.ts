@@ -69,12 +69,12 @@ const validate = (envelope: unknown, line: number, clock: () => Date): Rejection
 
 /**
  * Parse and validate one JSON line (text, or bytes as read) into the envelope `store.append` takes.
- * Returns a rejection (never throws) for malformed JSON or an invalid event, undefined for a blank line.
+ * Returns a rejection (never throws) for a blank line, malformed JSON or an invalid event.
  * @example checkLine('{"type":"BatchStarted","data":{"batchId":"b1"}}', 1, store.clock)
  */
-export const checkLine = (raw: LineInput, line: number, clock: () => Date): Parsed | undefined => {
-  const parsed = parseLine(raw, line);
-  if (!parsed?.ok) return parsed;
+export const checkLine = (raw: LineInput, line: number, clock: () => Date): Parsed => {
+  const parsed = parseLine(raw, line) ?? malformed(line, "not valid JSON: the line is blank");
+  if (!parsed.ok) return parsed;
   const invalid = validate(parsed.envelope, line, clock);
   return invalid ? { ok: false, ...invalid } : parsed;
 };
@@ -141,7 +141,7 @@ export const emitLines = async (
     const note = `stopped at line ${line}: the ${report.accepted} event(s) of the lines before it are appended, nothing from it on`;
     if (e instanceof StoreError)
       throw new StoreError(e.code, `${e.message} (${note})`, { ...e.details, line }, { cause: e });
-    throw new Error(`${messageOf(e)} (${note})`, { cause: e });
+    throw new StoreError("INTERNAL", `${messageOf(e)} (${note})`, { line, errorCode: errorCode(e) }, { cause: e });
   };
   const isAboutTheLine = (e: unknown) =>
     e instanceof StoreError && !["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR"].includes(e.code);
