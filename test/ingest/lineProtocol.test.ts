@@ -245,3 +245,55 @@ describe("emit: numbers JavaScript cannot hold exactly", () => {
     }
   });
 });
+
+describe("emit: the event rules hold for lines as for the library", () => {
+  it("refuses each in emit FILE, emit from stdin and emit --follow alike, writing the good line", () => {
+    const cases = [
+      {
+        line: { ...JSON.parse(String(started("t"))), occurredAt: "9999-12-31T23:30:00-01:00" },
+        message: /occurredAt: .* outside the years 0001 to 9999/,
+      },
+      {
+        line: { ...JSON.parse(String(started("t"))), occurredAt: "2026-01-08T24:00:00Z" },
+        message: /occurredAt: expected an ISO-8601 time/,
+      },
+      {
+        line: { ...JSON.parse(String(started("t"))), occurredAt: "2026-01-08T24:00:00.000Z" },
+        message: /occurredAt: expected an ISO-8601 time/,
+      },
+      { line: JSON.parse(String(generated("trim.png "))), message: /data\.filename: starts or ends with whitespace/ },
+      {
+        line: JSON.parse(String(generated("cafe\u0301.png"))),
+        message: /data\.filename: not in Unicode normalization form NFC/,
+      },
+      {
+        line: { type: "TrainingStarted", data: { runId: "\tr", name: "n", modelPath: "m" } },
+        message: /data\.runId: starts or ends/,
+      },
+    ].map((c) => ({ ...c, bytes: text(c.line) }));
+    const proto = [
+      {
+        bytes: Buffer.from('{"type":"BatchStarted","data":{"batchId":"p"},"__proto__":{"x":1}}'),
+        message: /^line \d+ BatchStarted: __proto__: a key named/,
+      },
+      {
+        bytes: Buffer.from('{"type":"BatchStarted","data":{"batchId":"p"},"metadata":{"__proto__":{}}}'),
+        message: /metadata\.__proto__: a key named/,
+      },
+    ];
+    const all = [...cases, ...proto];
+    const outcome = everyWay(joinLines([...all.map((c) => c.bytes), started("good")]));
+    for (const [way, o] of Object.entries(outcome)) {
+      expect(o.accepted, way).toBe(1);
+      expect(o.streams, way).toEqual(["batch:good"]);
+      expect(
+        o.rejected.map((r) => r.line),
+        way,
+      ).toEqual(all.map((_, i) => i + 1));
+      all.forEach((c, i) => {
+        expect(o.rejected[i]?.code, `${way} line ${i + 1}`).toBe("INVALID_EVENT");
+        expect(o.rejected[i]?.message, `${way} line ${i + 1}`).toMatch(c.message);
+      });
+    }
+  });
+});
