@@ -127,8 +127,12 @@ const identifierOf = (data: EventData[EventType]): { field: string; id: string; 
 
 /** The event type an input names, if it names a known one (for messages about an input that failed before its type was parsed). */
 const typeNamed = (input: unknown): EventType | undefined => {
-  const type: unknown = typeof input === "object" && input !== null ? Reflect.get(input, "type") : undefined;
-  return typeof type === "string" && isEventType(type) ? type : undefined;
+  try {
+    const type: unknown = typeof input === "object" && input !== null ? Reflect.get(input, "type") : undefined;
+    return typeof type === "string" && isEventType(type) ? type : undefined;
+  } catch {
+    return undefined; // a getter that throws: the error is about the input anyway
+  }
 };
 
 /**

@@ -239,3 +239,31 @@ describe("times", () => {
     expect(store.readAll().events[0]?.occurredAt).toBe("2026-01-08T23:59:59.999Z");
   });
 });
+
+describe("anything thrown while validating", () => {
+  it("reaches the caller as INVALID_EVENT, never as the TypeError or RangeError itself", () => {
+    const store = createTestStore();
+    onTestFinished(store.close);
+    const hostile = {
+      get type(): string {
+        throw new TypeError("no type for you");
+      },
+      data: {},
+    };
+    expectStoreError(
+      () => store.appendUnknown([hostile]),
+      "INVALID_EVENT",
+      /^event 0: could not be validated: no type for you$/,
+    );
+    const proxy = new Proxy(
+      { type: "BatchStarted", data: { batchId: "b" } },
+      {
+        ownKeys: () => {
+          throw new RangeError("keys exhausted");
+        },
+      },
+    );
+    expectStoreError(() => store.appendUnknown([proxy]), "INVALID_EVENT", /could not be validated: keys exhausted/);
+    expect(store.readAll().events).toEqual([]);
+  });
+});
