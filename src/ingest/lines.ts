@@ -47,6 +47,7 @@ const lineSplitter = () => {
   };
   return {
     *push(chunk: Uint8Array): Generator<Uint8Array> {
+      if (chunk.length === 0) return;
       let start = afterCr && chunk[0] === LF ? 1 : 0;
       afterCr = false;
       // Each search runs once per end it finds, not once per line: a chunk without a \r is scanned for one once.

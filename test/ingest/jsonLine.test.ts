@@ -62,7 +62,7 @@ describe("lines as bytes", () => {
           const chunks: Uint8Array[] = [];
           for (let at = 0, i = 0; at < bytes.length; i++) {
             const size = cuts[i % cuts.length] ?? 1;
-            chunks.push(bytes.subarray(at, at + size));
+            chunks.push(bytes.subarray(at, at + size), new Uint8Array(0));
             at += size;
           }
           async function* stream() {
