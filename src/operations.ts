@@ -11,6 +11,7 @@ export {
   type LineResult,
   type Rejection,
 } from "./ingest/emitLines.js";
+export { byteLines } from "./ingest/lines.js";
 export {
   type BackupOptions,
   type BackupProgress,

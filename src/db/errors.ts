@@ -4,6 +4,8 @@
  */
 export type StoreErrorCode =
   | "INVALID_EVENT"
+  /** A failure the store has no code of its own for; details.errorCode carries SQLite's or Node's. */
+  | "INTERNAL"
   | "UNKNOWN_EVENT_TYPE"
   | "PAYLOAD_TOO_LARGE"
   | "VERSION_CONFLICT"

@@ -1,7 +1,8 @@
 import { uuidv7 } from "uuidv7";
 import { z } from "zod";
-import { eventError } from "../db/errors.js";
+import { eventError, StoreError } from "../db/errors.js";
 import { messageOf } from "../db/sqliteErrors.js";
+import { identifierProblem, inputProblem } from "./inputRules.js";
 import {
   type EventData,
   type EventType,
@@ -116,9 +117,23 @@ const parsePayload = <T extends EventType>(type: T, data: unknown, index: number
   return result.data;
 };
 
-/** The stream an event belongs to, derived from its payload (never given separately). */
-export const streamIdOf = (data: EventData[EventType]): string =>
-  "filename" in data ? `image:${data.filename}` : "runId" in data ? `training:${data.runId}` : `batch:${data.batchId}`;
+/** The identifier an event's stream is keyed by, and its field: the stream is derived from the payload, never given separately. */
+const identifierOf = (data: EventData[EventType]): { field: string; id: string; prefix: string } =>
+  "filename" in data
+    ? { field: "filename", id: data.filename, prefix: "image:" }
+    : "runId" in data
+      ? { field: "runId", id: data.runId, prefix: "training:" }
+      : { field: "batchId", id: data.batchId, prefix: "batch:" };
+
+/** The event type an input names, if it names a known one (for messages about an input that failed before its type was parsed). */
+const typeNamed = (input: unknown): EventType | undefined => {
+  try {
+    const type: unknown = typeof input === "object" && input !== null ? Reflect.get(input, "type") : undefined;
+    return typeof type === "string" && isEventType(type) ? type : undefined;
+  } catch {
+    return undefined; // a getter that throws: the error is about the input anyway
+  }
+};
 
 /**
  * Validate one event to append (from code or from a JSON line) and serialise it;
@@ -127,6 +142,21 @@ export const streamIdOf = (data: EventData[EventType]): string =>
  * @example prepareEvent({ type: "BatchStarted", data: { batchId: "b1" } }, 0, () => new Date())
  */
 export const prepareEvent = (input: unknown, index: number, clock: () => Date, producer?: string): PreparedEvent => {
+  try {
+    return prepareChecked(input, index, clock, producer);
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    // No input may reach a caller as a RangeError or TypeError: what the checks missed is still bad input.
+    const reason = `could not be validated: ${messageOf(e).replace(/\s*\n\s*/g, " ")}`;
+    throw eventError("INVALID_EVENT", { index, type: typeNamed(input) }, reason, {}, { cause: e });
+  }
+};
+
+const prepareChecked = (input: unknown, index: number, clock: () => Date, producer?: string): PreparedEvent => {
+  // Before any schema: a schema copies objects (dropping a __proto__ key) and recurses without a bound.
+  const problem = inputProblem(input);
+  if (problem)
+    throw eventError("INVALID_EVENT", { index, type: typeNamed(input) }, problem.message, { path: problem.path });
   const envelope = Envelope.safeParse(input);
   if (!envelope.success) throw eventError("INVALID_EVENT", { index }, describeIssues(envelope.error, ""));
   const { type } = envelope.data;
@@ -151,6 +181,9 @@ const prepareOfType = <T extends EventType>(
   const { data: rawData, id, expectedVersion, occurredAt, metadata: given = {} } = envelope;
   const metadata = producer && !given.producer ? { ...given, producer } : given;
   const data = parsePayload(type, rawData, index);
+  const { field, id: key, prefix } = identifierOf(data);
+  const badKey = identifierProblem(key);
+  if (badKey) throw eventError("INVALID_EVENT", { index, type }, `data.${field}: ${badKey}`, { path: `data.${field}` });
   const dataJson = toJson(data, "data", index, type);
   const metadataJson = toJson(metadata, "metadata", index, type);
   // JSON.stringify writes a lone surrogate as a \udXXX escape: only text with one needs the walk that names the path.
@@ -175,7 +208,7 @@ const prepareOfType = <T extends EventType>(
     metadataJson,
     eventId: id ?? uuidv7(),
     idGiven: id !== undefined,
-    streamId: streamIdOf(data),
+    streamId: prefix + key,
     schemaVersion: eventTypes[type].version,
     expectedVersion,
     occurredAt: occurredAt ?? clock().toISOString(),

@@ -1,56 +1,67 @@
 import { z } from "zod";
 
-/** The day exists in its month: Date.parse rolls 2026-02-30 over to March 2 instead of refusing it. */
-const isCalendarDay = (s: string): boolean => {
-  const [year = 0, month = 0, day = 0] = s.slice(0, 10).split("-").map(Number);
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-};
-
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+// Hours 00-23 (24:00 is refused in every spelling), minutes and seconds 00-59, zone offsets up to ±23:59.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 const TIME_MESSAGE = "expected an ISO-8601 time with a zone, e.g. 2026-01-08T12:00:00Z";
+/** The first and last instants the store keeps: the years a four-digit canonical time can write, so stored times sort as text. */
+const FIRST_TIME = "0001-01-01T00:00:00.000Z";
+const LAST_TIME = "9999-12-31T23:59:59.999Z";
+const FIRST_MS = Date.parse(FIRST_TIME);
+const LAST_MS = Date.parse(LAST_TIME);
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeapYear = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
 
-/**
- * A string of the canonical shape names a real instant: the month has that day,
- * the clock that hour. What a `Date` round trip proves, without building one on
- * every event (figures: docs/performance.md).
- */
-const isRealCanonical = (s: string): boolean => {
+/** The day exists in its month: Date.parse rolls 2026-02-30 over to March 2 instead of refusing it. */
+const isCalendarDay = (s: string): boolean => {
   const year = Number(s.slice(0, 4));
   const month = Number(s.slice(5, 7));
   const day = Number(s.slice(8, 10));
   const lastDay = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
-  return (
-    lastDay !== undefined &&
-    day >= 1 &&
-    day <= lastDay &&
-    Number(s.slice(11, 13)) <= 23 &&
-    Number(s.slice(14, 16)) <= 59 &&
-    Number(s.slice(17, 19)) <= 59
-  );
+  return lastDay !== undefined && day >= 1 && day <= lastDay;
 };
 
-/** An ISO-8601 time with a zone, as the canonical stored form (UTC, milliseconds, as `Date.toISOString()` prints it), or undefined. */
-const canonicalTime = (s: string): string | undefined => {
+/**
+ * A string of the canonical shape names a real instant of years 0001-9999: the month
+ * has that day, the clock that hour. What a `Date` round trip proves, without building
+ * one on every event (figures: docs/performance.md).
+ */
+const isRealCanonical = (s: string): boolean =>
+  s >= FIRST_TIME &&
+  isCalendarDay(s) &&
+  Number(s.slice(11, 13)) <= 23 &&
+  Number(s.slice(14, 16)) <= 59 &&
+  Number(s.slice(17, 19)) <= 59;
+
+/**
+ * An ISO-8601 time with a zone as the canonical stored form (UTC, milliseconds, as
+ * `Date.toISOString()` prints it), or why not. Digits past the millisecond are cut.
+ */
+const canonicalTime = (s: string): { iso: string } | { message: string } => {
   // Most emitters already send the canonical form (2026-02-30 is not a real instant, and is not kept).
-  if (CANONICAL_TIME.test(s)) return isRealCanonical(s) ? s : undefined;
-  if (!ISO_TIME.test(s) || !isCalendarDay(s)) return undefined;
+  if (CANONICAL_TIME.test(s)) return isRealCanonical(s) ? { iso: s } : rangeOrShape(s);
+  if (!ISO_TIME.test(s) || !isCalendarDay(s)) return { message: TIME_MESSAGE };
   const ms = Date.parse(s);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  if (Number.isNaN(ms)) return { message: TIME_MESSAGE };
+  return ms < FIRST_MS || ms > LAST_MS ? outOfRange(s) : { iso: new Date(ms).toISOString() };
 };
+const outOfRange = (s: string) => ({
+  message: `${s} is outside the years 0001 to 9999 in UTC (${FIRST_TIME} to ${LAST_TIME}), the range stored times keep`,
+});
+/** A canonical-shaped time that is not real: year 0000 is out of range, 2026-02-30 is no time at all. */
+const rangeOrShape = (s: string) => (s < FIRST_TIME ? outOfRange(s) : { message: TIME_MESSAGE });
 
-/** Canonical stored time: ISO-8601 UTC with milliseconds, as `Date.toISOString()` prints it. */
+/** Canonical stored time: ISO-8601 UTC with milliseconds, as `Date.toISOString()` prints it, years 0001-9999. */
 export const isoTime = z.string().transform((s, ctx) => {
-  const iso = canonicalTime(s);
-  if (iso !== undefined) return iso;
-  ctx.issues.push({ code: "custom", message: TIME_MESSAGE, input: s });
+  const time = canonicalTime(s);
+  if ("iso" in time) return time.iso;
+  ctx.issues.push({ code: "custom", message: time.message, input: s });
   return z.NEVER;
 });
 
-const key = z.string().trim().min(1).max(512);
+/** An identifier (filename, runId, batchId): kept exactly as written, so never trimmed (prepareEvent refuses blanks at its ends). */
+const key = z.string().min(1).max(512);
 const score = (max: number) => z.number().finite().min(0).max(max);
 /** A value JSON holds as it is: string, finite number, boolean, null, array or plain object of them. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

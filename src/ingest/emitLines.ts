@@ -1,15 +1,10 @@
-import { z } from "zod";
 import { messageNamingEvent, StoreError } from "../db/errors.js";
 import { errorCode, messageOf } from "../db/sqliteErrors.js";
 import type { AppendedEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
 import type { Store } from "../store/openStore.js";
-
-/** A JSON line as `emit` reads it: the store's envelope, with `streamVersion` (the version the event will get) as an alternative to `expectedVersion`. */
-const Line = z.looseObject({
-  streamVersion: z.number().int().min(1).optional(),
-  expectedVersion: z.unknown().optional(),
-});
+import { parseJsonLine } from "./jsonLine.js";
+import type { LineInput } from "./lines.js";
 
 /** A line the store refused: its number, the StoreError code, and a message that names the line. */
 export interface Rejection {
@@ -31,40 +26,35 @@ const reject = (line: number, e: unknown): Rejection => {
 
 type Parsed = { line: number; ok: true; envelope: unknown } | ({ ok: false } & Rejection);
 
-/** JSON and the line's own fields (streamVersion); the event itself is validated by the append, or by `validate`. */
-const parseLine = (text: string, line: number): Parsed => {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return {
-      ok: false,
-      line,
-      code: "MALFORMED_JSON",
-      message: `line ${line}: not valid JSON: ${messageOf(e)}`,
-    };
-  }
-  const parsed = Line.safeParse(json);
-  if (!parsed.success)
-    return {
-      ok: false,
-      line,
-      code: "INVALID_EVENT",
-      message: `line ${line}: expected a JSON object {"type", "data", ...}`,
-    };
-  const { streamVersion, ...rest } = parsed.data;
-  if (streamVersion !== undefined && rest.expectedVersion !== undefined)
-    return {
-      ok: false,
-      line,
-      code: "INVALID_EVENT",
-      message: `line ${line}: give streamVersion or expectedVersion, not both`,
-    };
-  return {
-    line,
-    ok: true,
-    envelope: streamVersion === undefined ? rest : { ...rest, expectedVersion: streamVersion - 1 },
-  };
+const malformed = (line: number, reason: string): Parsed => ({
+  ok: false,
+  line,
+  code: "MALFORMED_JSON",
+  message: `line ${line}: ${reason}`,
+});
+const invalid = (line: number, reason: string): Parsed => ({
+  ok: false,
+  line,
+  code: "INVALID_EVENT",
+  message: `line ${line}: ${reason}`,
+});
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A line's JSON and its own field (streamVersion); the event itself is validated by the append, or by `validate`. Undefined for a blank line. */
+const parseLine = (raw: LineInput, line: number): Parsed | undefined => {
+  const parsed = parseJsonLine(raw, line);
+  if (parsed === undefined) return undefined;
+  if (!parsed.ok) return malformed(line, parsed.reason);
+  const { json } = parsed;
+  if (!isObject(json)) return invalid(line, 'expected a JSON object {"type", "data", ...}');
+  if (!Object.hasOwn(json, "streamVersion")) return { line, ok: true, envelope: json };
+  // A rest copy keeps every other own key as it is, __proto__ included, for the append to judge.
+  const { streamVersion, ...rest } = json;
+  if (typeof streamVersion !== "number" || !Number.isSafeInteger(streamVersion) || streamVersion < 1)
+    return invalid(line, "streamVersion: expected an integer >= 1 (the version the event will have in its stream)");
+  if (rest.expectedVersion !== undefined) return invalid(line, "give streamVersion or expectedVersion, not both");
+  return { line, ok: true, envelope: { ...rest, expectedVersion: streamVersion - 1 } };
 };
 
 /** The rejection the store would give this line whatever its state (a bad payload, an unknown type), if any. */
@@ -78,12 +68,12 @@ const validate = (envelope: unknown, line: number, clock: () => Date): Rejection
 };
 
 /**
- * Parse and validate one JSON line into the envelope `store.append` takes.
- * Returns a rejection (never throws) for malformed JSON or an invalid event.
+ * Parse and validate one JSON line (text, or bytes as read) into the envelope `store.append` takes.
+ * Returns a rejection (never throws) for a blank line, malformed JSON or an invalid event.
  * @example checkLine('{"type":"BatchStarted","data":{"batchId":"b1"}}', 1, store.clock)
  */
-export const checkLine = (text: string, line: number, clock: () => Date): Parsed => {
-  const parsed = parseLine(text, line);
+export const checkLine = (raw: LineInput, line: number, clock: () => Date): Parsed => {
+  const parsed = parseLine(raw, line) ?? malformed(line, "not valid JSON: the line is blank");
   if (!parsed.ok) return parsed;
   const invalid = validate(parsed.envelope, line, clock);
   return invalid ? { ok: false, ...invalid } : parsed;
@@ -115,7 +105,7 @@ export interface EmitLinesOptions {
 }
 
 /**
- * Append JSON lines to the store in batched transactions. A batch that fails loses
+ * Append JSON lines (text, or bytes as read: see byteLines) to the store in batched transactions. A batch that fails loses
  * its invalid lines and is tried again, then line by line if the store still refuses
  * it, so one bad line never takes its good neighbours down and is never half-written.
  * With `atomic`, any bad line means nothing is written.
@@ -123,7 +113,7 @@ export interface EmitLinesOptions {
  */
 export const emitLines = async (
   store: Store,
-  lines: AsyncIterable<string>,
+  lines: AsyncIterable<LineInput>,
   options: EmitLinesOptions = {},
 ): Promise<EmitReport> => {
   const batchSize = options.batchSize ?? 500;
@@ -151,7 +141,7 @@ export const emitLines = async (
     const note = `stopped at line ${line}: the ${report.accepted} event(s) of the lines before it are appended, nothing from it on`;
     if (e instanceof StoreError)
       throw new StoreError(e.code, `${e.message} (${note})`, { ...e.details, line }, { cause: e });
-    throw new Error(`${messageOf(e)} (${note})`, { cause: e });
+    throw new StoreError("INTERNAL", `${messageOf(e)} (${note})`, { line, errorCode: errorCode(e) }, { cause: e });
   };
   const isAboutTheLine = (e: unknown) =>
     e instanceof StoreError && !["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR"].includes(e.code);
@@ -188,10 +178,10 @@ export const emitLines = async (
   };
 
   let batch: Pending[] = [];
-  for await (const text of lines) {
+  for await (const raw of lines) {
     const n = ++report.lines;
-    if (text.trim() === "") continue;
-    const parsed = parseLine(text, n);
+    const parsed = parseLine(raw, n);
+    if (parsed === undefined) continue;
     if (!parsed.ok) report.rejected.push({ line: parsed.line, code: parsed.code, message: parsed.message });
     else batch.push(parsed);
     if (!options.atomic && batch.length >= batchSize) {
@@ -223,16 +213,16 @@ export const emitLines = async (
  */
 export const followLines = async (
   store: Store,
-  lines: AsyncIterable<string>,
+  lines: AsyncIterable<LineInput>,
   ack: (result: LineResult) => void,
 ): Promise<{ accepted: number; rejected: number }> => {
   let line = 0;
   const counts = { accepted: 0, rejected: 0 };
-  for await (const text of lines) {
+  for await (const raw of lines) {
     line++;
-    if (text.trim() === "") continue;
     // The append validates the event: its refusal names the line as checkLine's would.
-    const parsed = parseLine(text, line);
+    const parsed = parseLine(raw, line);
+    if (parsed === undefined) continue;
     let result: LineResult;
     if (!parsed.ok) result = parsed;
     else {

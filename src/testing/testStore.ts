@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StoreError } from "../db/errors.js";
-import { messageOf } from "../db/sqliteErrors.js";
 import type { NewEvent } from "../events/envelope.js";
+import { parseJsonLine } from "../ingest/jsonLine.js";
+import { byteLinesOf, lineText } from "../ingest/lines.js";
 import { createMigratedDatabase } from "../replay/scratch.js";
 import { type OpenStoreOptions, openStore, type Store } from "../store/openStore.js";
 import { type Row, rowsOf } from "./snapshot.js";
@@ -45,26 +46,21 @@ export const createTestStore = (options: Omit<OpenStoreOptions, "url" | "migrate
 };
 
 /**
- * Parse a JSON-lines fixture (one event per line; blank lines and `//` comments skipped).
- * Errors name the file and line.
+ * Parse a JSON-lines fixture (one event per line; blank lines and `//` comments skipped),
+ * read as `artist-store emit` reads its input: UTF-8 checked, no key twice in an object,
+ * a byte order mark only at the start. Errors name the file and line.
  * @example readJsonl("test/fixtures/day.jsonl") // [{ line: 1, event: {...} }, ...]
  */
 export const readJsonl = (file: string): { line: number; event: unknown }[] =>
-  readFileSync(file, "utf8")
-    .split("\n")
-    .flatMap((text, i) => {
-      const line = i + 1;
-      if (text.trim() === "" || text.trimStart().startsWith("//")) return [];
-      try {
-        const event: unknown = JSON.parse(text);
-        return [{ line, event }];
-      } catch (e) {
-        throw new StoreError("INVALID_EVENT", `${file} line ${line}: not JSON (${messageOf(e)})`, {
-          file,
-          line,
-        });
-      }
-    });
+  Array.from(byteLinesOf(readFileSync(file))).flatMap((bytes, i) => {
+    const line = i + 1;
+    const text = lineText(bytes, line);
+    if (text.ok && text.text.trimStart().startsWith("//")) return [];
+    const parsed = parseJsonLine(bytes, line);
+    if (parsed === undefined) return [];
+    if (parsed.ok) return [{ line, event: parsed.json }];
+    throw new StoreError("INVALID_EVENT", `${file} line ${line}: ${parsed.reason}`, { file, line });
+  });
 
 /**
  * A fresh test store holding these events (typed, or a JSONL fixture's path), appended in one transaction.

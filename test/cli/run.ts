@@ -24,7 +24,7 @@ const cleanEnv = (env: Record<string, string> = {}) => {
  */
 export const cli = (
   args: readonly string[],
-  options: { input?: string; env?: Record<string, string>; cwd?: string } = {},
+  options: { input?: string | Uint8Array; env?: Record<string, string>; cwd?: string } = {},
 ): CliResult => {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     input: options.input ?? "",

@@ -58,6 +58,14 @@ const curation = (data: Record<string, unknown>, envelope: Record<string, unknow
 });
 const cyclic: Record<string, unknown> = { depth: 1 };
 cyclic.self = cyclic;
+/** `{ a: { a: ... 1 } }`, `levels` objects deep (built in a loop: a recursive builder would overflow the stack itself). */
+const nested = (levels: number): unknown => {
+  let value: unknown = 1;
+  for (let i = 0; i < levels; i++) value = { a: value };
+  return value;
+};
+/** An object with an own `__proto__` key, as JSON.parse makes it (a literal would set the prototype instead). */
+const withProto = (json: string): Record<string, unknown> => JSON.parse(json);
 /** A string of `n` UTF-8 bytes made of 3-byte characters: short in UTF-16 units, long on disk. */
 const euros = (bytes: number) => "€".repeat(Math.ceil(bytes / 3));
 
@@ -187,6 +195,126 @@ const EVENT_CASES: EventCase[] = [
     message: /occurredAt: expected an ISO-8601 time/,
   },
   {
+    name: "occurredAt after year 9999 once in UTC",
+    event: curation({}, { occurredAt: "9999-12-31T23:30:00-01:00" }),
+    code: "INVALID_EVENT",
+    message: /occurredAt: 9999-12-31T23:30:00-01:00 is outside the years 0001 to 9999 in UTC/,
+  },
+  {
+    name: "occurredAt in year 0000",
+    event: curation({}, { occurredAt: "0000-06-01T12:00:00.000Z" }),
+    code: "INVALID_EVENT",
+    message: /occurredAt: .* is outside the years 0001 to 9999 in UTC/,
+  },
+  {
+    name: "occurredAt before year 0001 once in UTC",
+    event: curation({}, { occurredAt: "0001-01-01T00:30:00+01:00" }),
+    code: "INVALID_EVENT",
+    message: /occurredAt: .* is outside the years 0001 to 9999 in UTC/,
+  },
+  {
+    name: "occurredAt at 24:00",
+    event: curation({}, { occurredAt: "2026-01-08T24:00:00Z" }),
+    code: "INVALID_EVENT",
+    message: /occurredAt: expected an ISO-8601 time with a zone/,
+  },
+  {
+    name: "occurredAt at 24:00 with milliseconds",
+    event: curation({}, { occurredAt: "2026-01-08T24:00:00.000Z" }),
+    code: "INVALID_EVENT",
+    message: /occurredAt: expected an ISO-8601 time with a zone/,
+  },
+  {
+    name: "generation params nested 1,500 levels deep",
+    event: image({ generationParams: nested(1500) }),
+    code: "INVALID_EVENT",
+    message: /data\.generationParams\.a\.a\.a[.a]*…: nested more than 64 levels deep/,
+  },
+  {
+    name: "generation params nested 10,000 levels deep",
+    event: image({ generationParams: { deep: nested(10_000) } }),
+    code: "INVALID_EVENT",
+    message: /data\.generationParams\.deep\.a\.a[.a]*…: nested more than 64 levels deep/,
+  },
+  {
+    name: "metadata nested 10,000 levels deep",
+    event: image({}, { metadata: { trace: nested(10_000) } }),
+    code: "INVALID_EVENT",
+    message: /metadata\.trace\.a\.a[.a]*…: nested more than 64 levels deep/,
+  },
+  {
+    name: "an array nested 10,000 levels deep in a tag list",
+    event: image({ tags: JSON.parse(`${"[".repeat(10_000)}${"]".repeat(10_000)}`) }),
+    code: "INVALID_EVENT",
+    message: /data\.tags\.0\.0[.0]*…: nested more than 64 levels deep/,
+  },
+  {
+    name: "a __proto__ key in metadata",
+    event: image({}, { metadata: withProto('{"producer":"p","__proto__":{"admin":true}}') }),
+    code: "INVALID_EVENT",
+    message: /metadata\.__proto__: a key named "__proto__" is refused/,
+  },
+  {
+    name: "a __proto__ key in the envelope",
+    event: withProto('{"type":"BatchStarted","data":{"batchId":"proto-batch"},"__proto__":{"admin":true}}'),
+    code: "INVALID_EVENT",
+    message: /BatchStarted: __proto__: a key named "__proto__" is refused/,
+  },
+  {
+    name: "a __proto__ key inside generation params",
+    event: image({ generationParams: withProto('{"steps":30,"__proto__":{"steps":1}}') }),
+    code: "INVALID_EVENT",
+    message: /data\.generationParams\.__proto__: a key named "__proto__" is refused/,
+  },
+  {
+    name: "a __proto__ key in data",
+    event: { type: "BatchStarted", data: withProto('{"batchId":"b","__proto__":{}}') },
+    code: "INVALID_EVENT",
+    message: /data\.__proto__: a key named "__proto__" is refused/,
+  },
+  {
+    name: "an integer above 2^53 in generation params",
+    event: image({ generationParams: { seed: 2 ** 64 } }),
+    code: "INVALID_EVENT",
+    message: /data\.generationParams\.seed: 18446744073709552000 is an integer beyond ±\(2\^53-1\)/,
+  },
+  {
+    name: "an integer of exactly 2^53 in training metrics",
+    event: { type: "TrainingCompleted", data: { runId: "run-1", metrics: { steps: [1, 2 ** 53] } } },
+    code: "INVALID_EVENT",
+    message: /data\.metrics\.steps\.1: 9007199254740992 is an integer beyond/,
+  },
+  {
+    name: "an integer below -2^53 in metadata",
+    event: image({}, { metadata: { offset: -(2 ** 60) } }),
+    code: "INVALID_EVENT",
+    message: /metadata\.offset: -1152921504606847000 is an integer beyond/,
+  },
+  {
+    name: "a filename with a trailing space",
+    event: image({ filename: "trim.png " }),
+    code: "INVALID_EVENT",
+    message: /data\.filename: starts or ends with whitespace \("trim\.png "\)/,
+  },
+  {
+    name: "a run id with a leading tab",
+    event: { type: "TrainingStarted", data: { runId: "\trun-9", name: "r9", modelPath: "m" } },
+    code: "INVALID_EVENT",
+    message: /data\.runId: starts or ends with whitespace/,
+  },
+  {
+    name: "a batch id ending in a no-break space",
+    event: { type: "BatchStarted", data: { batchId: "b9\u00a0" } },
+    code: "INVALID_EVENT",
+    message: /data\.batchId: starts or ends with whitespace/,
+  },
+  {
+    name: "a filename in NFD (decomposed) form",
+    event: image({ filename: "caf\u0065\u0301.png" }),
+    code: "INVALID_EVENT",
+    message: /data\.filename: not in Unicode normalization form NFC/,
+  },
+  {
     name: "an event id with a space",
     event: image({}, { id: "evt 1" }),
     code: "INVALID_EVENT",
@@ -258,7 +386,7 @@ const EVENT_CASES: EventCase[] = [
     name: "a filename of blanks",
     event: image({ filename: "   " }),
     code: "INVALID_EVENT",
-    message: /data\.filename: .*>=1/,
+    message: /data\.filename: starts or ends with whitespace/,
   },
   {
     name: "a filename over 512 characters",
@@ -416,10 +544,10 @@ const EVENT_CASES: EventCase[] = [
     message: /ImageGenerated for image:base\.png, which already exists \(version 2\)/,
   },
   {
-    name: "a duplicate filename after trimming",
+    name: "an existing filename with blanks around it",
     event: image({ filename: " base.png " }),
-    code: "STREAM_EXISTS",
-    message: /image:base\.png, which already exists/,
+    code: "INVALID_EVENT",
+    message: /data\.filename: starts or ends with whitespace \(" base\.png "\)/,
   },
   {
     name: "a duplicate training run",

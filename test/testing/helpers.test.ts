@@ -42,7 +42,28 @@ describe("replayEvents and expectRows", () => {
     expect(() =>
       replayEvents(fixture(['{"type":"BatchFinished","data":{"batchId":"b9","imagesCreated":1,"imagesKept":0}}'])),
     ).toThrow(/day\.jsonl line 1: event 0: BatchFinished for batch:b9, which was never started/);
-    expect(() => readJsonl(fixture(["{}", "{not json"]))).toThrow(/day\.jsonl line 2: not JSON/);
+    expect(() => readJsonl(fixture(["{}", "{not json"]))).toThrow(/day\.jsonl line 2: not valid JSON/);
+  });
+
+  it("reads a fixture as emit reads its input: UTF-8 checked, duplicate keys refused, a leading BOM skipped", () => {
+    const file = join(tempDir(), "bytes.jsonl");
+    const line = (batchId: string) => Buffer.from(JSON.stringify({ type: "BatchStarted", data: { batchId } }));
+    const nl = Buffer.from("\n");
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), line("b1"), nl, line("b\xff"), nl]));
+    expect(readJsonl(file).map((l) => l.line)).toEqual([1, 2]);
+    writeFileSync(
+      file,
+      Buffer.concat([
+        line("b1"),
+        nl,
+        Buffer.from('{"type":"BatchStarted","data":{"batchId":"'),
+        Buffer.from([0xff]),
+        Buffer.from('"}}'),
+      ]),
+    );
+    expect(() => readJsonl(file)).toThrow(/bytes\.jsonl line 2: not valid UTF-8: byte 0xff at byte 43 of the line/);
+    writeFileSync(file, '{"type":"BatchStarted","data":{"batchId":"b1"},"data":{"batchId":"b2"}}\n');
+    expect(() => readJsonl(file)).toThrow(/bytes\.jsonl line 1: key "data" appears twice in the event/);
   });
 });
 

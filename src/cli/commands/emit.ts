@@ -1,8 +1,8 @@
 import { createReadStream, existsSync } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { z } from "zod";
 import { emitLines, followLines, type LineResult } from "../../ingest/emitLines.js";
+import { byteLines } from "../../ingest/lines.js";
 import { type Cli, EXIT, intArg, openCliStore, printJson, UsageError, withCommon } from "../common.js";
 
 const Options = z.object({
@@ -60,9 +60,8 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
           throw new UsageError(`cannot read ${file}: no such file`);
         const store = openCliStore(io, opts.db);
         try {
-          const input =
-            file === undefined || file === "-" ? process.stdin : createReadStream(file, { encoding: "utf8" });
-          const lines = createInterface({ input, crlfDelay: Infinity });
+          // Bytes, not text: each line is checked to be UTF-8 before it is decoded (ingest/lines.ts).
+          const lines = byteLines(file === undefined || file === "-" ? process.stdin : createReadStream(file));
           if (opts.follow) {
             const counts = await followLines(store, lines, (r) => io.out(`${JSON.stringify(ackOf(r))}\n`));
             return counts.rejected > 0 ? EXIT.failure : EXIT.ok;
