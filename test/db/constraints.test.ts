@@ -164,6 +164,15 @@ const VALID_ROWS: Record<string, Values> = {
   },
 };
 
+/** Each score column of generated_images and its upper bound. */
+const SCORE_BOUNDS: [string, number][] = [
+  ["aesthetic_score", 10],
+  ["clip_score", 1],
+  ["technical_score", 1],
+  ["final_score", 10],
+  ["diversity_score", 10],
+];
+
 /**
  * Each CHECK of the migrations (its text as SQLite reports it), rows that break
  * it and rows at its bounds that it lets through. A refused row breaks this CHECK
@@ -185,13 +194,7 @@ const CHECKS: { table: string; check: string; refused: Values[]; accepted: Value
   },
   { table: "events", check: "json_valid(data)", refused: [{ data: "{batchId" }], accepted: [{ data: "{}" }] },
   { table: "events", check: "json_valid(metadata)", refused: [{ metadata: "" }], accepted: [{ metadata: "[]" }] },
-  ...[
-    ["aesthetic_score", 10],
-    ["clip_score", 1],
-    ["technical_score", 1],
-    ["final_score", 10],
-    ["diversity_score", 10],
-  ].map(([column, max]) => ({
+  ...SCORE_BOUNDS.map(([column, max]) => ({
     table: "generated_images",
     check: `${column} IS NULL OR (${column} >= 0 AND ${column} <= ${max})`,
     refused: [{ [column]: -0.001 }, { [column]: Number(max) + 0.001 }],
