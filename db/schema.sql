@@ -9,14 +9,9 @@ CREATE TABLE events (
     data TEXT NOT NULL CHECK (json_valid(data)),
     metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
     occurred_at TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL, hash TEXT CHECK (hash IS NULL OR (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*')),
     UNIQUE (stream_id, stream_version)
 );
-CREATE TRIGGER events_no_update
-BEFORE UPDATE ON events
-BEGIN
-    SELECT RAISE(ABORT, 'events is append-only: UPDATE is not allowed');
-END;
 CREATE TRIGGER events_no_delete
 BEFORE DELETE ON events
 BEGIN
@@ -132,6 +127,25 @@ BEGIN
     SELECT RAISE(ABORT, 'events is append-only: an insert may not replace an existing event');
 END;
 CREATE INDEX idx_training_listing ON training_sessions(started_at DESC, id, name, dataset_size, final_loss, training_time_seconds, status);
+CREATE TRIGGER events_no_update
+BEFORE UPDATE ON events
+WHEN NOT (
+    OLD.hash IS NULL AND NEW.hash IS NOT NULL
+    AND NEW.position IS OLD.position AND NEW.event_id IS OLD.event_id
+    AND NEW.stream_id IS OLD.stream_id AND NEW.stream_version IS OLD.stream_version
+    AND NEW.type IS OLD.type AND NEW.schema_version IS OLD.schema_version
+    AND NEW.data IS OLD.data AND NEW.metadata IS OLD.metadata
+    AND NEW.occurred_at IS OLD.occurred_at AND NEW.recorded_at IS OLD.recorded_at
+)
+BEGIN
+    SELECT RAISE(ABORT, 'events is append-only: UPDATE is not allowed');
+END;
+CREATE TRIGGER events_chained
+BEFORE INSERT ON events
+WHEN NEW.hash IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'events is chained: an insert must carry its hash');
+END;
 -- Dbmate schema migrations
 INSERT INTO "schema_migrations" (version) VALUES
   ('20260101000001'),
@@ -144,4 +158,5 @@ INSERT INTO "schema_migrations" (version) VALUES
   ('20260103000003'),
   ('20260103000004'),
   ('20260105000001'),
-  ('20260106000001');
+  ('20260106000001'),
+  ('20261129000001');

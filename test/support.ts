@@ -2,6 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect } from "vitest";
+import { z } from "zod";
+import type { Db } from "../src/db/connection.js";
+import { chainHash, GENESIS_HASH } from "../src/events/chain.js";
+import { EVENT_COLUMNS } from "../src/events/readEvents.js";
 import { StoreError } from "../src/index.js";
 
 // Stores come from src/testing (createTestStore, snapshot), the helpers a pipeline's suite uses too.
@@ -30,4 +34,36 @@ export const expectStoreError = (fn: () => unknown, code: string, message: RegEx
   expect(caught).toBeInstanceOf(StoreError);
   expect(caught).toMatchObject({ code });
   expect(caught instanceof StoreError ? caught.message : undefined).toMatch(message);
+};
+
+/**
+ * Run an `INSERT INTO events (…) VALUES (…)` (no hash column) as foreign code that knows the
+ * chain would: the row gets the hash its place in the chain gives, so what a test sees past
+ * the chain is the row itself (its envelope, its payload). Returns the row's position.
+ */
+export const insertChained = (db: Db, sql: string, params?: Record<string, unknown>): number => {
+  const withHash = (hash: string, position?: number) =>
+    sql
+      .replace(/INSERT INTO events \(/, `INSERT INTO events (${position === undefined ? "" : "position, "}hash, `)
+      .replace(/VALUES \(/, `VALUES (${position === undefined ? "" : `${position}, `}'${hash}', `);
+  const run = (text: string) => (params ? db.prepare(text).run(params) : db.prepare(text).run());
+  // Written once with a stand-in hash and rolled back: the row as SQLite stores it (affinity applied) is what is hashed.
+  db.exec("SAVEPOINT forge");
+  let row: unknown[];
+  try {
+    const { lastInsertRowid } = run(withHash(GENESIS_HASH));
+    row = z
+      .array(z.unknown())
+      .parse(db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position = ?`).raw().get(lastInsertRowid));
+  } finally {
+    db.exec("ROLLBACK TO forge");
+    db.exec("RELEASE forge");
+  }
+  const position = z.number().int().parse(row[0]);
+  const previous = db
+    .prepare("SELECT hash FROM events WHERE position < ? ORDER BY position DESC LIMIT 1")
+    .pluck()
+    .get(position);
+  run(withHash(chainHash(typeof previous === "string" ? previous : GENESIS_HASH, row), position));
+  return position;
 };

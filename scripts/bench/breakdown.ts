@@ -4,6 +4,7 @@
 // of 5 rounds, alternating; CPU time barely moves with other processes' load).
 import { uuidv7 } from "uuidv7";
 import { openConnection } from "../../src/db/connection.js";
+import { chainHash, GENESIS_HASH } from "../../src/events/chain.js";
 import { prepareEvent } from "../../src/events/prepareEvent.js";
 import { type NewEvent, openStore } from "../../src/index.js";
 import { workloadGroups } from "./append.js";
@@ -42,10 +43,13 @@ const paths: Record<string, () => Path> = {
     const db = openConnection(path);
     const apply = rawDirectApplier(db);
     const insert = db.prepare(
-      `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const versions = new Map<string, number>();
+    // Chained like the store's log: this process is the only writer, so it keeps the head itself.
+    let position = 0;
+    let previous = GENESIS_HASH;
     const write = db.transaction((g: readonly NewEvent[]) => {
       const now = new Date().toISOString();
       for (const e of g) {
@@ -54,7 +58,21 @@ const paths: Record<string, () => Path> = {
           "filename" in d ? `image:${d.filename}` : "runId" in d ? `training:${d.runId}` : `batch:${d.batchId}`;
         const version = (versions.get(stream) ?? 0) + 1;
         versions.set(stream, version);
-        insert.run(uuidv7(), stream, version, e.type, 1, JSON.stringify(e.data), "{}", e.occurredAt ?? now, now);
+        position++;
+        const row = [
+          position,
+          uuidv7(),
+          stream,
+          version,
+          e.type,
+          1,
+          JSON.stringify(e.data),
+          "{}",
+          e.occurredAt ?? now,
+          now,
+        ];
+        previous = chainHash(previous, row);
+        insert.run(...row, previous);
         apply(e);
       }
     });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { eventError, VersionConflictError } from "../db/errors.js";
 import { messageOf, sqliteCode, withBusyRetry } from "../db/sqliteErrors.js";
+import { chainHash, GENESIS_HASH, unchainedLog } from "./chain.js";
 import type { AppendedEvent, StoredEvent } from "./envelope.js";
 import type { PreparedEvent, PreparedEventOf } from "./prepareEvent.js";
 import { CLOSING_EVENTS, type EventType, OPENING_EVENTS } from "./schemas.js";
@@ -13,6 +14,7 @@ export type Projector = (event: StoredEvent) => void;
 const StreamHead = z.object({ version: z.number().int(), type: z.string() });
 type Head = z.output<typeof StreamHead>;
 const NO_STREAM: Head = { version: 0, type: "" };
+const LogHead = z.tuple([z.number().int().nullable(), z.string().nullable(), z.number().int().nullable()]);
 
 /**
  * The insert collided with an event already in the log. The events_no_replace
@@ -69,9 +71,26 @@ export interface AppendHooks {
  */
 export const createAppender = (db: Db, project: Projector, clock: () => Date, hooks: AppendHooks = {}) => {
   const insert = db.prepare(
-    `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at, hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // The newest event and the AUTOINCREMENT counter, in one statement: the next position is the one
+  // AUTOINCREMENT would give (never one a removed event had), and it is part of the event's hash.
+  const logHead = db
+    .prepare(
+      `SELECT e.position, e.hash, (SELECT seq FROM sqlite_sequence WHERE name = 'events')
+       FROM (SELECT 1) LEFT JOIN (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) e`,
+    )
+    .raw();
+  /** The position last given out and the hash the next event chains from; read at a transaction's first insert. */
+  let chain: { counter: number; hash: string } | undefined;
+  const chainTail = () => {
+    if (chain) return chain;
+    const [position, hash, seq] = LogHead.parse(logHead.get());
+    if (position !== null && hash === null) throw unchainedLog(db.name, position);
+    chain = { counter: Math.max(position ?? 0, seq ?? 0), hash: hash ?? GENESIS_HASH };
+    return chain;
+  };
   const streamHead = db.prepare(
     `SELECT stream_version AS version, type FROM events WHERE stream_id = ? ORDER BY stream_version DESC LIMIT 1`,
   );
@@ -138,19 +157,25 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     const head = heads.get(e.streamId) ?? (optimistic ? NO_STREAM : headOf(e.streamId));
     checkStream(e, head, index);
     const streamVersion = head.version + 1;
+    const tail = chainTail();
+    const position = tail.counter + 1;
+    const row = [
+      position,
+      e.eventId,
+      e.streamId,
+      streamVersion,
+      e.type,
+      e.schemaVersion,
+      e.dataJson,
+      e.metadataJson,
+      e.occurredAt,
+      recordedAt,
+    ] as const;
+    const hash = chainHash(tail.hash, row);
     try {
-      const info = insert.run(
-        e.eventId,
-        e.streamId,
-        streamVersion,
-        e.type,
-        e.schemaVersion,
-        e.dataJson,
-        e.metadataJson,
-        e.occurredAt,
-        recordedAt,
-      );
-      return { position: Number(info.lastInsertRowid), streamVersion };
+      insert.run(...row, hash);
+      chain = { counter: position, hash };
+      return { position, streamVersion };
     } catch (err) {
       if (optimistic && isCollision(err)) checkStream(e, headOf(e.streamId), index);
       throw err;
@@ -181,6 +206,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
   };
 
   const write = db.transaction((events: readonly PreparedEvent[]): AppendedEvent[] => {
+    chain = undefined;
     const recordedAt = clock().toISOString();
     // Streams touched by this batch: later events see the earlier ones without another query.
     const heads = new Map<string, Head>();

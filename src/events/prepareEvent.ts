@@ -125,6 +125,15 @@ const identifierOf = (data: EventData[EventType]): { field: string; id: string; 
       ? { field: "runId", id: data.runId, prefix: "training:" }
       : { field: "batchId", id: data.batchId, prefix: "batch:" };
 
+/**
+ * The stream an event's payload belongs to.
+ * @example streamIdOf({ batchId: "b1" }) // "batch:b1"
+ */
+export const streamIdOf = (data: EventData[EventType]): string => {
+  const { prefix, id } = identifierOf(data);
+  return prefix + id;
+};
+
 /** The event type an input names, if it names a known one (for messages about an input that failed before its type was parsed). */
 const typeNamed = (input: unknown): EventType | undefined => {
   try {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
+import { brokenChain, type ChainLink, chainHash, GENESIS_HASH, linkProblem } from "./chain.js";
 import type { StoredEvent } from "./envelope.js";
 import { type EventType, eventTypes, isEventType, Metadata, payloadParsers } from "./schemas.js";
 import { upcast } from "./upcast.js";
@@ -58,8 +59,11 @@ const integer = (fields: readonly unknown[], i: number): number => {
   throw corruptRow(fields, i, "an integer");
 };
 
-/** The row's fields in EVENT_COLUMNS order, from a `.raw()` row or an object keyed by the aliases. */
-const fieldsOf = (raw: unknown): readonly unknown[] => {
+/**
+ * The row's fields in EVENT_COLUMNS order, from a `.raw()` row or an object keyed by the aliases.
+ * @example const fields = fieldsOf(statement.raw().get()); fields[0] // the position
+ */
+export const fieldsOf = (raw: unknown): readonly unknown[] => {
   if (Array.isArray(raw)) return raw;
   if (typeof raw === "object" && raw !== null) return FIELDS.map((f): unknown => Reflect.get(raw, f));
   throw new StoreError("CORRUPT_LOG", `event row should be the columns of EVENT_COLUMNS, got ${describeValue(raw)}`, {
@@ -197,6 +201,37 @@ export const createLogReader = (db: Db) => {
     .raw();
   const page = (after: number, to: number | undefined, limit: number): StoredEvent[] =>
     byPosition.all(after, to ?? Number.MAX_SAFE_INTEGER, limit).map(parseEventRow);
+  const hashAt = db.prepare(`SELECT hash FROM events WHERE position = ?`).pluck();
+  const chainedPage = db
+    .prepare(`SELECT ${EVENT_COLUMNS}, hash FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`)
+    .raw();
+
+  /**
+   * Events after `link.position` up to `to`, page by page as iterateAll reads them, each
+   * checked to extend the chain before it is parsed and yielded: its stored hash must be
+   * the hash of its columns and of `link.hash`. `link` moves to each event yielded, so a
+   * later call goes on from there. The first event that breaks the chain (or fails its
+   * schema) throws CORRUPT_LOG naming its position; nothing after it is read.
+   */
+  function* iterateChained(
+    link: ChainLink,
+    { to, pageSize = 1000 }: { to?: number; pageSize?: number } = {},
+  ): Generator<StoredEvent> {
+    for (;;) {
+      const rows = chainedPage.all(link.position, to ?? Number.MAX_SAFE_INTEGER, pageSize);
+      for (const row of rows) {
+        const fields = fieldsOf(row);
+        const hash = chainHash(link.hash, fields);
+        const problem = linkProblem(fields, hash);
+        if (problem) throw brokenChain(db.name, integer(fields, 0), problem);
+        const event = parseEventRow(fields);
+        link.position = event.position;
+        link.hash = hash;
+        yield event;
+      }
+      if (rows.length < pageSize) return;
+    }
+  }
 
   return {
     /** Events of one stream in version order. */
@@ -217,6 +252,15 @@ export const createLogReader = (db: Db) => {
         after: options.after ?? 0,
         pageSize: options.pageSize ?? 1000,
       }),
+    iterateChained,
+    /** The chain at a position, by the hash the log stores there (GENESIS_HASH at 0): where iterateChained may start. */
+    linkAt: (position: number): ChainLink => {
+      if (position === 0) return { position, hash: GENESIS_HASH };
+      const hash: unknown = hashAt.get(position);
+      if (typeof hash !== "string")
+        throw brokenChain(db.name, position, hash === undefined ? "is not in the log" : "has no chain hash");
+      return { position, hash };
+    },
     /** The position of the newest event (0 for an empty log). */
     headPosition: prepareHeadPosition(db),
   };

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { openConnection } from "../db/connection.js";
+import { z } from "zod";
+import { type Db, openConnection } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
@@ -32,7 +33,33 @@ export interface BackupResult {
   pages: number;
   /** Newest migration applied in the copy. */
   schemaVersion: string | null;
+  /**
+   * The copy's newest event and its chain hash (null for an empty log): note it
+   * somewhere else, and `verify --expect-head POSITION:HASH` proves later that the
+   * log still holds it (docs/reliability.md).
+   */
+  head: LogHead | null;
 }
+
+/** An event's position and its chain hash (null in a log from before the chain). */
+export interface LogHead {
+  position: number;
+  hash: string | null;
+}
+
+const LogHeadRow = z.object({ position: z.number().int(), hash: z.string().nullable() }).optional();
+
+/** The newest event of a database's log and its hash; null without a log or events. */
+const logHead = (db: Db): LogHead | null => {
+  const columns = new Set(
+    z.array(z.string()).parse(db.prepare(`SELECT name FROM pragma_table_info('events')`).pluck().all()),
+  );
+  if (!columns.has("position")) return null;
+  const hash = columns.has("hash") ? "hash" : "NULL AS hash";
+  return (
+    LogHeadRow.parse(db.prepare(`SELECT position, ${hash} FROM events ORDER BY position DESC LIMIT 1`).get()) ?? null
+  );
+};
 
 /**
  * Where backups go unless told otherwise: a `backups` folder beside the database.
@@ -122,6 +149,7 @@ export const backupDatabase = async (dbPath: string, options: BackupOptions = {}
     db.close();
   }
   let schemaVersion: string | null;
+  let head: LogHead | null;
   const copy = openConnection(partial);
   try {
     const problems = integrityProblems(copy, { quick: true });
@@ -131,6 +159,7 @@ export const backupDatabase = async (dbPath: string, options: BackupOptions = {}
         problems,
       });
     schemaVersion = appliedMigrations(copy).at(-1) ?? null;
+    head = logHead(copy);
   } catch (e) {
     copy.close();
     rmSync(partial, { force: true });
@@ -138,5 +167,5 @@ export const backupDatabase = async (dbPath: string, options: BackupOptions = {}
   }
   copy.close();
   renameSync(partial, file);
-  return { file, bytes: statSync(file).size, pages, schemaVersion };
+  return { file, bytes: statSync(file).size, pages, schemaVersion, head };
 };

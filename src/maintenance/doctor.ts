@@ -10,6 +10,7 @@ import { quote, tableNames } from "../db/tableInfo.js";
 import { prepareHeadPosition } from "../events/readEvents.js";
 import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
+import { formatFinding, type VerifyReport, verifyLog } from "./verify.js";
 
 export interface IndexInfo {
   table: string;
@@ -42,6 +43,8 @@ export interface DoctorReport {
   /** Each projection's checkpoint against the log head (empty before the projection_state migration). */
   projections: ProjectionStatus[];
   integrity: string[];
+  /** What verify finds in the log (its chain, positions, counter, schema objects, events), integrity and migrations aside. */
+  log: Pick<VerifyReport, "events" | "head" | "counter" | "findings" | "omitted">;
   indexes: IndexInfo[];
   queryPlans: QueryPlan[];
   /** Things that are wrong (exit code 1). */
@@ -172,6 +175,17 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
       problems.push(
         `${quick ? "quick_check" : "integrity_check"}: ${integrity[0]}${integrity.length > 1 ? ` (and ${integrity.length - 1} more)` : ""}`,
       );
+    // verify's own migration and integrity findings would repeat the two checks above.
+    const verified = verifyLog(db, path, { integrity: "skip" });
+    const log = {
+      events: verified.events,
+      head: verified.head,
+      counter: verified.counter,
+      findings: verified.findings.filter((f) => f.check !== "migrations"),
+      omitted: verified.omitted,
+    };
+    problems.push(...log.findings.map((f) => `log: ${formatFinding(f)}`));
+    if (log.omitted) problems.push(`log: … and ${log.omitted} more finding(s): run \`${cliCommand("verify", path)}\``);
     const queryPlans = (current ? QUERY_NAMES : []).flatMap((q) => {
       try {
         return [explainQuery(db, q, QUERY_SQL[q])];
@@ -201,6 +215,7 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
       logHead,
       projections,
       integrity,
+      log,
       indexes: indexesOf(db),
       queryPlans,
       problems,

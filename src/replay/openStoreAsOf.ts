@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
 import type { StoredEvent } from "../events/envelope.js";
-import { EVENT_COLUMNS, parseEventRow, readInPages } from "../events/readEvents.js";
+import { createLogReader, EVENT_COLUMNS, parseEventRow, readInPages } from "../events/readEvents.js";
 import { isoTime } from "../events/schemas.js";
 import { createQueries, type Queries } from "../queries/index.js";
 import { openStore, type Store } from "../store/openStore.js";
@@ -92,7 +92,7 @@ export const openStoreAsOf = (source: Store | string, options: AsOfOptions): Sto
       );
     } else {
       const to = Math.min(position?.success ? position.data : 0, store.headPosition());
-      replayer.catchUp(store, to, (done) => options.onProgress?.({ done, total: to }));
+      replayer.catchUp(createLogReader(store.db), to, (done) => options.onProgress?.({ done, total: to }));
     }
     restoreIndexes();
     return {

@@ -1,4 +1,5 @@
 import type { Db } from "../db/connection.js";
+import { type ChainLink, GENESIS_HASH } from "../events/chain.js";
 import type { StoredEvent } from "../events/envelope.js";
 import type { LogReader } from "../events/readEvents.js";
 import { createProjector, PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
@@ -45,6 +46,8 @@ export const createReplayer = (db: Db, only: readonly ProjectionName[] = PROJECT
   });
   let position = 0;
   let done = 0;
+  // Where the chain stands in the events catchUp replayed: each one is checked to extend it.
+  const link: ChainLink = { position: 0, hash: GENESIS_HASH };
   return {
     get position() {
       return position;
@@ -64,9 +67,15 @@ export const createReplayer = (db: Db, only: readonly ProjectionName[] = PROJECT
         if (applied < REPLAY_PAGE_SIZE) return;
       }
     },
-    /** Replay the log's events after the ones already applied, up to position `to`. */
-    catchUp(log: Pick<LogReader, "iterateAll">, to: number, report?: (done: number) => void): void {
-      this.replay(log.iterateAll({ after: position, to, pageSize: READ_PAGE_SIZE }), report);
+    /**
+     * Replay the log's events after the ones already applied, up to position `to`, each
+     * checked against the chain as it streams through: the first event that breaks it
+     * (or its schema) stops the replay with CORRUPT_LOG naming its position, unapplied.
+     */
+    catchUp(log: Pick<LogReader, "iterateChained" | "linkAt">, to: number, report?: (done: number) => void): void {
+      // After replay() of events the chain did not see, it starts again from the log's hash where the replay stands.
+      if (link.position !== position) Object.assign(link, log.linkAt(position));
+      this.replay(log.iterateChained(link, { to, pageSize: READ_PAGE_SIZE }), report);
     },
   };
 };

@@ -1,3 +1,4 @@
+import { createLogReader } from "../events/readEvents.js";
 import type { Store } from "../store/openStore.js";
 import { createReplayer, type OnProgress, REPLAY_PAGE_SIZE } from "./replay.js";
 import { createScratch, deferIndexes } from "./scratch.js";
@@ -33,10 +34,11 @@ export const replayAside = <T>(store: Store, options: ReplayAsideOptions, work: 
     // thrown away, so they are dropped for good.
     deferIndexes(scratch.db, tablesOf());
     const replayer = createReplayer(scratch.db);
+    const log = createLogReader(store.db);
     let total = store.headPosition();
     const report = (done: number) => options.onProgress?.({ done, total: Math.max(total, done) });
     for (let round = 0; round < options.rounds; round++) {
-      replayer.catchUp(store, total, report);
+      replayer.catchUp(log, total, report);
       total = store.headPosition();
       if (total - replayer.position <= REPLAY_PAGE_SIZE) break;
     }
@@ -45,7 +47,7 @@ export const replayAside = <T>(store: Store, options: ReplayAsideOptions, work: 
     return work({
       catchUp: () => {
         total = store.headPosition();
-        replayer.catchUp(store, total, report);
+        replayer.catchUp(log, total, report);
         return total;
       },
       get done() {

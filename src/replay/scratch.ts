@@ -4,8 +4,9 @@ import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { type Db, openConnection } from "../db/connection.js";
 import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
-import { knownMigrations, runDbmate } from "../db/migrations.js";
+import { knownMigrations } from "../db/migrations.js";
 import { quote } from "../db/tableInfo.js";
+import { migrateDatabase } from "../events/backfillChain.js";
 
 let template: { path: string; migrations: string } | undefined;
 
@@ -20,7 +21,7 @@ const migratedTemplate = (): string => {
   const dir = mkdtempSync(join(tmpdir(), "ai-artist-store-template-"));
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, "template.db");
-  runDbmate(path, ["up"]);
+  migrateDatabase(path);
   // Everything into the main file, so copying that one file copies the whole schema.
   const db = openConnection(path);
   db.pragma("wal_checkpoint(TRUNCATE)");

@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
 import { type Db, openConnection } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
-import { assertSchemaCurrent, runDbmate } from "../db/migrations.js";
+import { assertSchemaCurrent } from "../db/migrations.js";
 import { cliCommand, databasePath, databasePathFromEnv } from "../db/paths.js";
 import { asWriteFailure } from "../db/sqliteErrors.js";
 import { createAppender } from "../events/appendToStream.js";
+import { migrateDatabase } from "../events/backfillChain.js";
+import { missingGuards } from "../events/chain.js";
 import type { AppendedEvent, NewEvent, StoredEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
 import { createLogReader, type LogReader } from "../events/readEvents.js";
@@ -82,7 +84,7 @@ export interface Store {
  */
 export const openStore = (options: OpenStoreOptions = {}): Store => {
   const path = options.url ? databasePath(options.url) : databasePathFromEnv();
-  if (options.migrate) runDbmate(path, ["up"]);
+  if (options.migrate) migrateDatabase(path);
   else if (!existsSync(path))
     throw new StoreError(
       "SCHEMA_MISSING",
@@ -91,8 +93,10 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     );
   const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs });
   let state: ReturnType<typeof createProjectionState>;
+  let unguarded: StoreError | undefined;
   try {
     assertSchemaCurrent(db, path);
+    unguarded = guardsMissing(path, missingGuards(db));
     state = createProjectionState(db);
     checkStale(path, state, options);
   } catch (e) {
@@ -113,6 +117,7 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     { beforeCommit: (last) => state.advance((firstPosition ?? last) - 1, last) },
   );
   const write: typeof appendInTransaction = (prepared) => {
+    if (unguarded) throw unguarded;
     firstPosition = undefined;
     try {
       return appendInTransaction(prepared);
@@ -174,6 +179,17 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   };
 };
 export type { StoredEvent };
+
+/** The refusal to append to a log that lost a guard: without its triggers nothing stops an UPDATE or DELETE of the log. */
+const guardsMissing = (path: string, missing: readonly string[]): StoreError | undefined =>
+  missing.length === 0
+    ? undefined
+    : new StoreError(
+        "LOG_UNGUARDED",
+        `the event log of ${path} has lost its guard trigger(s) ${missing.join(", ")}: appends are refused ` +
+          `(reading still works); run \`${cliCommand("verify", path)}\`, then re-create them from db/migrations or restore a backup`,
+        { path, missing: [...missing] },
+      );
 
 const checkStale = (path: string, state: ReturnType<typeof createProjectionState>, options: OpenStoreOptions) => {
   state.claimEmptyStore();

@@ -204,7 +204,7 @@ describe("artist-store migrate", () => {
     expect(up.code).toBe(0);
     const { applied } = json(up) as { applied: string[] };
     expect(applied.length).toBeGreaterThanOrEqual(3);
-    expect(json(cli(["migrate", "up", "--db", db, "--json"]))).toEqual({ path: db, applied: [] });
+    expect(json(cli(["migrate", "up", "--db", db, "--json"]))).toEqual({ path: db, applied: [], chained: 0 });
 
     const status = cli(["migrate", "status", "--db", db]);
     expect(status.code).toBe(0);

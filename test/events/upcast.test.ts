@@ -3,20 +3,21 @@ import { upcast } from "../../src/events/upcast.js";
 import { rebuildProjections } from "../../src/replay/rebuildProjections.js";
 import { createTestStore, type TestStore } from "../../src/testing/index.js";
 import { curated, generated } from "../fixtures.js";
+import { insertChained } from "../support.js";
 
 /** An ImageCurated as code before schema version 2 wrote it: no diversityScore, schema_version 1. */
 const insertV1Curation = (store: TestStore, filename: string, version: number, finalScore: number) =>
-  store.db
-    .prepare(
-      `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at)
-       VALUES (@id, @stream, @version, 'ImageCurated', 1, @data, '2026-01-08T12:30:00.000Z', '2026-01-08T12:30:00.000Z')`,
-    )
-    .run({
+  insertChained(
+    store.db,
+    `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at)
+     VALUES (@id, @stream, @version, 'ImageCurated', 1, @data, '2026-01-08T12:30:00.000Z', '2026-01-08T12:30:00.000Z')`,
+    {
       id: `v1-${filename}`,
       stream: `image:${filename}`,
       version,
       data: JSON.stringify({ filename, status: "curated", finalScore, isFeatured: false }),
-    });
+    },
+  );
 
 describe("ImageCurated schema version 2 (diversityScore)", () => {
   it("upcasts a v1 payload: diversity was not scored", () => {

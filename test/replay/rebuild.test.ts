@@ -6,7 +6,7 @@ import { openConnection } from "../../src/db/connection.js";
 import { StoreError } from "../../src/index.js";
 import { auditProjections, type Progress, projectionDigests, rebuildProjections } from "../../src/operations.js";
 import { createTestStore } from "../../src/testing/index.js";
-import { tempDir } from "../support.js";
+import { insertChained, tempDir } from "../support.js";
 import { pipelineDays, tsxBin } from "./support.js";
 
 const sequences = (db: { prepare: (sql: string) => { all: () => unknown[] } }) =>
@@ -66,12 +66,11 @@ describe("rebuildProjections", () => {
     store.db.exec("UPDATE generated_images SET final_score = 0 WHERE id = 1");
     const tampered = projectionDigests(store.db);
     // A row no handler can read, as foreign code might write it: the replay stops there.
-    store.db
-      .prepare(
-        "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) " +
-          "VALUES ('x', 'batch:x', 1, 'BatchExploded', 1, '{}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z')",
-      )
-      .run();
+    insertChained(
+      store.db,
+      "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) " +
+        "VALUES ('x', 'batch:x', 1, 'BatchExploded', 1, '{}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z')",
+    );
     expect(() => rebuildProjections(store)).toThrow(StoreError);
     expect(projectionDigests(store.db)).toEqual(tampered);
     expect(readdirSync(dirname(store.path)).filter((f) => f.includes("scratch"))).toEqual([]);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { createLogReader } from "../../src/events/readEvents.js";
 import { auditProjections, projectionDigests, rebuildProjections } from "../../src/operations.js";
 import { createReplayer, REPLAY_PAGE_SIZE } from "../../src/replay/replay.js";
 import { createScratch } from "../../src/replay/scratch.js";
 import { createTestStore } from "../../src/testing/index.js";
-import { expectStoreError } from "../support.js";
+import { expectStoreError, insertChained } from "../support.js";
 import { pipelineDays } from "./support.js";
 
 const forge = (columns: string) =>
@@ -21,7 +22,7 @@ describe("createReplayer", () => {
     replayer.replay(store.iterateAll({ to: 2 * REPLAY_PAGE_SIZE }), (done) => reported.push(done));
     expect(reported).toEqual([REPLAY_PAGE_SIZE, 2 * REPLAY_PAGE_SIZE]);
     expect(replayer.position).toBe(2 * REPLAY_PAGE_SIZE);
-    replayer.catchUp(store, head, (done) => reported.push(done));
+    replayer.catchUp(createLogReader(store.db), head, (done) => reported.push(done));
     expect(reported.at(-1)).toBe(head);
     expect([replayer.position, replayer.done]).toEqual([head, head]);
     expect(projectionDigests(scratch.db)).toEqual(projectionDigests(store.db));
@@ -35,7 +36,8 @@ describe("replaying rows of the log", () => {
     const store = createTestStore();
     store.append(pipelineDays(1));
     const position = store.headPosition() + 1;
-    store.db.exec(
+    insertChained(
+      store.db,
       forge(
         `'x', 'batch:x', 'one', 'BatchStarted', 1, '{"batchId":"x"}', '{}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'`,
       ),
@@ -48,7 +50,8 @@ describe("replaying rows of the log", () => {
 
   it("stops at a blob where the log keeps text", () => {
     const store = createTestStore();
-    store.db.exec(
+    insertChained(
+      store.db,
       forge(`'x', 'batch:x', 1, 'BatchStarted', 1, '{"batchId":"x"}', '{}', X'00ff', '2026-03-01T00:00:00.000Z'`),
     );
     expectStoreError(
@@ -80,7 +83,8 @@ describe("replaying rows of the log", () => {
 
   it("refuses metadata the schema refuses, even in a replay", () => {
     const store = createTestStore();
-    store.db.exec(
+    insertChained(
+      store.db,
       forge(
         `'x', 'batch:x', 1, 'BatchStarted', 1, '{"batchId":"x"}', '{"producer":7}', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'`,
       ),

@@ -3,6 +3,7 @@ import { openStore, StoreError } from "../../src/index.js";
 import { projectionFingerprint, rebuildProjections } from "../../src/operations.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { batchStarted } from "../fixtures.js";
+import { insertChained } from "../support.js";
 
 const reopen = (path: string, stale?: "warn" | "refuse") => {
   const warnings: string[] = [];
@@ -70,12 +71,11 @@ describe("stale projection detection", () => {
   it("says when the tables lag the log (events written without their projection), and keeps saying it after later appends", () => {
     const store = createTestStore();
     store.append([batchStarted("b1", "2026-01-08T09:00:00Z")]);
-    store.db
-      .prepare(
-        "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) " +
-          "VALUES ('raw-1', 'batch:b9', 1, 'BatchStarted', 1, '{\"batchId\":\"b9\"}', '2026-01-08T09:05:00.000Z', '2026-01-08T09:05:00.000Z')",
-      )
-      .run();
+    insertChained(
+      store.db,
+      "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) " +
+        "VALUES ('raw-1', 'batch:b9', 1, 'BatchStarted', 1, '{\"batchId\":\"b9\"}', '2026-01-08T09:05:00.000Z', '2026-01-08T09:05:00.000Z')",
+    );
     store.emit.batchStarted({ batchId: "b2" });
     expect(store.projectionStatus().map((s) => [s.state, s.position, s.head])).toEqual([
       ["lag", 1, 3],

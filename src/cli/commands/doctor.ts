@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { diagnose } from "../../maintenance/doctor.js";
+import { formatFinding } from "../../maintenance/verify.js";
 import { type Cli, EXIT, printJson, resolveDb, withCommon } from "../common.js";
 import { formatBytes, heading, keyValues, table } from "../format.js";
 
@@ -11,7 +12,8 @@ export const registerDoctor = (program: Command, { io, action }: Cli): void => {
     program
       .command("doctor")
       .description(
-        "check the database: sizes, pages, rows per table, pragmas, migrations, projection checkpoints, integrity, indexes, query plans",
+        "check the database: sizes, pages, rows per table, pragmas, migrations, projection checkpoints, integrity, " +
+          "the event log (as verify does), indexes, query plans",
       )
       .option("--quick", "quick_check instead of the full integrity_check (faster on a large file)"),
   )
@@ -19,7 +21,8 @@ export const registerDoctor = (program: Command, { io, action }: Cli): void => {
       "after",
       `
 Exit code 1 when something is wrong (integrity, pragmas, pending or unknown migrations,
-projections stale against the log or built by other code);
+projections stale against the log or built by other code, anything verify finds in the
+event log: its chain, positions, counter, triggers and indexes, events);
 warnings (a query plan with a full table scan or a temporary B-tree, a large WAL, many
 free pages) are printed but leave the exit code at 0.`,
     )
@@ -80,6 +83,13 @@ free pages) are printed but leave the exit code at 0.`,
           "\n" +
             heading(io, opts.quick ? "quick_check" : "integrity_check") +
             (r.integrity.length ? `${r.integrity.map((p) => c.red(p)).join("\n")}\n` : `${c.green("ok")}\n`),
+        );
+        out(
+          "\n" +
+            heading(io, "Event log (verify)") +
+            (r.log.findings.length
+              ? `${r.log.findings.map((f) => c.red(formatFinding(f))).join("\n")}\n`
+              : `${c.green("ok")}: ${r.log.events} events, chain intact to ${r.log.head ? `${r.log.head.position}:${r.log.head.hash ?? "(no hash)"}` : "an empty log"}\n`),
         );
         out(
           "\n" +

@@ -13,8 +13,10 @@ import {
   runDbmate,
 } from "../../db/migrations.js";
 import { cliCommand, migrationsDir } from "../../db/paths.js";
+import { migrateDatabase } from "../../events/backfillChain.js";
 import { type Cli, EXIT, printJson, resolveDb, UsageError, withCommon } from "../common.js";
 import { table } from "../format.js";
+import { commandProgress } from "../progress.js";
 
 const Options = z.object({ db: z.string().optional(), json: z.boolean().optional() });
 
@@ -41,16 +43,29 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
   withCommon(
     migrate
       .command("up", { isDefault: true })
-      .description("apply every pending migration, creating the database if needed"),
+      .description(
+        "apply every pending migration, creating the database if needed, then compute the chain hash of events that lack one",
+      ),
   ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
       const path = resolveDb(opts.db);
       const before = readMigrationStatus(path);
-      runDbmate(path, ["up"]);
-      const applied = before.pending;
-      if (opts.json) printJson(io, { path, applied });
-      else io.out(applied.length ? `${path}: applied ${applied.join(", ")}\n` : `${path}: already up to date\n`);
+      const progress = commandProgress(io, "chain", "events");
+      try {
+        const { hashed } = migrateDatabase(path, { onProgress: progress.onProgress });
+        const applied = before.pending;
+        const chained = hashed > 0 ? `; computed the chain hash of ${hashed} event(s) already in the log` : "";
+        progress.finish(
+          opts.json
+            ? JSON.stringify({ path, applied, chained: hashed }, null, 2)
+            : applied.length
+              ? `${path}: applied ${applied.join(", ")}${chained}`
+              : `${path}: already up to date${chained}`,
+        );
+      } finally {
+        progress.stop();
+      }
       return EXIT.ok;
     }),
   );
