@@ -51,6 +51,32 @@ export const asWriteFailure = (e: unknown, path: string): unknown => {
   return e;
 };
 
+/**
+ * A failure to write a file other than the store's own (a scratch database, a copy
+ * kept aside, a backup) as a StoreError saying what was being done: DISK_FULL for
+ * SQLITE_FULL, ENOSPC and EDQUOT, DISK_IO_ERROR for SQLITE_IOERR and EIO. Other errors pass through.
+ * @example try { copy() } catch (e) { throw asDiskFailure(e, scratchPath, "rebuild's scratch database") }
+ */
+export const asDiskFailure = (e: unknown, path: string, what: string): unknown => {
+  const code = errorCode(e) ?? "";
+  if (e instanceof StoreError) return e;
+  if (code === "SQLITE_FULL" || code === "ENOSPC" || code === "EDQUOT")
+    return new StoreError(
+      "DISK_FULL",
+      `cannot write ${what} ${path}: the disk is full (${code}); the database was left as it was: free space and retry`,
+      { path, code },
+      { cause: e },
+    );
+  if (code.startsWith("SQLITE_IOERR") || code === "EIO")
+    return new StoreError(
+      "DISK_IO_ERROR",
+      `cannot write ${what} ${path}: disk I/O error (${code}); the database was left as it was`,
+      { path, code },
+      { cause: e },
+    );
+  return e;
+};
+
 /** How often a write is retried after SQLITE_BUSY outlasted the busy timeout. */
 const BUSY_RETRIES = 5;
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
