@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { resolveBinary } from "dbmate";
 import type { Db } from "./connection.js";
 import { StoreError } from "./errors.js";
+import { createFile, makeDirectory, unwritableFolder } from "./files.js";
 import { cliCommand, migrationsDir, schemaFile } from "./paths.js";
 
 export interface DbmateOptions {
@@ -17,7 +18,17 @@ export interface DbmateOptions {
  * @example runDbmate("/tmp/x.db", ["up"]);
  */
 export const runDbmate = (path: string, args: readonly string[], options: DbmateOptions = {}): string => {
-  mkdirSync(dirname(path), { recursive: true });
+  const creates = args[0] === "up" || args[0] === "create" || args[0] === "migrate";
+  if (creates && !existsSync(path)) {
+    makeDirectory(dirname(path));
+    // Created here, not by dbmate, to get the store's file mode; SQLite gives the -wal and -shm the same.
+    createFile(path);
+  }
+  const unwritable = unwritableFolder(dirname(path));
+  if (unwritable)
+    throw new StoreError("READ_ONLY", `cannot migrate ${path}: ${unwritable} (SQLite writes ${path}-wal beside it)`, {
+      path,
+    });
   const flags = ["--url", `sqlite:${path}`, "--migrations-dir", migrationsDir];
   flags.push(...(options.dumpSchema ? ["--schema-file", options.schemaFile ?? schemaFile] : ["--no-dump-schema"]));
   const result = spawnSync(resolveBinary(), [...flags, ...args], { encoding: "utf8" });

@@ -1,8 +1,9 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { type Db, openConnection } from "../db/connection.js";
+import { fileModes } from "../db/files.js";
 import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 import { knownMigrations, runDbmate } from "../db/migrations.js";
 import { quote } from "../db/tableInfo.js";
@@ -33,7 +34,10 @@ const migratedTemplate = (): string => {
  * Write a new, empty database at `path`, migrated exactly as `dbmate up` would.
  * @example createMigratedDatabase("/tmp/t/store.db"); openStore({ url: "/tmp/t/store.db" });
  */
-export const createMigratedDatabase = (path: string): void => copyFileSync(migratedTemplate(), path);
+export const createMigratedDatabase = (path: string): void => {
+  copyFileSync(migratedTemplate(), path);
+  chmodSync(path, fileModes().file);
+};
 
 const IndexDefinitions = z.array(z.object({ name: z.string(), sql: z.string() }));
 
