@@ -52,25 +52,32 @@ export const asWriteFailure = (e: unknown, path: string): unknown => {
 };
 
 /**
+ * Codes that mean the disk is full: SQLite's SQLITE_FULL, the system's ENOSPC and EDQUOT,
+ * and SQLITE_IOERR_SHMSIZE (the WAL index could not be given its size).
+ */
+export const diskIsFull = (code: string): boolean =>
+  code === "SQLITE_FULL" || code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_IOERR_SHMSIZE";
+
+/**
  * A failure to write a file other than the store's own (a scratch database, a copy
- * kept aside, a backup) as a StoreError saying what was being done: DISK_FULL for
- * SQLITE_FULL, ENOSPC and EDQUOT, DISK_IO_ERROR for SQLITE_IOERR and EIO. Other errors pass through.
+ * kept aside, a backup) as a StoreError saying what was being done: DISK_FULL when
+ * `diskIsFull`, DISK_IO_ERROR for the other SQLITE_IOERR codes and EIO. Other errors pass through.
  * @example try { copy() } catch (e) { throw asDiskFailure(e, scratchPath, "rebuild's scratch database") }
  */
 export const asDiskFailure = (e: unknown, path: string, what: string): unknown => {
   const code = errorCode(e) ?? "";
   if (e instanceof StoreError) return e;
-  if (code === "SQLITE_FULL" || code === "ENOSPC" || code === "EDQUOT")
+  if (diskIsFull(code))
     return new StoreError(
       "DISK_FULL",
-      `cannot write ${what} ${path}: the disk is full (${code}); the database was left as it was: free space and retry`,
+      `cannot write ${what} (${path}): the disk is full (${code}); the store was left as it was: free space and retry`,
       { path, code },
       { cause: e },
     );
   if (code.startsWith("SQLITE_IOERR") || code === "EIO")
     return new StoreError(
       "DISK_IO_ERROR",
-      `cannot write ${what} ${path}: disk I/O error (${code}); the database was left as it was`,
+      `cannot write ${what} (${path}): disk I/O error (${code}); the store was left as it was`,
       { path, code },
       { cause: e },
     );

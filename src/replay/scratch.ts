@@ -6,6 +6,7 @@ import { type Db, openConnection } from "../db/connection.js";
 import { fileModes } from "../db/files.js";
 import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 import { knownMigrations, runDbmate } from "../db/migrations.js";
+import { asDiskFailure } from "../db/sqliteErrors.js";
 import { quote } from "../db/tableInfo.js";
 
 let template: { path: string; migrations: string } | undefined;
@@ -92,8 +93,14 @@ export const createScratch = (near?: string): Scratch => {
       : join(tmpdir(), `ai-artist-store-scratch-${process.pid}-`),
   );
   const path = join(dir, "scratch.db");
-  createMigratedDatabase(path);
-  const db = openConnection(path);
+  let db: Db;
+  try {
+    createMigratedDatabase(path);
+    db = openConnection(path);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw asDiskFailure(e, path, "the scratch database of a replay beside the store");
+  }
   // Nobody else writes here, and a failed replay throws the file away: no fsync,
   // no journal: a replay runs faster than in WAL mode (docs/performance.md).
   db.pragma("journal_mode = OFF");
