@@ -8,6 +8,7 @@ import { cliCommand } from "../db/paths.js";
 import { messageOf } from "../db/sqliteErrors.js";
 import { quote, tableNames } from "../db/tableInfo.js";
 import { prepareHeadPosition } from "../events/readEvents.js";
+import { PROJECTIONS } from "../projections/index.js";
 import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
 
@@ -49,6 +50,14 @@ export interface DoctorReport {
   /** Things worth a look (exit code 0). */
   warnings: string[];
 }
+
+/** The tables the store cannot work without: the log, the checkpoints, the migrations, every projection's. */
+const REQUIRED_TABLES = [
+  "events",
+  "projection_state",
+  "schema_migrations",
+  ...Object.values(PROJECTIONS).flatMap((p) => p.tables),
+];
 
 const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 const PlanRow = z.object({ id: z.number(), parent: z.number(), detail: z.string() });
@@ -144,9 +153,20 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
       problems.push(
         `migrations unknown to this code (${migrations.unknown.join(", ")}): the database is newer than the code`,
       );
-    // The projections' and queries' SQL only prepares against the schema it was written for.
-    const current = migrations.applied.length > 0 && migrations.pending.length === 0 && migrations.unknown.length === 0;
     const tables = tableRows(db);
+    // A table the migrations create but the file lacks (a DROP TABLE by hand) is reported; nothing that reads it runs.
+    const missing =
+      migrations.applied.length > 0 ? REQUIRED_TABLES.filter((t) => !tables.some((r) => r.name === t)) : [];
+    for (const table of missing)
+      problems.push(
+        `table ${table} is missing (its migrations created it): restore the database from a backup (\`${cliCommand("restore <backup>", path)}\`)`,
+      );
+    // The projections' and queries' SQL only prepares against the schema it was written for.
+    const current =
+      migrations.applied.length > 0 &&
+      migrations.pending.length === 0 &&
+      migrations.unknown.length === 0 &&
+      missing.length === 0;
     const hasLog = tables.some((t) => t.name === "events");
     const logHead = hasLog ? prepareHeadPosition(db)() : null;
     const projections = current ? createProjectionState(db).status() : [];
