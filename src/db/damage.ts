@@ -3,6 +3,7 @@ import { z } from "zod";
 import { StoreError } from "./errors.js";
 import { createFile } from "./files.js";
 import { cliCommand } from "./paths.js";
+import { isSqliteError, messageOf, sqliteCode } from "./sqliteErrors.js";
 
 /**
  * A database found damaged (an append met SQLITE_CORRUPT, or doctor's integrity_check
@@ -26,8 +27,9 @@ const realFile = (dbPath: string): string => (existsSync(dbPath) ? realpathSync(
 export const damageMarkPath = (dbPath: string): string => `${realFile(dbPath)}-damaged`;
 
 /** The mark of a database, or undefined when it has none. */
-export const readDamageMark = (dbPath: string): DamageMark | undefined => {
-  const file = damageMarkPath(dbPath);
+export const readDamageMark = (dbPath: string): DamageMark | undefined => readMark(damageMarkPath(dbPath));
+
+const readMark = (file: string): DamageMark | undefined => {
   if (!existsSync(file)) return undefined;
   const parsed = DamageMark.safeParse(
     (() => {
@@ -51,7 +53,9 @@ export const markDamaged = (dbPath: string, reason: string, by: string): void =>
   if (existsSync(file)) return;
   try {
     createFile(file);
-    writeFileSync(file, `${JSON.stringify({ time: new Date().toISOString(), reason, by })}\n`);
+    // integrity_check's findings span lines ("*** in database main ***\nTree 12 …"): the mark is quoted in one-line errors.
+    const oneLine = reason.replace(/\s+/g, " ").trim();
+    writeFileSync(file, `${JSON.stringify({ time: new Date().toISOString(), reason: oneLine, by })}\n`);
   } catch {
     // Another process marked it first, or the folder cannot be written: the error that led here is reported anyway.
   }
@@ -68,3 +72,27 @@ export const damagedDatabaseError = (dbPath: string, mark: DamageMark): StoreErr
       `restore it from a backup (\`${cliCommand("restore <backup>", dbPath)}\`)`,
     { path: dbPath, mark },
   );
+
+/**
+ * What an open store does about damage: refuse to append while the database is
+ * marked (one stat per append), and mark it when an append meets SQLITE_CORRUPT.
+ * @example const guard = createDamageGuard(path); guard.assertIntact(); try { append() } catch (e) { throw guard.refusal(e) ?? e }
+ */
+export const createDamageGuard = (dbPath: string) => {
+  const file = damageMarkPath(dbPath);
+  return {
+    /** Throw CORRUPT_DATABASE if the database is marked. */
+    assertIntact(): void {
+      const mark = readMark(file);
+      if (mark) throw damagedDatabaseError(dbPath, mark);
+    },
+    /** For an error that says the file is corrupt: mark the database and return the refusal to throw instead. */
+    refusal(e: unknown): StoreError | undefined {
+      if (!isSqliteError(e, "SQLITE_CORRUPT") && !isSqliteError(e, "SQLITE_NOTADB")) return undefined;
+      markDamaged(dbPath, `${sqliteCode(e)}: ${messageOf(e)}`, "an append");
+      const mark = readMark(file) ?? { time: new Date().toISOString(), reason: messageOf(e), by: "an append" };
+      const refusal = damagedDatabaseError(dbPath, mark);
+      return new StoreError(refusal.code, refusal.message, refusal.details, { cause: e });
+    },
+  };
+};

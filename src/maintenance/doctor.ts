@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { z } from "zod";
 import { CONNECTION_PRAGMAS, type Db, openConnection, readPragmas } from "../db/connection.js";
+import { type DamageMark, markDamaged, readDamageMark } from "../db/damage.js";
 import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { type MigrationStatus, migrationStatus } from "../db/migrations.js";
@@ -43,6 +44,8 @@ export interface DoctorReport {
   /** Each projection's checkpoint against the log head (empty before the projection_state migration). */
   projections: ProjectionStatus[];
   integrity: string[];
+  /** The mark of a database found damaged (appends refused), or null. */
+  damaged: DamageMark | null;
   indexes: IndexInfo[];
   queryPlans: QueryPlan[];
   /** Things that are wrong (exit code 1). */
@@ -173,9 +176,16 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
     const stale = describeStale(path, projections);
     if (stale) problems.push(stale);
     const integrity = integrityProblems(db, { quick });
+    const check = quick ? "quick_check" : "integrity_check";
+    // A file that fails the check is not appended to from now on (src/db/damage.ts): mark it.
+    if (integrity.length) markDamaged(path, `${check}: ${integrity[0]}`, "doctor");
+    const damaged = readDamageMark(path) ?? null;
     if (integrity.length)
+      problems.push(`${check}: ${integrity[0]}${integrity.length > 1 ? ` (and ${integrity.length - 1} more)` : ""}`);
+    if (damaged)
       problems.push(
-        `${quick ? "quick_check" : "integrity_check"}: ${integrity[0]}${integrity.length > 1 ? ` (and ${integrity.length - 1} more)` : ""}`,
+        `the database is marked damaged (${damaged.by} at ${damaged.time}: ${damaged.reason}): appends are refused ` +
+          `until it is restored from a backup (\`${cliCommand("restore <backup>", path)}\`)`,
       );
     const queryPlans = (current ? QUERY_NAMES : []).flatMap((q) => {
       try {
@@ -206,6 +216,7 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
       logHead,
       projections,
       integrity,
+      damaged,
       indexes: indexesOf(db),
       queryPlans,
       problems,
