@@ -17,23 +17,27 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * better-sqlite3 drives the steps and opens the destination connection itself. When
  * its first step meets SQLITE_BUSY it reports 0 pages left and resolves as if done
  * (SQLite counts the pages only once it holds the lock): a result of 0 pages is that
- * case, and nothing was written.
- * @example await copyIntoLive(copyDb, "/srv/ai_artist.db", () => keepAside(), 30_000)
+ * case, and nothing was written. Returns what `whileLocked` returned and how long
+ * the write lock was held (what other writers waited at most).
+ * @example const { value: keptAs, lockMs } = await copyIntoLive(copyDb, "/srv/ai_artist.db", () => keepAside(), 30_000)
  */
 export const copyIntoLive = async <T>(
   source: Db,
   live: string,
   whileLocked: () => T,
   lockWaitMs: number,
-): Promise<T> => {
+): Promise<{ value: T; lockMs: number }> => {
   const started = Date.now();
   for (;;) {
-    let locked: { value: T } | undefined;
+    let locked: { value: T; at: number } | undefined;
     let done: { totalPages: number };
     try {
       done = await source.backup(live, {
         progress: () => {
-          locked ??= { value: whileLocked() };
+          if (!locked) {
+            const at = performance.now();
+            locked = { value: whileLocked(), at };
+          }
           return ALL_PAGES;
         },
       });
@@ -41,9 +45,9 @@ export const copyIntoLive = async <T>(
       throw asDiskFailure(e, live, "the restored database");
     }
     if (done.totalPages > 0) {
-      // Every step after the first has run the callback; a copy done in one step never took the lock we rely on.
+      // The first step of a copy of one page or more leaves pages to copy, so the callback has run.
       if (!locked) throw new Error(`restore of ${live}: the copy finished before the write lock was observed`);
-      return locked.value;
+      return { value: locked.value, lockMs: performance.now() - locked.at };
     }
     if (Date.now() - started > lockWaitMs)
       throw new StoreError(

@@ -26,6 +26,8 @@ export interface RestoreResult {
   replacedKeptAs: KeptAs | null;
   /** Migrations the backup predated, applied to its copy before it went in. */
   migrated: string[];
+  /** How long the write lock on the live file was held (keeping it aside, copying the backup in): what writers waited at most. */
+  lockMs: number;
 }
 
 /**
@@ -77,7 +79,7 @@ const replaceInPlace = async (source: Db, copy: VerifiedCopy, file: string, asid
     // Its WAL and index belong to the damaged content: left beside the emptied file they would be replayed into it.
     for (const s of ["-wal", "-shm"]) rmSync(file + s, { force: true });
     emptyWalDatabase(file, copy.pageSize);
-    await copyIntoLive(source, file, () => undefined, lockWaitMs);
+    return (await copyIntoLive(source, file, () => undefined, lockWaitMs)).lockMs;
   } catch (e) {
     const failure = asDiskFailure(e, file, "the restored database");
     throw new StoreError(
@@ -113,6 +115,7 @@ export const restoreDatabase = async (
   let copy: VerifiedCopy | undefined;
   let aside: string | null = null;
   let keptAs: KeptAs | null = null;
+  let lockMs = 0;
   try {
     copy = prepareVerifiedCopy(from, file, target.state === "readable" ? target.pageSize : undefined);
     const verified = copy;
@@ -120,12 +123,12 @@ export const restoreDatabase = async (
     try {
       if (target.state === "missing") {
         emptyWalDatabase(file, copy.pageSize);
-        await copyIntoLive(source, file, () => undefined, lockWaitMs);
+        lockMs = (await copyIntoLive(source, file, () => undefined, lockWaitMs)).lockMs;
       } else if (target.state === "unreadable") {
         const kept = reserveAside(file, now);
         aside = kept;
         keptAs = keepBytes(file, kept);
-        await replaceInPlace(source, verified, file, kept, lockWaitMs);
+        lockMs = await replaceInPlace(source, verified, file, kept, lockWaitMs);
       } else {
         const kept = reserveAside(file, now);
         aside = kept;
@@ -137,12 +140,14 @@ export const restoreDatabase = async (
               }
             : () => keepBytes(file, kept);
         try {
-          keptAs = await copyIntoLive(source, file, whileLocked, lockWaitMs);
+          const copied = await copyIntoLive(source, file, whileLocked, lockWaitMs);
+          keptAs = copied.value;
+          lockMs = copied.lockMs;
         } catch (e) {
           // A header SQLite accepted but cannot lock by: as unreadable.
           if (target.state !== "damaged" || !unreadable(e)) throw e;
           keptAs = keepBytes(file, kept);
-          await replaceInPlace(source, verified, file, kept, lockWaitMs);
+          lockMs = await replaceInPlace(source, verified, file, kept, lockWaitMs);
         }
       }
     } finally {
@@ -160,5 +165,5 @@ export const restoreDatabase = async (
   }
   clearDamageMark(file);
   fsyncPath(dirname(file));
-  return { path, file, from, replacedKeptAt: aside, replacedKeptAs: keptAs, migrated: copy.migrated };
+  return { path, file, from, replacedKeptAt: aside, replacedKeptAs: keptAs, migrated: copy.migrated, lockMs };
 };

@@ -186,7 +186,7 @@ describe("artist-store restore", () => {
       const restored = cli(["restore", backup.file, "--db", path]);
       expect(restored.code, restored.stderr).toBe(0);
       expect(restored.stdout).toMatch(
-        /^restored .*ai_artist\.db from .* \(integrity_check ok\)\nthe replaced database is kept at /,
+        /^restored .*ai_artist\.db from .* \(integrity_check ok, write lock held \d+ ms\)\nthe replaced database is kept at /,
       );
       expect(
         holder.db.prepare("SELECT count(*) FROM creation_sessions WHERE batch_id = 'before-the-restore'").pluck().get(),

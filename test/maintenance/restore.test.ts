@@ -90,6 +90,7 @@ describe("restoreDatabase beside open connections", () => {
 
     const result = await restoreDatabase(backup, live);
     expect(result).toMatchObject({ path: live, file: live, replacedKeptAs: "copy", migrated: [] });
+    expect(result.lockMs).toBeGreaterThan(0);
     // The open connection re-reads the schema and sees the restored content, nothing between.
     expect(holder.headPosition()).toBe(30);
     expect(sessions.get()).toBe(0);

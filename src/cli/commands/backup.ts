@@ -162,7 +162,10 @@ A symlink is followed: its target is restored and the link stays.`,
         if (opts.json) printJson(io, result);
         else {
           const into = result.file === result.path ? "" : ` (the target of the link, ${result.file})`;
-          io.out(`${io.color.green("restored")} ${path}${into} from ${result.from} (integrity_check ok)\n`);
+          io.out(
+            `${io.color.green("restored")} ${path}${into} from ${result.from} ` +
+              `(integrity_check ok, write lock held ${Math.round(result.lockMs)} ms)\n`,
+          );
           if (result.migrated.length)
             io.out(
               `the backup predated ${result.migrated.length} migration(s), applied: ${result.migrated.join(", ")}\n`,
