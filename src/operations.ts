@@ -21,7 +21,7 @@ export {
   listBackups,
 } from "./maintenance/backup.js";
 export { type DoctorReport, diagnose } from "./maintenance/doctor.js";
-export { type RestoreResult, restoreDatabase } from "./maintenance/restore.js";
+export { type RestoreOptions, type RestoreResult, restoreDatabase } from "./maintenance/restore.js";
 export { DOCUMENT_RETENTION, planRetention, type RetentionPolicy } from "./maintenance/retention.js";
 export { PROJECTION_NAMES, type ProjectionName } from "./projections/index.js";
 export { projectionFingerprint } from "./projections/projectionState.js";

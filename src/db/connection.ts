@@ -1,6 +1,8 @@
+import { basename, dirname } from "node:path";
 import Database from "better-sqlite3";
 import { StoreError } from "./errors.js";
-import { messageOf, sqliteCode } from "./sqliteErrors.js";
+import { unwritableFolder } from "./files.js";
+import { diskIsFull, messageOf, sqliteCode } from "./sqliteErrors.js";
 
 export type Db = Database.Database;
 
@@ -31,7 +33,10 @@ export const openConnection = (path: string, options: ConnectionOptions = {}): D
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !(options.create ?? false) });
   } catch (cause) {
-    throw new StoreError("NOT_A_DATABASE", `cannot open database ${path}: ${messageOf(cause)}`, { path }, { cause });
+    throw (
+      cannotOpen(path, cause) ??
+      new StoreError("NOT_A_DATABASE", `cannot open database ${path}: ${messageOf(cause)}`, { path }, { cause })
+    );
   }
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? CONNECTION_PRAGMAS.busy_timeout}`);
@@ -51,9 +56,45 @@ export const openConnection = (path: string, options: ConnectionOptions = {}): D
         { path },
         { cause },
       );
-    throw cause;
+    throw cannotOpen(path, cause) ?? cause;
   }
   return db;
+};
+
+/**
+ * Why a database that exists cannot be opened, when the disk is the reason: in WAL
+ * mode even a reader creates the -shm (and a writer the -wal) beside the database,
+ * which a full disk or a folder that cannot be written refuses ("disk I/O error",
+ * "unable to open database file").
+ */
+const cannotOpen = (path: string, cause: unknown): StoreError | undefined => {
+  const code = sqliteCode(cause) ?? "";
+  const sideFiles = `${basename(path)}-wal and ${basename(path)}-shm`;
+  if (diskIsFull(code))
+    return new StoreError(
+      "DISK_FULL",
+      `cannot open database ${path}: the disk is full (${code}): SQLite cannot set up ${sideFiles} beside it; free space and retry`,
+      { path, sqliteCode: code },
+      { cause },
+    );
+  if (code.startsWith("SQLITE_IOERR"))
+    return new StoreError(
+      "DISK_IO_ERROR",
+      `cannot open database ${path}: disk I/O error (${code}) while SQLite set up ${sideFiles} beside it; ` +
+        "the disk may be full or failing",
+      { path, sqliteCode: code },
+      { cause },
+    );
+  if (code !== "SQLITE_CANTOPEN" && !code.startsWith("SQLITE_READONLY")) return undefined;
+  const why = unwritableFolder(dirname(path));
+  if (!why) return undefined;
+  return new StoreError(
+    "READ_ONLY",
+    `cannot open database ${path}: ${why}, and SQLite (WAL mode) must create ${basename(path)}-shm beside it even to read; ` +
+      "mount it read-write, or copy the file to a writable folder",
+    { path },
+    { cause },
+  );
 };
 
 /** The pragmas a connection actually has in force, for doctor and tests. */

@@ -16,6 +16,7 @@ export type StoreErrorCode =
   | "NOT_A_DATABASE"
   | "DISK_FULL"
   | "DISK_IO_ERROR"
+  | "READ_ONLY"
   | "SCHEMA_MISSING"
   | "PENDING_MIGRATIONS"
   | "UNKNOWN_MIGRATIONS"

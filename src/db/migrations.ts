@@ -1,10 +1,11 @@
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { resolveBinary } from "dbmate";
 import type { Db } from "./connection.js";
 import { StoreError } from "./errors.js";
+import { createFile, makeDirectory, unwritableFolder } from "./files.js";
 import { cliCommand, migrationsDir, schemaFile } from "./paths.js";
 
 /**
@@ -32,7 +33,17 @@ export interface DbmateOptions {
  * @example runDbmate("/tmp/x.db", ["up"]);
  */
 export const runDbmate = (path: string, args: readonly string[], options: DbmateOptions = {}): string => {
-  mkdirSync(dirname(path), { recursive: true });
+  const creates = args[0] === "up" || args[0] === "create" || args[0] === "migrate";
+  if (creates && !existsSync(path)) {
+    makeDirectory(dirname(path));
+    // Created here, not by dbmate, to get the store's file mode; SQLite gives the -wal and -shm the same.
+    createFile(path);
+  }
+  const unwritable = unwritableFolder(dirname(path));
+  if (unwritable)
+    throw new StoreError("READ_ONLY", `cannot migrate ${path}: ${unwritable} (SQLite writes ${path}-wal beside it)`, {
+      path,
+    });
   const { url, dispose } = dbmateUrl(path);
   const flags = ["--url", url, "--migrations-dir", migrationsDir];
   flags.push(...(options.dumpSchema ? ["--schema-file", options.schemaFile ?? schemaFile] : ["--no-dump-schema"]));

@@ -51,6 +51,39 @@ export const asWriteFailure = (e: unknown, path: string): unknown => {
   return e;
 };
 
+/**
+ * Codes that mean the disk is full: SQLite's SQLITE_FULL, the system's ENOSPC and EDQUOT,
+ * and SQLITE_IOERR_SHMSIZE (the WAL index could not be given its size).
+ */
+export const diskIsFull = (code: string): boolean =>
+  code === "SQLITE_FULL" || code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_IOERR_SHMSIZE";
+
+/**
+ * A failure to write a file other than the store's own (a scratch database, a copy
+ * kept aside, a backup) as a StoreError saying what was being done: DISK_FULL when
+ * `diskIsFull`, DISK_IO_ERROR for the other SQLITE_IOERR codes and EIO. Other errors pass through.
+ * @example try { copy() } catch (e) { throw asDiskFailure(e, scratchPath, "rebuild's scratch database") }
+ */
+export const asDiskFailure = (e: unknown, path: string, what: string): unknown => {
+  const code = errorCode(e) ?? "";
+  if (e instanceof StoreError) return e;
+  if (diskIsFull(code))
+    return new StoreError(
+      "DISK_FULL",
+      `cannot write ${what} (${path}): the disk is full (${code}); the store was left as it was: free space and retry`,
+      { path, code },
+      { cause: e },
+    );
+  if (code.startsWith("SQLITE_IOERR") || code === "EIO")
+    return new StoreError(
+      "DISK_IO_ERROR",
+      `cannot write ${what} (${path}): disk I/O error (${code}); the store was left as it was`,
+      { path, code },
+      { cause: e },
+    );
+  return e;
+};
+
 /** How often a write is retried after SQLITE_BUSY outlasted the busy timeout. */
 const BUSY_RETRIES = 5;
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

@@ -144,7 +144,7 @@ export const emitLines = async (
     throw new StoreError("INTERNAL", `${messageOf(e)} (${note})`, { line, errorCode: errorCode(e) }, { cause: e });
   };
   const isAboutTheLine = (e: unknown) =>
-    e instanceof StoreError && !["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR"].includes(e.code);
+    e instanceof StoreError && !["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR", "CORRUPT_DATABASE"].includes(e.code);
   type Pending = { line: number; envelope: unknown };
   /** The lines the store would refuse whatever its state, reported; the rest returned. */
   const withoutInvalid = (pending: readonly Pending[]): Pending[] =>

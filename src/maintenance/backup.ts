@@ -1,12 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { z } from "zod";
 import { type Db, openConnection } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
+import { createFile, makeDirectory } from "../db/files.js";
 import { integrityProblems } from "../db/integrity.js";
 import { removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
 import { appliedMigrations } from "../db/migrations.js";
-import { messageOf } from "../db/sqliteErrors.js";
+import { asDiskFailure, messageOf } from "../db/sqliteErrors.js";
 
 /** How far a backup has copied, in database pages. */
 export interface BackupProgress {
@@ -115,14 +116,23 @@ export const backupDatabase = async (dbPath: string, options: BackupOptions = {}
   if (!existsSync(dbPath))
     throw new StoreError("NOT_A_DATABASE", `database ${dbPath} does not exist: nothing to back up`, { path: dbPath });
   const dir = options.dir ?? defaultBackupDir(dbPath);
-  mkdirSync(dir, { recursive: true });
   const file = join(dir, backupName(dbPath, options.now ?? new Date()));
   if (existsSync(file)) throw new StoreError("BACKUP_FAILED", `backup ${file} already exists`, { file });
+  // Opened before anything is created: a database that cannot be read leaves no folder behind.
+  const db = openConnection(dbPath);
   // The copy is written under a hidden name that names this process: a backup killed
   // mid-copy leaves it (never under a backup's name), and the next backup removes it.
-  removeLeftoversOfDeadProcesses(dir, /^\.[^/]+\.(\d+)\.partial(-journal|-wal|-shm)?$/);
   const partial = join(dir, `.${basename(file)}.${process.pid}.partial`);
-  const db = openConnection(dbPath);
+  try {
+    makeDirectory(dir);
+    removeLeftoversOfDeadProcesses(dir, /^\.[^/]+\.(\d+)\.partial(-journal|-wal|-shm)?$/);
+    // Created here with the store's file mode: SQLite would create it world-readable.
+    rmSync(partial, { force: true });
+    createFile(partial);
+  } catch (e) {
+    db.close();
+    throw asDiskFailure(e, partial, "the backup");
+  }
   let pages = 0;
   try {
     let step = 256;

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { z } from "zod";
 import { CONNECTION_PRAGMAS, type Db, openConnection, readPragmas } from "../db/connection.js";
+import { type DamageMark, markDamaged, readDamageMark } from "../db/damage.js";
 import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { type MigrationStatus, migrationStatus } from "../db/migrations.js";
@@ -8,6 +9,7 @@ import { cliCommand } from "../db/paths.js";
 import { messageOf } from "../db/sqliteErrors.js";
 import { quote, tableNames } from "../db/tableInfo.js";
 import { prepareHeadPosition } from "../events/readEvents.js";
+import { PROJECTIONS } from "../projections/index.js";
 import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
 import { formatFinding, type VerifyReport, verifyLog } from "./verify.js";
@@ -45,6 +47,8 @@ export interface DoctorReport {
   integrity: string[];
   /** What verify finds in the log (its chain, positions, counter, schema objects, events), integrity and migrations aside. */
   log: Pick<VerifyReport, "events" | "head" | "counter" | "findings" | "omitted">;
+  /** The mark of a database found damaged (appends refused), or null. */
+  damaged: DamageMark | null;
   indexes: IndexInfo[];
   queryPlans: QueryPlan[];
   /** Things that are wrong (exit code 1). */
@@ -52,6 +56,14 @@ export interface DoctorReport {
   /** Things worth a look (exit code 0). */
   warnings: string[];
 }
+
+/** The tables the store cannot work without: the log, the checkpoints, the migrations, every projection's. */
+const REQUIRED_TABLES = [
+  "events",
+  "projection_state",
+  "schema_migrations",
+  ...Object.values(PROJECTIONS).flatMap((p) => p.tables),
+];
 
 const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 const PlanRow = z.object({ id: z.number(), parent: z.number(), detail: z.string() });
@@ -162,18 +174,36 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
       problems.push(
         `migrations unknown to this code (${migrations.unknown.join(", ")}): the database is newer than the code`,
       );
-    // The projections' and queries' SQL only prepares against the schema it was written for.
-    const current = migrations.applied.length > 0 && migrations.pending.length === 0 && migrations.unknown.length === 0;
     const tables = tableRows(db);
+    // A table the migrations create but the file lacks (a DROP TABLE by hand) is reported; nothing that reads it runs.
+    const missing =
+      migrations.applied.length > 0 ? REQUIRED_TABLES.filter((t) => !tables.some((r) => r.name === t)) : [];
+    for (const table of missing)
+      problems.push(
+        `table ${table} is missing (its migrations created it): restore the database from a backup (\`${cliCommand("restore <backup>", path)}\`)`,
+      );
+    // The projections' and queries' SQL only prepares against the schema it was written for.
+    const current =
+      migrations.applied.length > 0 &&
+      migrations.pending.length === 0 &&
+      migrations.unknown.length === 0 &&
+      missing.length === 0;
     const hasLog = tables.some((t) => t.name === "events");
     const logHead = hasLog ? prepareHeadPosition(db)() : null;
     const projections = current ? createProjectionState(db).status() : [];
     const stale = describeStale(path, projections);
     if (stale) problems.push(stale);
     const integrity = integrityProblems(db, { quick });
+    const check = quick ? "quick_check" : "integrity_check";
+    // A file that fails the check is not appended to from now on (src/db/damage.ts): mark it.
+    if (integrity.length) markDamaged(path, `${check}: ${integrity[0]}`, "doctor");
+    const damaged = readDamageMark(path) ?? null;
     if (integrity.length)
+      problems.push(`${check}: ${integrity[0]}${integrity.length > 1 ? ` (and ${integrity.length - 1} more)` : ""}`);
+    if (damaged)
       problems.push(
-        `${quick ? "quick_check" : "integrity_check"}: ${integrity[0]}${integrity.length > 1 ? ` (and ${integrity.length - 1} more)` : ""}`,
+        `the database is marked damaged (${damaged.by} at ${damaged.time}: ${damaged.reason}): appends are refused ` +
+          `until it is restored from a backup (\`${cliCommand("restore <backup>", path)}\`)`,
       );
     // verify's own migration and integrity findings would repeat the two checks above.
     const verified = verifyLog(db, path, { integrity: "skip" });
@@ -216,6 +246,7 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
       projections,
       integrity,
       log,
+      damaged,
       indexes: indexesOf(db),
       queryPlans,
       problems,

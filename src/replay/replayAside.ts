@@ -1,3 +1,4 @@
+import { asDiskFailure } from "../db/sqliteErrors.js";
 import { createLogReader } from "../events/readEvents.js";
 import type { Store } from "../store/openStore.js";
 import { createReplayer, type OnProgress, REPLAY_PAGE_SIZE } from "./replay.js";
@@ -54,6 +55,9 @@ export const replayAside = <T>(store: Store, options: ReplayAsideOptions, work: 
         return replayer.done;
       },
     });
+  } catch (e) {
+    // The scratch is beside the store, on its disk: a full disk stops the replay (or the swap, which rolls back).
+    throw asDiskFailure(e, scratch.path, "the scratch database of a replay beside the store");
   } finally {
     if (attached) store.db.prepare(`DETACH DATABASE ${ASIDE}`).run();
     scratch.dispose();

@@ -1,10 +1,12 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { type Db, openConnection } from "../db/connection.js";
+import { fileModes } from "../db/files.js";
 import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
-import { knownMigrations } from "../db/migrations.js";
+import { knownMigrations, runDbmate } from "../db/migrations.js";
+import { asDiskFailure } from "../db/sqliteErrors.js";
 import { quote } from "../db/tableInfo.js";
 import { migrateDatabase } from "../events/backfillChain.js";
 
@@ -34,7 +36,10 @@ const migratedTemplate = (): string => {
  * Write a new, empty database at `path`, migrated exactly as `dbmate up` would.
  * @example createMigratedDatabase("/tmp/t/store.db"); openStore({ url: "/tmp/t/store.db" });
  */
-export const createMigratedDatabase = (path: string): void => copyFileSync(migratedTemplate(), path);
+export const createMigratedDatabase = (path: string): void => {
+  copyFileSync(migratedTemplate(), path);
+  chmodSync(path, fileModes().file);
+};
 
 const IndexDefinitions = z.array(z.object({ name: z.string(), sql: z.string() }));
 
@@ -89,8 +94,14 @@ export const createScratch = (near?: string): Scratch => {
       : join(tmpdir(), `ai-artist-store-scratch-${process.pid}-`),
   );
   const path = join(dir, "scratch.db");
-  createMigratedDatabase(path);
-  const db = openConnection(path);
+  let db: Db;
+  try {
+    createMigratedDatabase(path);
+    db = openConnection(path);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw asDiskFailure(e, path, "the scratch database of a replay beside the store");
+  }
   // Nobody else writes here, and a failed replay throws the file away: no fsync,
   // no journal: a replay runs faster than in WAL mode (docs/performance.md).
   db.pragma("journal_mode = OFF");

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { type Db, openConnection } from "../db/connection.js";
+import { createDamageGuard } from "../db/damage.js";
 import { StoreError } from "../db/errors.js";
 import { assertSchemaCurrent } from "../db/migrations.js";
 import { cliCommand, databasePath, databasePathFromEnv } from "../db/paths.js";
@@ -116,13 +117,16 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     clock,
     { beforeCommit: (last) => state.advance((firstPosition ?? last) - 1, last) },
   );
+  const damage = createDamageGuard(path);
   const write: typeof appendInTransaction = (prepared) => {
     if (unguarded) throw unguarded;
     firstPosition = undefined;
+    // A database found damaged is not appended to, even where the damage is out of this append's way.
+    damage.assertIntact();
     try {
       return appendInTransaction(prepared);
     } catch (e) {
-      throw asWriteFailure(e, path);
+      throw damage.refusal(e) ?? asWriteFailure(e, path);
     }
   };
   const log = createLogReader(db);

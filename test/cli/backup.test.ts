@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, openSync, readdirSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, openSync, readdirSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
@@ -130,8 +130,8 @@ describe("artist-store restore", () => {
 
     const r = cli(["restore", backup.file, "--db", path, "--json"]);
     expect(r.code).toBe(0);
-    const result = json(r) as { path: string; replacedKeptAt: string; pending: string[] };
-    expect(result).toMatchObject({ path, from: backup.file, pending: [] });
+    const result = json(r) as { path: string; replacedKeptAt: string; migrated: string[] };
+    expect(result).toMatchObject({ path, file: path, from: backup.file, replacedKeptAs: "copy", migrated: [] });
     expect(head(path)).toBe(atBackup);
     expect(head(result.replacedKeptAt)).toBe(atBackup + 1);
     expect(readdirSync(dir).sort()).toEqual(
@@ -171,7 +171,7 @@ describe("artist-store restore", () => {
     expect(readdirSync(dir).sort()).toEqual(["ai_artist.db", "backups"]);
   });
 
-  it("refuses a backup newer than the code, and a live database another process has open", () => {
+  it("refuses a backup newer than the code; restores beside another process that holds the database open", () => {
     const { dir, path } = demoDb(["2026-01-08"]);
     const backup = json(cli(["backup", "--db", path, "--json"])) as { file: string };
     const newer = join(tempDir(), "newer.db");
@@ -182,16 +182,21 @@ describe("artist-store restore", () => {
     const r = cli(["restore", newer, "--db", path]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: backup .*newer\.db has migrations this code does not know \(29991231000000\)/);
+    expect(readdirSync(dir).sort()).toEqual(["ai_artist.db", "backups"]);
 
     const holder = openStore({ url: path });
     try {
-      const busy = cli(["restore", backup.file, "--db", path]);
-      expect(busy.code).toBe(1);
-      expect(busy.stderr).toMatch(/^error: database .*ai_artist\.db is open in another process/);
+      holder.emit.batchStarted({ batchId: "before-the-restore" });
+      const restored = cli(["restore", backup.file, "--db", path]);
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(restored.stdout).toMatch(
+        /^restored .*ai_artist\.db from .* \(integrity_check ok, write lock held \d+ ms\)\nthe replaced database is kept at /,
+      );
+      expect(
+        holder.db.prepare("SELECT count(*) FROM creation_sessions WHERE batch_id = 'before-the-restore'").pluck().get(),
+      ).toBe(0);
     } finally {
       holder.close();
     }
-    expect(readdirSync(dir).sort()).toEqual(["ai_artist.db", "backups"]);
-    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openConnection } from "../../src/db/connection.js";
 import { tempDir } from "../support.js";
 import { cli, json } from "./run.js";
 
@@ -85,5 +86,24 @@ describe("artist-store doctor", () => {
     expect((json(r) as { problems: string[] }).problems).toEqual([
       expect.stringMatching(/^1 pending migration\(s\) \(\d+\): run `npx artist-store migrate --db [^`]+`$/),
     ]);
+  });
+
+  it("reports a dropped table instead of crashing", () => {
+    const db = join(tempDir(), "dropped.db");
+    cli(["demo", "--db", db, "--json"]);
+    const conn = openConnection(db);
+    conn.exec("DROP TABLE events");
+    conn.close();
+    const r = cli(["doctor", "--db", db, "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    const report = json(r) as { problems: string[]; logHead: number | null; projections: unknown[] };
+    expect(report.problems).toEqual([
+      `table events is missing (its migrations created it): restore the database from a backup (\`npx artist-store restore <backup> --db ${db}\`)`,
+    ]);
+    expect(report).toMatchObject({ logHead: null, projections: [] });
+    const human = cli(["doctor", "--db", db]);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain("problem: table events is missing");
   });
 });

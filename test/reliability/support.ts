@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -304,3 +304,31 @@ export const auditDrift = (store: Store) =>
   auditProjections(store, { maxRows: 3 })
     .tables.filter((t) => t.counts.missing + t.counts.extra + t.counts.differing > 0 || t.sequence !== undefined)
     .map((t) => ({ table: t.table, ...t.counts, sequence: t.sequence }));
+
+/**
+ * A tmpfs of `sizeKb` mounted on a new folder (the test must run as root), or
+ * undefined when mount is refused. `unmount` removes it.
+ * @example const disk = mountTmpfs(1024); if (disk) try { ... } finally { disk.unmount(); }
+ */
+export const mountTmpfs = (parent: string, sizeKb: number): { dir: string; unmount: () => void } | undefined => {
+  const dir = join(parent, `tmpfs-${sizeKb}k`);
+  mkdirSync(dir);
+  if (spawnSync("mount", ["-t", "tmpfs", "-o", `size=${sizeKb}k`, "tmpfs", dir]).status !== 0) return undefined;
+  return { dir, unmount: () => void spawnSync("umount", ["-l", dir]) };
+};
+
+/**
+ * A read-only view of a folder: a read-only bind mount when this process may
+ * mount (root), else the folder itself made 0555 (which does not stop root).
+ * `kind` says which; `release` undoes it.
+ */
+export const readOnlyView = (dir: string): { dir: string; kind: "bind mount" | "chmod 0555"; release: () => void } => {
+  const view = `${dir}-read-only`;
+  mkdirSync(view);
+  const bind = spawnSync("mount", ["--bind", dir, view]).status === 0;
+  if (bind && spawnSync("mount", ["-o", "remount,bind,ro", view]).status === 0)
+    return { dir: view, kind: "bind mount", release: () => void spawnSync("umount", ["-l", view]) };
+  if (bind) spawnSync("umount", ["-l", view]);
+  chmodSync(dir, 0o555);
+  return { dir, kind: "chmod 0555", release: () => chmodSync(dir, 0o700) };
+};

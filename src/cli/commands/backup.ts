@@ -2,7 +2,6 @@ import { existsSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
-import { cliCommand } from "../../db/paths.js";
 import { backupDatabase, defaultBackupDir, listBackups } from "../../maintenance/backup.js";
 import { restoreDatabase } from "../../maintenance/restore.js";
 import { DOCUMENT_RETENTION, planRetention } from "../../maintenance/retention.js";
@@ -143,34 +142,44 @@ database's backups in the folder is deleted.`,
     program
       .command("restore")
       .description(
-        "replace the database with a backup, after checking it (integrity_check, schema version); the replaced file is kept aside",
+        "replace the database's content with a backup, after checking it (integrity_check, schema version); " +
+          "the replaced content is kept aside",
       )
       .argument("<file>", "the backup file"),
   )
     .addHelpText(
       "after",
       `
-The backup is copied beside the live database under a temporary name and checked there;
-only then is the live database checkpointed, renamed to <name>.replaced-<time>.db (with
-its -wal/-shm files, if any), and the checked copy renamed into place. Refuses while
-another process has the database open. If the backup predates a migration, run
-\`artist-store migrate\` afterwards.`,
+The backup is copied beside the live database under a temporary name, checked there
+(integrity_check, migrations this code knows) and migrated if it predates this code.
+Then SQLite's backup API writes it into the live file in one transaction: other
+processes may keep the database open and see the old content or the restored one,
+nothing between. Before that transaction commits, while it holds the write lock,
+everything the live database held is kept in <name>.replaced-<time>.db beside it.
+A symlink is followed: its target is restored and the link stays.`,
     )
     .action(
-      action((file: string, raw: unknown) => {
+      action(async (file: string, raw: unknown) => {
         const opts = Options.parse(raw);
         const path = resolveDb(opts.db);
         if (!existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`);
-        const result = restoreDatabase(resolve(file), path);
+        const result = await restoreDatabase(resolve(file), path);
         if (opts.json) printJson(io, result);
         else {
-          io.out(`${io.color.green("restored")} ${path} from ${result.from} (integrity_check ok)\n`);
-          if (result.replacedKeptAt) io.out(`the replaced database is kept at ${result.replacedKeptAt}\n`);
-          if (result.pending.length)
+          const into = result.file === result.path ? "" : ` (the target of the link, ${result.file})`;
+          io.out(
+            `${io.color.green("restored")} ${path}${into} from ${result.from} ` +
+              `(integrity_check ok, write lock held ${Math.round(result.lockMs)} ms)\n`,
+          );
+          if (result.migrated.length)
             io.out(
-              io.color.yellow(
-                `the backup predates ${result.pending.length} migration(s): run \`${cliCommand("migrate", path)}\`\n`,
-              ),
+              `the backup predated ${result.migrated.length} migration(s), applied: ${result.migrated.join(", ")}\n`,
+            );
+          if (result.replacedKeptAt)
+            io.out(
+              result.replacedKeptAs === "bytes"
+                ? `the replaced database could not be read; its file and WAL are kept byte for byte at ${result.replacedKeptAt}\n`
+                : `the replaced database is kept at ${result.replacedKeptAt}\n`,
             );
         }
         return EXIT.ok;
