@@ -31,8 +31,8 @@ afterAll(() => recordFigures("killed-writers", figures));
 /**
  * The writers, in turn: single appends, batches of 20-120, a mix with expected versions on
  * shared streams and re-sends (the concurrency suite's emitter), and `emit --follow` fed JSON lines.
- * Each pauses a moment between appends (1 ms, batches 20 ms) so the log stays at tens of thousands
- * of events; an append waits for the lock far longer than that, so most kills land inside one.
+ * The appending children pause a moment between appends (2 ms, batches 20 ms): the log stays at tens
+ * of thousands of events, and a writer waiting in SQLite's busy handler (which polls) gets its turn.
  */
 const KINDS = [
   { kind: "single", maxAcks: 40 },
@@ -100,7 +100,7 @@ describe(`${WRITERS} writer processes at once, SIGKILLed one at a time and repla
           CHILD: String(g),
           EVENTS: "1000000000",
           SHARED: String(SHARED),
-          PAUSE_MS: "1",
+          PAUSE_MS: "2",
         });
         return { kind, idPrefix: `c${g}-`, process };
       }
@@ -109,7 +109,7 @@ describe(`${WRITERS} writer processes at once, SIGKILLed one at a time and repla
         ...env,
         MODE: kind,
         TAG: tag,
-        PAUSE_MS: kind === "batch" ? "20" : "0",
+        PAUSE_MS: kind === "batch" ? "20" : "2",
       });
       return { kind, idPrefix: `${tag}-`, process };
     };
