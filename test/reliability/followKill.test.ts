@@ -7,6 +7,7 @@ import { checkFollower, planLines, spawnFollower } from "./follower.js";
 import {
   auditDrift,
   killAtRandomMoment,
+  killLeftoverProcesses,
   logShape,
   migratedDb,
   recordFigures,
@@ -19,6 +20,7 @@ const KILLS = sized("RELIABILITY_KILLS", 20);
 const seed = runSeed();
 const figures: Record<string, unknown> = { seed };
 afterAll(() => recordFigures("follow-kill", figures));
+afterAll(killLeftoverProcesses);
 
 /** Lines given to each follower: more than it acknowledges before its kill, so it dies mid-stream. */
 const PER_FOLLOWER = 400;

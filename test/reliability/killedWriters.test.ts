@@ -10,6 +10,7 @@ import {
   type Child,
   type Killable,
   killAtRandomMoment,
+  killLeftoverProcesses,
   logShape,
   migratedDb,
   recordFigures,
@@ -27,6 +28,7 @@ const PER_ROUND = 3;
 const seed = runSeed();
 const figures: Record<string, unknown> = { seed, writersAtOnce: WRITERS };
 afterAll(() => recordFigures("killed-writers", figures));
+afterAll(killLeftoverProcesses);
 
 /**
  * The writers, in turn: single appends, batches of 20-120, a mix with expected versions on

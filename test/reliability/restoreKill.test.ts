@@ -10,6 +10,7 @@ import {
   type Child,
   canonicalDump,
   fileHash,
+  killLeftoverProcesses,
   logShape,
   migratedDb,
   recordFigures,
@@ -24,6 +25,7 @@ const EVENTS = sized("RELIABILITY_RESTORE_EVENTS", 4000);
 const seed = runSeed();
 const figures: Record<string, unknown> = { seed, logEvents: EVENTS };
 afterAll(() => recordFigures("restore-kill", figures));
+afterAll(killLeftoverProcesses);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const SIDE = ["-wal", "-shm", "-journal"];

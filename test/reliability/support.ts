@@ -66,6 +66,17 @@ export interface Child extends Killable {
   readonly errors: Extract<ChildMessage, { t: "error" }>[];
 }
 
+const running = new Set<ChildProcess>();
+/**
+ * SIGKILL every process a suite started that still runs: a failed test must not leave writers
+ * appending (or a restorer idling) after it. Also run when the test process exits.
+ * @example afterAll(killLeftoverProcesses);
+ */
+export const killLeftoverProcesses = (): void => {
+  for (const proc of running) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+};
+process.on("exit", killLeftoverProcesses);
+
 /**
  * Read a process's stdout line by line as it comes, its stderr as text, and wait on
  * conditions re-checked after each line (rejected if the process ends first).
@@ -76,6 +87,7 @@ export const watchProcess = (
   name: string,
   onLine: (line: string, stderr: (note: string) => void) => void,
 ): Pick<Killable, "waitUntil" | "exited" | "stderr"> => {
+  running.add(proc);
   let stderr = "";
   proc.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const waiters = new Set<() => void>();
@@ -89,6 +101,7 @@ export const watchProcess = (
   const exited = new Promise<Exit>((resolve) => {
     // 'close' fires after stdout is drained, so every line the process wrote has been read.
     proc.on("close", (code, signal) => {
+      running.delete(proc);
       for (const wake of waiters) wake();
       resolve({ code, signal });
     });

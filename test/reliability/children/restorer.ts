@@ -20,4 +20,6 @@ process.stdin.once("data", () => {
     sendError(e);
   }
 });
+// Idle until killed; if the parent goes away first (its end of stdin closes), leave too.
+process.stdin.on("end", () => process.exit(0));
 setInterval(() => {}, 60_000);
