@@ -7,6 +7,7 @@ import {
   auditDrift,
   type Child,
   killAtRandomMoment,
+  killLeftoverProcesses,
   logRowsById,
   logShape,
   migratedDb,
@@ -21,6 +22,7 @@ const KILLS = sized("RELIABILITY_KILLS", 20);
 const seed = runSeed();
 const figures: Record<string, unknown> = { seed, killsPerKind: KILLS };
 afterAll(() => recordFigures("crash-safety", figures));
+afterAll(killLeftoverProcesses);
 
 /**
  * Open the store after a kill (SQLite recovers the WAL here) and check what the

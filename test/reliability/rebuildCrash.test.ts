@@ -5,13 +5,24 @@ import { type NewEvent, openStore, type Store } from "../../src/index.js";
 import { rebuildProjections } from "../../src/operations.js";
 import { tempDir } from "../support.js";
 import { prng } from "./children/protocol.js";
-import { auditDrift, canonicalDump, migratedDb, recordFigures, runSeed, sha256, sized, spawnChild } from "./support.js";
+import {
+  auditDrift,
+  canonicalDump,
+  killLeftoverProcesses,
+  migratedDb,
+  recordFigures,
+  runSeed,
+  sha256,
+  sized,
+  spawnChild,
+} from "./support.js";
 
 const KILLS = sized("RELIABILITY_KILLS", 20);
 const EVENTS = sized("RELIABILITY_REBUILD_EVENTS", 6000);
 const seed = runSeed();
 const figures: Record<string, unknown> = { seed, kills: KILLS, logEvents: EVENTS };
 afterAll(() => recordFigures("rebuild-crash", figures));
+afterAll(killLeftoverProcesses);
 
 const TABLES = ["generated_images", "training_sessions", "creation_sessions", "sqlite_sequence"];
 const tablesHash = (store: Store) => sha256(canonicalDump(store.db, TABLES));

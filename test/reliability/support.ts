@@ -44,17 +44,95 @@ export const recordFigures = (suite: string, figures: Record<string, unknown>): 
   console.log(`[reliability] ${suite}: ${JSON.stringify(figures)}`);
 };
 
-export interface Child {
+export type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** A writer process a suite SIGKILLs: how to wait on it, whether it has started its work, how many acknowledgements it sent. */
+export interface Killable {
   readonly proc: ChildProcess;
+  /** Resolves once `condition` holds, checked now and after each line the process writes. */
+  waitUntil(condition: () => boolean, timeoutMs?: number): Promise<void>;
+  readonly exited: Promise<Exit>;
+  stderr(): string;
+  /** It is ready: killing it now kills it at work. */
+  ready(): boolean;
+  /** Acknowledgements sent so far (one per append). */
+  acks(): number;
+}
+
+export interface Child extends Killable {
   readonly messages: ChildMessage[];
   /** Every event the child acknowledged, in the order it did. */
   readonly acked: AckedEvent[];
   readonly errors: Extract<ChildMessage, { t: "error" }>[];
-  stderr(): string;
-  /** Resolves once `condition` holds, checked now and after each message the child sends. */
-  waitUntil(condition: () => boolean, timeoutMs?: number): Promise<void>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
+
+const running = new Set<ChildProcess>();
+/**
+ * SIGKILL every process a suite started that still runs: a failed test must not leave writers
+ * appending (or a restorer idling) after it. Also run when the test process exits.
+ * @example afterAll(killLeftoverProcesses);
+ */
+export const killLeftoverProcesses = (): void => {
+  for (const proc of running) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+};
+process.on("exit", killLeftoverProcesses);
+
+/**
+ * Read a process's stdout line by line as it comes, its stderr as text, and wait on
+ * conditions re-checked after each line (rejected if the process ends first).
+ * @example const { waitUntil } = watchProcess(proc, "emit --follow", (line) => lines.push(line));
+ */
+export const watchProcess = (
+  proc: ChildProcess,
+  name: string,
+  onLine: (line: string, stderr: (note: string) => void) => void,
+): Pick<Killable, "waitUntil" | "exited" | "stderr"> => {
+  running.add(proc);
+  let stderr = "";
+  proc.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const waiters = new Set<() => void>();
+  // spawn pipes stdout unless told otherwise; the type allows null for the other stdio settings.
+  if (!proc.stdout) throw new Error(`${name} has no stdout pipe`);
+  const lines = createInterface({ input: proc.stdout });
+  lines.on("line", (line) => {
+    onLine(line, (note) => (stderr += note));
+    for (const wake of waiters) wake();
+  });
+  const exited = new Promise<Exit>((resolve) => {
+    // 'close' fires after stdout is drained, so every line the process wrote has been read.
+    proc.on("close", (code, signal) => {
+      running.delete(proc);
+      for (const wake of waiters) wake();
+      resolve({ code, signal });
+    });
+  });
+  const waitUntil = (condition: () => boolean, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (condition()) return finish(resolve);
+        if (proc.exitCode !== null || proc.signalCode !== null)
+          return finish(() =>
+            reject(
+              new Error(
+                `${name} exited (${proc.exitCode ?? proc.signalCode}) before the awaited message; stderr: ${stderr.slice(-2000)}`,
+              ),
+            ),
+          );
+      };
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`${name} timed out; stderr: ${stderr.slice(-2000)}`))),
+        timeoutMs,
+      );
+      const finish = (then: () => void) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        then();
+      };
+      waiters.add(check);
+      check();
+    });
+  return { waitUntil, exited, stderr: () => stderr };
+};
 
 /**
  * Start test/reliability/children/<script> under tsx, reading its JSON lines as they come.
@@ -77,59 +155,32 @@ export const spawnChild = (
   const messages: ChildMessage[] = [];
   const acked: AckedEvent[] = [];
   const errors: Extract<ChildMessage, { t: "error" }>[] = [];
-  let stderr = "";
-  proc.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const waiters = new Set<() => void>();
-  // spawn pipes stdout unless told otherwise; the type allows null for the other stdio settings.
-  if (!proc.stdout) throw new Error(`child ${script} has no stdout pipe`);
-  const lines = createInterface({ input: proc.stdout });
-  lines.on("line", (line) => {
+  let acks = 0;
+  const watched = watchProcess(proc, `child ${script}`, (line, note) => {
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
     } catch {
-      stderr += `[non-JSON stdout] ${line}\n`;
+      note(`[non-JSON stdout] ${line}\n`);
       return;
     }
     const message = ChildMessage.parse(parsed);
     messages.push(message);
-    if (message.t === "ack") acked.push(...message.events);
+    if (message.t === "ack") {
+      acks++;
+      acked.push(...message.events);
+    }
     if (message.t === "error") errors.push(message);
-    for (const wake of waiters) wake();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    // 'close' fires after stdout is drained, so every line the child wrote has been read.
-    proc.on("close", (code, signal) => {
-      for (const wake of waiters) wake();
-      resolve({ code, signal });
-    });
-  });
-  const waitUntil = (condition: () => boolean, timeoutMs = 60_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (condition()) return finish(resolve);
-        if (proc.exitCode !== null || proc.signalCode !== null)
-          return finish(() =>
-            reject(
-              new Error(
-                `child ${script} exited (${proc.exitCode ?? proc.signalCode}) before the awaited message; stderr: ${stderr.slice(-2000)}`,
-              ),
-            ),
-          );
-      };
-      const timer = setTimeout(
-        () => finish(() => reject(new Error(`child ${script} timed out; stderr: ${stderr.slice(-2000)}`))),
-        timeoutMs,
-      );
-      const finish = (then: () => void) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        then();
-      };
-      waiters.add(check);
-      check();
-    });
-  return { proc, messages, acked, errors, stderr: () => stderr, waitUntil, exited };
+  return {
+    proc,
+    messages,
+    acked,
+    errors,
+    ...watched,
+    ready: () => messages.some((m) => m.t === "ready"),
+    acks: () => acks,
+  };
 };
 
 /** A new database file migrated by dbmate, as production does it. */
@@ -278,17 +329,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * SIGKILL a child at a random moment of its work: after it is ready, once it has
- * sent a random number of acknowledgements, and a random few milliseconds later.
- * Resolves with how it ended and whether it was still running when the signal went.
+ * sent a random number of acknowledgements (at least `minAcks`, default 0), and a
+ * random few milliseconds later. Resolves with how it ended and whether it was
+ * still running when the signal went.
  */
 export const killAtRandomMoment = async (
-  child: Child,
+  child: Killable,
   random: () => number,
-  options: { maxAcks: number; maxDelayMs: number },
+  options: { maxAcks: number; maxDelayMs: number; minAcks?: number },
 ) => {
-  await child.waitUntil(() => child.messages.some((m) => m.t === "ready"));
-  const acks = Math.floor(random() * (options.maxAcks + 1));
-  await child.waitUntil(() => child.messages.filter((m) => m.t === "ack").length >= acks);
+  await child.waitUntil(() => child.ready());
+  const minAcks = options.minAcks ?? 0;
+  const acks = minAcks + Math.floor(random() * (options.maxAcks - minAcks + 1));
+  await child.waitUntil(() => child.acks() >= acks);
   await sleep(Math.floor(random() * (options.maxDelayMs + 1)));
   const alive = child.proc.exitCode === null && child.proc.signalCode === null;
   child.proc.kill("SIGKILL");

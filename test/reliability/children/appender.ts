@@ -4,6 +4,8 @@
  * emitters; MODE=batch appends batches of 20-120 events in one call, each event
  * carrying its batch's tag and size in metadata so the parent can tell a whole
  * batch from a partial one. Every call is acknowledged on stdout after it returned.
+ * PAUSE_MS (optional) sleeps between calls, so that many appenders at once
+ * (killedWriters.test.ts) share the lock without growing the log without bound.
  */
 import { type NewEvent, openStore } from "../../../src/index.js";
 import { env, prng, send, sendError } from "./protocol.js";
@@ -13,6 +15,8 @@ const tag = env("TAG");
 const rand = prng(Number(env("SEED")));
 const store = openStore({ url: env("DB"), producer: `appender-${tag}` });
 const LIMIT = 100_000;
+const pauseMs = Number(process.env.PAUSE_MS ?? "0");
+const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
 
 let seq = 0;
 const id = () => `${tag}-e${seq++}`;
@@ -74,7 +78,10 @@ const appendBatch = () => {
 
 send({ t: "ready", pid: process.pid });
 try {
-  for (let n = 0; n < LIMIT; n++) (mode === "batch" ? appendBatch : appendSingle)();
+  for (let n = 0; n < LIMIT; n++) {
+    (mode === "batch" ? appendBatch : appendSingle)();
+    if (pauseMs > 0) pause();
+  }
   send({ t: "done", figures: { appends: LIMIT } });
 } catch (e) {
   sendError(e);

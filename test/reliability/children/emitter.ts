@@ -4,7 +4,8 @@
  * single appends, batches, appends with an expected version to streams every
  * child shares, and idempotent re-sends, and acknowledges each append on stdout.
  * A version conflict is reported and retried with the actual version; any other
- * error is reported and ends the child.
+ * error is reported and ends the child. PAUSE_MS (optional) sleeps between
+ * appends (killedWriters.test.ts runs it among many writers until it is killed).
  */
 import { type AppendedEvent, type NewEvent, openStore, VersionConflictError } from "../../../src/index.js";
 import { env, prng, send, sendError } from "./protocol.js";
@@ -14,6 +15,8 @@ const target = Number(env("EVENTS"));
 const shared = Number(env("SHARED"));
 const rand = prng(Number(env("SEED")));
 const busyTimeoutMs = process.env.BUSY_TIMEOUT_MS ? Number(process.env.BUSY_TIMEOUT_MS) : undefined;
+const pauseMs = Number(process.env.PAUSE_MS ?? "0");
+const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
 const store = openStore({ url: env("DB"), producer: `emitter-${child}`, ...(busyTimeoutMs ? { busyTimeoutMs } : {}) });
 
 const figures = { events: 0, appends: 0, singles: 0, batches: 0, expectedVersionAppends: 0, conflicts: 0, resends: 0 };
@@ -147,6 +150,7 @@ try {
     else if (roll < 0.65) batch();
     else if (roll < 0.9) expectedVersionAppend();
     else resend();
+    if (pauseMs > 0) pause();
   }
   send({ t: "done", figures });
   store.close();
