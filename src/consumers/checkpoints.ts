@@ -143,7 +143,7 @@ export const createCheckpoints = (db: Db) => {
         () =>
           db
             .transaction(() => {
-              const existing = get(name);
+              const existing = get(checkConsumerName(name));
               if (existing) return { row: existing, created: false };
               insert.run({ name, position: startCheckpoint(start, head()), now: iso(Date.now()) });
               return { row: mustGet(name), created: true };
