@@ -5,7 +5,7 @@ import type { StoredEvent } from "../events/envelope.js";
 import type { Store } from "../store/openStore.js";
 import { createCheckpoints } from "./checkpoints.js";
 import { createLease } from "./lease.js";
-import { type ConsumerOptions, parseConsumerOptions } from "./options.js";
+import { type ConsumerOptions, noteIgnoredStart, parseConsumerOptions } from "./options.js";
 import { createBatchReader } from "./readBatch.js";
 import { createWakeup } from "./wakeup.js";
 
@@ -98,7 +98,7 @@ export const followConsumer = async (store: Store, options: FollowOptions, io: F
     throw new StoreError("INVALID_ARGUMENT", "following with acknowledgements needs an input of acknowledgements", {});
   const checkpoints = createCheckpoints(store.db);
   const read = createBatchReader(store.db, { types: o.types, streamPrefix: o.streamPrefix });
-  checkpoints.ensure(o.name, o.from);
+  noteIgnoredStart(options, checkpoints.ensure(o.name, o.from), o.onWarning);
   const lease = createLease(checkpoints, o.name, o.holder, o.leaseMs);
   const wakeup = createWakeup(store.path);
   const stop = new AbortController();

@@ -95,3 +95,16 @@ export const parseConsumerOptions = <T extends EventType>(options: ConsumerOptio
     onWarning: options.onWarning ?? ((message) => console.warn(`ai-artist-store: ${message}`)),
   };
 };
+
+/** A start point given for a consumer that already exists is not used: say where it resumes instead. */
+export const noteIgnoredStart = (
+  options: { from?: ConsumerStart },
+  ensured: { created: boolean; row: { name: string; position: number } },
+  onWarning: (message: string) => void,
+): void => {
+  if (ensured.created || options.from === undefined) return;
+  onWarning(
+    `consumer ${ensured.row.name} exists: it resumes after its checkpoint ${ensured.row.position} ` +
+      "(a start point applies to a new consumer; reset it to move it)",
+  );
+};

@@ -5,7 +5,7 @@ import type { EventType } from "../events/schemas.js";
 import type { Store } from "../store/openStore.js";
 import { createCheckpoints } from "./checkpoints.js";
 import { createLease, type Lease } from "./lease.js";
-import { type ConsumerOptions, type ParsedOptions, parseConsumerOptions } from "./options.js";
+import { type ConsumerOptions, noteIgnoredStart, type ParsedOptions, parseConsumerOptions } from "./options.js";
 import { type Batch, createBatchReader, type EventOf } from "./readBatch.js";
 import { createWakeup } from "./wakeup.js";
 
@@ -164,7 +164,7 @@ export const runConsumer = async <T extends EventType = EventType>(
     });
   const checkpoints = createCheckpoints(store.db);
   const read = createBatchReader(store.db, { types: o.types, streamPrefix: o.streamPrefix });
-  checkpoints.ensure(o.name, o.from);
+  noteIgnoredStart(options, checkpoints.ensure(o.name, o.from), o.onWarning);
   const lease = createLease(checkpoints, o.name, o.holder, o.leaseMs);
   const inTransaction = handleInTransaction && transactional(store, lease, handleInTransaction, o.name);
   const wakeup = createWakeup(store.path);
