@@ -16,7 +16,7 @@ export interface ConsumerOptions<T extends EventType = EventType> {
   streamPrefix?: string;
   /** Where a consumer that does not exist yet starts (default "beginning"); an existing one resumes after its checkpoint. */
   from?: ConsumerStart;
-  /** Events per batch (default 100). */
+  /** Events per batch (default 250): the most an at-least-once handler is given again after a crash. */
   batchSize?: number;
   /** Length of the lease in milliseconds (default 10,000): how long a crashed holder blocks a takeover. */
   leaseMs?: number;
@@ -87,7 +87,7 @@ export const parseConsumerOptions = <T extends EventType>(options: ConsumerOptio
     types: parseTypes(options.types),
     streamPrefix,
     from: options.from === undefined ? "beginning" : parseStart(options.from),
-    batchSize: integerIn("batchSize", options.batchSize, 1, 100_000, 100),
+    batchSize: integerIn("batchSize", options.batchSize, 1, 100_000, 250),
     leaseMs: integerIn("leaseMs", options.leaseMs, 100, 86_400_000, 10_000),
     holder: holder ?? defaultHolder(),
     signal: options.signal,

@@ -60,7 +60,7 @@ export const registerFollow = (program: Command, { io, action }: Cli): void => {
       .option("--window <n>", "at most n lines written and not yet acknowledged", intArg(1), 1000)
       .addOption(new Option("--no-ack", "at-most-once: no acknowledgements, the checkpoint moves as lines are written"))
       .option("--until-head", "stop once every event up to the log's head is delivered (and acknowledged)")
-      .option("--batch-size <n>", "events read from the log at a time", intArg(1), 100)
+      .option("--batch-size <n>", "events read from the log at a time", intArg(1), 250)
       .option(
         "--lease-ms <ms>",
         "lease length: how long a killed follower blocks another from taking over",
