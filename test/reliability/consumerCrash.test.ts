@@ -211,10 +211,15 @@ describe("two processes of one consumer", () => {
       if (!a || !b) throw new Error("two children expected");
       await Promise.race([a.waitUntil(() => handledBatches(a) > 0), b.waitUntil(() => handledBatches(b) > 0)]);
       const [holder, standby] = handledBatches(a) > 0 ? [a, b] : [b, a];
-      expect(handledBatches(standby), `takeover ${k}: the standby waits while the holder runs`).toBe(0);
-      // Kill the holder inside a batch: right after it reported one it is in its handler's pause.
+      // Both running: the standby waits for the lease while the holder goes on handling batches.
+      await standby.waitUntil(() =>
+        standby.messages.some((m) => m.t === "phase" && m.name === "waiting for the lease"),
+      );
       const seen = handledBatches(holder);
-      await holder.waitUntil(() => handledBatches(holder) > seen);
+      await holder.waitUntil(() => handledBatches(holder) >= seen + 3);
+      expect(handledBatches(standby), `takeover ${k}: the standby waits while the holder runs`).toBe(0);
+      // Kill the holder a few milliseconds after it finished a batch: most often inside the next one.
+      await sleep(Math.floor(Math.random() * 30));
       holder.proc.kill("SIGKILL");
       await holder.exited;
       await standby.waitUntil(() => handledBatches(standby) > 0);

@@ -1,8 +1,8 @@
 /**
  * A library consumer (runConsumer, at-least-once) killed at random by consumerCrash.test.ts.
- * For each batch it reports every event it handles (an `ack` tagged "handled": [eventId,
- * position, streamId, streamVersion, false]) before its handler returns, and each committed
- * checkpoint as a phase "checkpoint P". With MARKER it also proves that no other process is
+ * For each batch it reports the events once it has handled them (an `ack` tagged "handled":
+ * [eventId, position, streamId, streamVersion, false]) as its handler's last step, and each
+ * committed checkpoint as a phase "checkpoint P". With MARKER it also proves that no other process is
  * inside a batch of the same consumer at the same time: it creates the marker file exclusively
  * on entering a batch and removes it on leaving; a marker left by a live process is an overlap
  * (one left by a killed process is taken over).
@@ -45,16 +45,20 @@ try {
     batchSize: Number(env("BATCH")),
     leaseMs: Number(env("LEASE_MS")),
     stopAtHead: process.env.STOP_AT_HEAD === "1",
-    onWarning: () => {},
+    // Waiting for the lease another process holds: the parent waits for this before it kills the holder.
+    onWarning: (message) => {
+      if (message.includes("waiting to take it over")) send({ t: "phase", name: "waiting for the lease" });
+    },
     onCheckpoint: (position) => send({ t: "phase", name: `checkpoint ${position}` }),
     handle: async (events) => {
       if (marker) enter(marker);
+      // The work takes a while; a kill during it leaves the batch unhandled, so it must come again.
+      if (maxHandleMs > 0) await new Promise((resolve) => setTimeout(resolve, rand.int(0, maxHandleMs)));
       send({
         t: "ack",
         tag: "handled",
         events: events.map((e) => [e.eventId, e.position, e.streamId, e.streamVersion, false]),
       });
-      if (maxHandleMs > 0) await new Promise((resolve) => setTimeout(resolve, rand.int(0, maxHandleMs)));
       if (marker) unlinkSync(marker);
     },
   });
