@@ -259,3 +259,32 @@ describe("artist-store consumers", () => {
     expect(aged.stdout).toMatch(/Consumers\n[\s\S]*lagging[\s\S]*problem: consumer lagging lags/);
   });
 });
+
+describe("artist-store demo's consumer", () => {
+  it("exports the featured images to a manifest beside the database, and nothing more on a second run", () => {
+    const dir = tempDir();
+    const db = join(dir, "demo.db");
+    const Report = z.object({
+      exporter: z.object({
+        consumer: z.string(),
+        manifest: z.string(),
+        exported: z.array(z.object({ filename: z.string() })),
+        position: z.number(),
+      }),
+      head: z.number(),
+    });
+    const first = Report.parse(json(cli(["demo", "--db", db, "--json"])));
+    expect(first.exporter).toMatchObject({
+      consumer: "training-set-exporter",
+      manifest: join(dir, "training-set.jsonl"),
+      position: first.head,
+    });
+    expect(first.exporter.exported.length).toBeGreaterThan(0);
+    const again = Report.parse(json(cli(["demo", "--db", db, "--json"])));
+    expect(again.exporter.exported).toEqual([]);
+    const human = cli(["demo", "--db", db]);
+    expect(human.stdout).toMatch(
+      /Training-set exporter \(consumer training-set-exporter\)\n0 featured image\(s\) exported to .*training-set\.jsonl \(nothing new since its checkpoint\); checkpoint at \d+\n$/,
+    );
+  });
+});
