@@ -146,6 +146,34 @@ WHEN NEW.hash IS NULL
 BEGIN
     SELECT RAISE(ABORT, 'events is chained: an insert must carry its hash');
 END;
+CREATE TABLE consumers (
+    name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
+    position INTEGER NOT NULL CHECK (typeof(position) = 'integer' AND position >= 0),
+    resets INTEGER NOT NULL DEFAULT 0 CHECK (resets >= 0),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    lease_holder TEXT CHECK (length(lease_holder) BETWEEN 1 AND 200),
+    lease_expires_at TEXT,
+    CHECK ((lease_holder IS NULL) = (lease_expires_at IS NULL))
+);
+CREATE TRIGGER consumers_start_within_log
+BEFORE INSERT ON consumers
+WHEN NEW.position > (SELECT coalesce(max(position), 0) FROM events)
+BEGIN
+    SELECT RAISE(ABORT, 'consumers: a checkpoint cannot be past the head of the log');
+END;
+CREATE TRIGGER consumers_within_log
+BEFORE UPDATE OF position ON consumers
+WHEN NEW.position > (SELECT coalesce(max(position), 0) FROM events)
+BEGIN
+    SELECT RAISE(ABORT, 'consumers: a checkpoint cannot be past the head of the log');
+END;
+CREATE TRIGGER consumers_forward_only
+BEFORE UPDATE OF position ON consumers
+WHEN NEW.position < OLD.position AND NEW.resets <= OLD.resets
+BEGIN
+    SELECT RAISE(ABORT, 'consumers: a checkpoint never moves backwards (reset the consumer instead)');
+END;
 -- Dbmate schema migrations
 INSERT INTO "schema_migrations" (version) VALUES
   ('20260101000001'),
@@ -159,4 +187,5 @@ INSERT INTO "schema_migrations" (version) VALUES
   ('20260103000004'),
   ('20260105000001'),
   ('20260106000001'),
-  ('20261129000001');
+  ('20261129000001'),
+  ('20261129000002');

@@ -1,6 +1,18 @@
-// The pipeline's API: open the store, emit and append events, read the log, run the queries, catch its errors.
+// The pipeline's API: open the store, emit and append events, read the log, run the queries, follow the log as a
+// named consumer, catch its errors.
 // Operators' tooling (rebuild, audit, time travel, backup, doctor, JSON-lines ingest) is `ai-artist-store/operations`;
 // test helpers are `ai-artist-store/testing`; the CLI's internals are not exported.
+export type { ConsumerStart } from "./consumers/checkpoints.js";
+export type { ConsumerOptions } from "./consumers/options.js";
+export type { EventOf } from "./consumers/readBatch.js";
+export {
+  type BatchContext,
+  type ConsumerRunResult,
+  type RunConsumerOptions,
+  runConsumer,
+  type TransactionContext,
+} from "./consumers/runConsumer.js";
+export { type WaitForPositionOptions, waitForPosition } from "./consumers/waitForPosition.js";
 export { StoreError, type StoreErrorCode, VersionConflictError } from "./db/errors.js";
 export { DEFAULT_DATABASE_URL } from "./db/paths.js";
 export type { AppendedEvent, NewEvent, StoredEvent } from "./events/envelope.js";

@@ -1,5 +1,9 @@
 // Operators' API (`ai-artist-store/operations`): rebuild, audit and time travel; backup, restore, retention and
-// doctor; the JSON-lines ingest of `artist-store emit`; filtered log reads and table digests.
+// doctor; the JSON-lines ingest of `artist-store emit`; filtered log reads and table digests; consumers (the
+// `artist-store follow` protocol, listing, reset, delete).
+export { type FollowIo, type FollowOptions, type FollowResult, followConsumer } from "./consumers/follow.js";
+export { deleteConsumer, listConsumers, resetConsumer } from "./consumers/manage.js";
+export type { ConsumerStatus } from "./consumers/status.js";
 export { databasePath } from "./db/paths.js";
 export { type EventFilter, queryEvents } from "./events/queryEvents.js";
 export {

@@ -9,6 +9,7 @@ import { openConnection } from "../../src/db/connection.js";
 import { compareAppend, compareLogIndexes, workloadGroups } from "./append.js";
 import { CLI_EMIT_IMAGES, cliEmitRows, MODES, measureCliEmit } from "./cliEmit.js";
 import { compareProcesses } from "./concurrent.js";
+import { consumerRows, consumerTable, measureConsumers } from "./consumers.js";
 import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
 import { measureRebuild } from "./rebuild.js";
 import { cleanUp, dropDb, freshDb, log } from "./support.js";
@@ -23,6 +24,8 @@ const size = {
   processSingleImages: full ? 10_000 : 2_000,
   rebuildEvents: full ? [200_000, 2_000_000] : [200_000],
   queryImages: 1_000_000,
+  // The follower's memory must be the same at both sizes (issue 14): 2,000,000 in the default run too.
+  consumerEvents: [200_000, 2_000_000],
 };
 
 const started = performance.now();
@@ -54,6 +57,8 @@ log("CLI emit (JSON lines through bin/artist-store.js) vs store.append with the 
 const cliEmit = await measureCliEmit(MODES(CLI_EMIT_IMAGES), size.rounds);
 log("rebuild and audit");
 const rebuild = size.rebuildEvents.map((n) => measureRebuild(n));
+log("consumers: delivery, follow latency, idle CPU, slow-reader memory");
+const consumers = await measureConsumers(size.consumerEvents, size.rounds);
 log(`queries: loading ${size.queryImages.toLocaleString("en")} images`);
 const loaded = loadImages(size.queryImages);
 const documented = measureDocumentedQueries(loaded.path);
@@ -72,6 +77,7 @@ const results = {
   processes,
   cliEmit,
   rebuild: rebuild.map((r) => ({ ...r, ratioToRawBatched: r.rebuildEventsPerSec / appendBatched.rawEventsPerSec })),
+  consumers,
   queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
 };
 
@@ -136,6 +142,7 @@ speed.push(
     "",
     r.auditOk ? "ok" : "DRIFT",
   ]),
+  ...consumerRows(consumers),
   [
     "append now vs old log indexes, batched",
     f(logIndexes.batched.events),
@@ -162,6 +169,8 @@ if (smallRebuild && largeRebuild) {
   const ratio = f(largeRebuild.peakRssMb / smallRebuild.peakRssMb, 2);
   console.log(`peak RSS of rebuild: ${sizes} (ratio ${ratio}, target ≤ 1.20)`);
 }
+
+console.log(consumerTable(consumers));
 
 const queryTable = new Table({
   head: [`query (${f(size.queryImages)} images)`, "rows", "p50 ms", "p99 ms", "EXPLAIN QUERY PLAN"],

@@ -6,10 +6,12 @@ import { StoreError } from "../db/errors.js";
 import { packageRoot } from "../db/paths.js";
 import { messageOf } from "../db/sqliteErrors.js";
 import { registerBackup } from "./commands/backup.js";
+import { registerConsumers } from "./commands/consumers.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerEmit } from "./commands/emit.js";
 import { registerEvents } from "./commands/events.js";
+import { registerFollow } from "./commands/follow.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerProjections } from "./commands/projections.js";
 import { registerQuery } from "./commands/query.js";
@@ -49,7 +51,8 @@ Examples:
   $ artist-store as-of --time 2026-01-08T12:00:00Z --query quality
   $ artist-store backup && artist-store backup prune
   $ artist-store doctor
-  $ artist-store verify                    walk the log's hash chain, check its schema and every event`,
+  $ artist-store verify                    walk the log's hash chain, check its schema and every event
+  $ artist-store follow --consumer uploader --types ImageCurated   JSON lines out, acks in`,
     );
   const cli: Cli = {
     io,
@@ -63,11 +66,13 @@ Examples:
   registerMigrate(program, cli);
   registerEmit(program, cli);
   registerEvents(program, cli);
+  registerFollow(program, cli);
   registerQuery(program, cli);
   registerProjections(program, cli);
   registerBackup(program, cli);
   registerDoctor(program, cli);
   registerVerify(program, cli);
+  registerConsumers(program, cli);
   return program;
 };
 

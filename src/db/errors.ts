@@ -30,7 +30,11 @@ export type StoreErrorCode =
   | "STORE_BUSY"
   | "CORRUPT_DATABASE"
   | "DATABASE_IN_USE"
-  | "BACKUP_FAILED";
+  | "BACKUP_FAILED"
+  | "CONSUMER_NOT_FOUND"
+  | "CONSUMER_LEASED"
+  | "LEASE_LOST"
+  | "INVALID_ACK";
 
 /**
  * The one error class of the store. `code` says what kind of failure it is;

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { z } from "zod";
+import { type ConsumerStatus, consumerStatuses } from "../consumers/status.js";
 import { CONNECTION_PRAGMAS, type Db, openConnection, readPragmas } from "../db/connection.js";
 import { type DamageMark, markDamaged, readDamageMark } from "../db/damage.js";
 import { StoreError } from "../db/errors.js";
@@ -44,6 +45,8 @@ export interface DoctorReport {
   logHead: number | null;
   /** Each projection's checkpoint against the log head (empty before the projection_state migration). */
   projections: ProjectionStatus[];
+  /** Each consumer's checkpoint, lag and lease (a problem when it lags past the thresholds). */
+  consumers: ConsumerStatus[];
   integrity: string[];
   /** What verify finds in the log (its chain, positions, counter, schema objects, events), integrity and migrations aside. */
   log: Pick<VerifyReport, "events" | "head" | "counter" | "findings" | "omitted">;
@@ -143,7 +146,14 @@ export const explainQuery = (db: Db, query: string, sql: string): QueryPlan => {
  * document's Monitoring and Troubleshooting sections), in one report.
  * @example const report = diagnose("data/ai_artist.db"); report.problems // []
  */
-export const diagnose = (path: string, { quick = false }: { quick?: boolean } = {}): DoctorReport => {
+export const diagnose = (
+  path: string,
+  {
+    quick = false,
+    maxConsumerLag = 10_000,
+    maxConsumerAgeSeconds = 3600,
+  }: { quick?: boolean; maxConsumerLag?: number; maxConsumerAgeSeconds?: number } = {},
+): DoctorReport => {
   if (!existsSync(path))
     throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`${cliCommand("migrate", path)}\``, {
       path,
@@ -193,6 +203,14 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
     const projections = current ? createProjectionState(db).status() : [];
     const stale = describeStale(path, projections);
     if (stale) problems.push(stale);
+    const consumers = current ? consumerStatuses(db) : [];
+    for (const c of consumers)
+      if (c.lagEvents > maxConsumerLag || c.lagSeconds > maxConsumerAgeSeconds)
+        problems.push(
+          `consumer ${c.name} lags: ${c.lagEvents} event(s) behind the head (${c.head}), the oldest recorded ` +
+            `${Math.round(c.lagSeconds)} s ago (thresholds ${maxConsumerLag} events, ${maxConsumerAgeSeconds} s): ` +
+            `is it running? (\`${cliCommand("consumers", path)}\`)`,
+        );
     const integrity = integrityProblems(db, { quick });
     const check = quick ? "quick_check" : "integrity_check";
     // A file that fails the check is not appended to from now on (src/db/damage.ts): mark it.
@@ -244,6 +262,7 @@ export const diagnose = (path: string, { quick = false }: { quick?: boolean } = 
       migrations,
       logHead,
       projections,
+      consumers,
       integrity,
       log,
       damaged,

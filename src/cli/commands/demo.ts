@@ -1,6 +1,8 @@
+import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { pipelineDay } from "../../demo/pipelineDay.js";
+import { exportTrainingSet } from "../../demo/trainingSetExporter.js";
 import { QUERY_NAMES } from "../../queries/index.js";
 import { auditProjections, formatAuditReport } from "../../replay/auditProjections.js";
 import { type Cli, EXIT, intArg, openCliStore, printJson, timeArg, withCommon } from "../common.js";
@@ -12,6 +14,7 @@ const Options = z.object({
   json: z.boolean().optional(),
   seed: z.number().int(),
   day: z.string(),
+  manifest: z.string().optional(),
 });
 
 /** A calendar day: YYYY-MM-DD, a real date (2026-13-01 and "tomorrow" are refused by the option parser). */
@@ -36,7 +39,11 @@ export const registerDemo = (program: Command, { io, action }: Cli): void => {
         "migrate the database, play a realistic pipeline day into it, print the five documented queries and the audit verdict",
       )
       .option("--seed <n>", "the day's random seed (same seed, same events)", intArg(0), 42)
-      .option("--day <date>", "the UTC day the pipeline runs (YYYY-MM-DD)", dayArg, "2026-01-08"),
+      .option("--day <date>", "the UTC day the pipeline runs (YYYY-MM-DD)", dayArg, "2026-01-08")
+      .option(
+        "--manifest <file>",
+        "the training-set exporter's manifest (default: training-set.jsonl beside the database)",
+      ),
   )
     .addHelpText(
       "after",
@@ -44,10 +51,12 @@ export const registerDemo = (program: Command, { io, action }: Cli): void => {
 The day: a LoRA training run that completes and one that fails, five themed creation
 batches with hundreds of images generated, scored and curated (the best featured), the
 last batch still being curated. Event ids derive from the seed and day, so running the
-demo twice appends nothing the second time.`,
+demo twice appends nothing the second time. A consumer, the training-set exporter, then
+follows the log and appends each image curated as featured to a JSON-lines manifest; it
+resumes from its checkpoint, so a second run exports nothing new.`,
     )
     .action(
-      action((raw: unknown) => {
+      action(async (raw: unknown) => {
         const opts = Options.parse(raw);
         const day = opts.day;
         const store = openCliStore(io, opts.db, { migrate: true });
@@ -58,6 +67,9 @@ demo twice appends nothing the second time.`,
           // The proof that the tables are what the log says: replay it aside and compare.
           const audit = auditProjections(store);
           const code = audit.ok ? EXIT.ok : EXIT.failure;
+          const manifest = opts.manifest ? resolve(opts.manifest) : join(dirname(store.path), "training-set.jsonl");
+          const exporter = await exportTrainingSet(store, manifest);
+          const { consumer, exported, position: exportedThrough } = exporter;
           if (opts.json) {
             const { ok, position, events } = audit;
             printJson(io, {
@@ -69,6 +81,7 @@ demo twice appends nothing the second time.`,
               head: store.headPosition(),
               queries,
               audit: { ok, position, events },
+              exporter: { consumer, manifest, exported, position: exportedThrough },
             });
             return code;
           }
@@ -84,7 +97,13 @@ demo twice appends nothing the second time.`,
           }
           io.out(heading(io, "Audit: the tables against a replay of the log"));
           const verdict = formatAuditReport(audit, store.path);
-          io.out(`${audit.ok ? io.color.green(verdict) : io.color.red(verdict)}\n`);
+          io.out(`${audit.ok ? io.color.green(verdict) : io.color.red(verdict)}\n\n`);
+          io.out(heading(io, `Training-set exporter (consumer ${consumer})`));
+          for (const line of exported) io.out(`  ${line.filename}  ${line.finalScore ?? "—"}  ${line.prompt ?? ""}\n`);
+          io.out(
+            `${exported.length} featured image(s) exported to ${manifest}` +
+              `${exported.length === 0 ? " (nothing new since its checkpoint)" : ""}; checkpoint at ${exportedThrough}\n`,
+          );
           return code;
         } finally {
           store.close();

@@ -2,10 +2,16 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { diagnose } from "../../maintenance/doctor.js";
 import { formatFinding } from "../../maintenance/verify.js";
-import { type Cli, EXIT, printJson, resolveDb, withCommon } from "../common.js";
+import { type Cli, EXIT, intArg, printJson, resolveDb, withCommon } from "../common.js";
 import { formatBytes, heading, keyValues, table } from "../format.js";
 
-const Options = z.object({ db: z.string().optional(), json: z.boolean().optional(), quick: z.boolean().optional() });
+const Options = z.object({
+  db: z.string().optional(),
+  json: z.boolean().optional(),
+  quick: z.boolean().optional(),
+  maxConsumerLag: z.number().int(),
+  maxConsumerAge: z.number().int(),
+});
 
 export const registerDoctor = (program: Command, { io, action }: Cli): void => {
   withCommon(
@@ -15,21 +21,33 @@ export const registerDoctor = (program: Command, { io, action }: Cli): void => {
         "check the database: sizes, pages, rows per table, pragmas, migrations, projection checkpoints, integrity, " +
           "the event log (as verify does), indexes, query plans",
       )
-      .option("--quick", "quick_check instead of the full integrity_check (faster on a large file)"),
+      .option("--quick", "quick_check instead of the full integrity_check (faster on a large file)")
+      .option("--max-consumer-lag <events>", "a consumer further behind the head is a problem", intArg(0), 10_000)
+      .option(
+        "--max-consumer-age <seconds>",
+        "a consumer whose oldest unhandled event is older is a problem",
+        intArg(0),
+        3600,
+      ),
   )
     .addHelpText(
       "after",
       `
 Exit code 1 when something is wrong (integrity, pragmas, pending or unknown migrations,
 projections stale against the log or built by other code, anything verify finds in the
-event log: its chain, positions, counter, triggers and indexes, events);
+event log: its chain, positions, counter, triggers and indexes, events; a consumer lagging past
+--max-consumer-lag events or --max-consumer-age seconds);
 warnings (a query plan with a full table scan or a temporary B-tree, a large WAL, many
 free pages) are printed but leave the exit code at 0.`,
     )
     .action(
       action((raw: unknown) => {
         const opts = Options.parse(raw);
-        const r = diagnose(resolveDb(opts.db), { quick: opts.quick });
+        const r = diagnose(resolveDb(opts.db), {
+          quick: opts.quick,
+          maxConsumerLag: opts.maxConsumerLag,
+          maxConsumerAgeSeconds: opts.maxConsumerAge,
+        });
         const code = r.problems.length ? EXIT.failure : EXIT.ok;
         if (opts.json) {
           printJson(io, r);
@@ -76,6 +94,20 @@ free pages) are printed but leave the exit code at 0.`,
                 checkpoint: p.position ?? null,
                 head: p.head,
                 state: p.state === "fresh" ? c.green(p.state) : c.red(p.state),
+              })),
+            ),
+        );
+        out(
+          "\n" +
+            heading(io, "Consumers") +
+            table(
+              io,
+              r.consumers.map((k) => ({
+                consumer: k.name,
+                position: k.position,
+                "lag (events)": k.lagEvents,
+                "lag (s)": Math.round(k.lagSeconds),
+                holder: k.lease?.live ? k.lease.holder : "—",
               })),
             ),
         );
