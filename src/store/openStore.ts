@@ -22,6 +22,8 @@ export interface OpenStoreOptions {
   url?: string;
   /** Apply pending dbmate migrations first (creating the file if needed). */
   migrate?: boolean;
+  /** A read-only connection (`query_only`): appends fail, nothing is written on open (the dashboard uses it). */
+  readOnly?: boolean;
   /** Where event times come from when the emitter gives none (tests pin it). */
   clock?: () => Date;
   /** Written into every event's metadata.producer unless the event names one. */
@@ -82,6 +84,8 @@ export interface Store {
  */
 export const openStore = (options: OpenStoreOptions = {}): Store => {
   const path = options.url ? databasePath(options.url) : databasePathFromEnv();
+  if (options.migrate && options.readOnly)
+    throw new StoreError("INVALID_ARGUMENT", "openStore: a read-only store cannot migrate", { path });
   if (options.migrate) runDbmate(path, ["up"]);
   else if (!existsSync(path))
     throw new StoreError(
@@ -89,7 +93,7 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
       `database ${path} does not exist: run \`${cliCommand("migrate", path)}\` (or openStore({ migrate: true }))`,
       { path },
     );
-  const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs });
+  const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readOnly });
   let state: ReturnType<typeof createProjectionState>;
   try {
     assertSchemaCurrent(db, path);
@@ -113,6 +117,8 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     { beforeCommit: (last) => state.advance((firstPosition ?? last) - 1, last) },
   );
   const write: typeof appendInTransaction = (prepared) => {
+    if (options.readOnly)
+      throw new StoreError("INVALID_ARGUMENT", `store ${path} was opened read-only: append refused`, { path });
     firstPosition = undefined;
     try {
       return appendInTransaction(prepared);
@@ -176,7 +182,7 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
 export type { StoredEvent };
 
 const checkStale = (path: string, state: ReturnType<typeof createProjectionState>, options: OpenStoreOptions) => {
-  state.claimEmptyStore();
+  if (!options.readOnly) state.claimEmptyStore();
   const mode = options.stale ?? "warn";
   if (mode === "ignore") return;
   const statuses = state.status();
