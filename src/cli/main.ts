@@ -13,6 +13,7 @@ import { registerEvents } from "./commands/events.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerProjections } from "./commands/projections.js";
 import { registerQuery } from "./commands/query.js";
+import { registerServe } from "./commands/serve.js";
 import { type Cli, EXIT, type ExitCode, type Io, processIo, UsageError } from "./common.js";
 
 /** The package's version, from the package.json beside db/migrations (the clone's, or the installed package's). */
@@ -47,7 +48,8 @@ Examples:
   $ artist-store audit                     replay the log aside, compare with the tables
   $ artist-store as-of --time 2026-01-08T12:00:00Z --query quality
   $ artist-store backup && artist-store backup prune
-  $ artist-store doctor`,
+  $ artist-store doctor
+  $ artist-store serve                     a read-only dashboard at http://127.0.0.1:4173/`,
     );
   const cli: Cli = {
     io,
@@ -65,6 +67,7 @@ Examples:
   registerProjections(program, cli);
   registerBackup(program, cli);
   registerDoctor(program, cli);
+  registerServe(program, cli);
   return program;
 };
 

@@ -1,8 +1,11 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
 import { pipelineDay } from "../../demo/pipelineDay.js";
+import { writePlaceholderImages } from "../../demo/placeholderImages.js";
 import { QUERY_NAMES } from "../../queries/index.js";
 import { auditProjections, formatAuditReport } from "../../replay/auditProjections.js";
+import { defaultImagesDir } from "../../serve/imageFiles.js";
 import { type Cli, EXIT, intArg, openCliStore, printJson, timeArg, withCommon } from "../common.js";
 import { heading } from "../format.js";
 import { printQuery, runQueries } from "./query.js";
@@ -12,6 +15,7 @@ const Options = z.object({
   json: z.boolean().optional(),
   seed: z.number().int(),
   day: z.string(),
+  imagesDir: z.string().optional(),
 });
 
 const TITLES: Record<string, string> = {
@@ -30,7 +34,11 @@ export const registerDemo = (program: Command, { io, action }: Cli): void => {
         "migrate the database, play a realistic pipeline day into it, print the five documented queries and the audit verdict",
       )
       .option("--seed <n>", "the day's random seed (same seed, same events)", intArg(0), 42)
-      .option("--day <date>", "the UTC day the pipeline runs", "2026-01-08"),
+      .option("--day <date>", "the UTC day the pipeline runs", "2026-01-08")
+      .option(
+        "--images-dir <dir>",
+        "where to write placeholder images for the dashboard (default: images/ beside the database)",
+      ),
   )
     .addHelpText(
       "after",
@@ -38,7 +46,8 @@ export const registerDemo = (program: Command, { io, action }: Cli): void => {
 The day: a LoRA training run that completes and one that fails, five themed creation
 batches with hundreds of images generated, scored and curated (the best featured), the
 last batch still being curated. Event ids derive from the seed and day, so running the
-demo twice appends nothing the second time.`,
+demo twice appends nothing the second time. A small placeholder PNG per image goes into
+--images-dir (files already there are kept), for \`artist-store serve\` to show.`,
     )
     .action(
       action((raw: unknown) => {
@@ -46,7 +55,10 @@ demo twice appends nothing the second time.`,
         const day = timeArg(opts.day).slice(0, 10);
         const store = openCliStore(io, opts.db, { migrate: true });
         try {
-          const appended = store.append(pipelineDay({ seed: opts.seed, day }));
+          const dayEvents = pipelineDay({ seed: opts.seed, day });
+          const appended = store.append(dayEvents);
+          const imagesDir = resolve(opts.imagesDir ?? defaultImagesDir(store.path));
+          const images = { dir: imagesDir, written: writePlaceholderImages(imagesDir, dayEvents) };
           const fresh = appended.filter((e) => !e.duplicate).length;
           const queries = runQueries(store.queries, QUERY_NAMES, { uncuratedImages: { limit: 10 } });
           // The proof that the tables are what the log says: replay it aside and compare.
@@ -61,6 +73,7 @@ demo twice appends nothing the second time.`,
               appended: fresh,
               duplicates: appended.length - fresh,
               head: store.headPosition(),
+              images,
               queries,
               audit: { ok, position, events },
             });
@@ -69,7 +82,8 @@ demo twice appends nothing the second time.`,
           const head = store.headPosition();
           io.out(
             `${store.path}: ${io.color.green(`${fresh} new events`)} appended, ` +
-              `${appended.length - fresh} already there (log head at ${head})\n\n`,
+              `${appended.length - fresh} already there (log head at ${head}); ` +
+              `${images.written} placeholder images written to ${images.dir}\n\n`,
           );
           for (const [name, rows] of Object.entries(queries)) {
             io.out(heading(io, TITLES[name] ?? name));
