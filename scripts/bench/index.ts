@@ -9,6 +9,7 @@ import { openConnection } from "../../src/db/connection.js";
 import { compareAppend, compareLogIndexes, workloadGroups } from "./append.js";
 import { CLI_EMIT_IMAGES, cliEmitRows, MODES, measureCliEmit } from "./cliEmit.js";
 import { compareProcesses } from "./concurrent.js";
+import { dashboardRows, measureDashboard } from "./dashboard.js";
 import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
 import { measureRebuild } from "./rebuild.js";
 import { cleanUp, dropDb, freshDb, log } from "./support.js";
@@ -23,6 +24,8 @@ const size = {
   processSingleImages: full ? 10_000 : 2_000,
   rebuildEvents: full ? [200_000, 2_000_000] : [200_000],
   queryImages: 1_000_000,
+  // Written through the store (about 2 events per image): 1,000,000 takes several minutes, so only with --full.
+  dashboardImages: full ? 1_000_000 : 100_000,
 };
 
 const started = performance.now();
@@ -60,6 +63,8 @@ const documented = measureDocumentedQueries(loaded.path);
 log("queries: the document's index table");
 const indexes = measureIndexTable(loaded.path);
 dropDb(loaded.path);
+log(`dashboard: ${size.dashboardImages.toLocaleString("en")} images written through the store, then served`);
+const dashboard = await measureDashboard({ images: size.dashboardImages });
 cleanUp();
 
 const results = {
@@ -73,6 +78,7 @@ const results = {
   cliEmit,
   rebuild: rebuild.map((r) => ({ ...r, ratioToRawBatched: r.rebuildEventsPerSec / appendBatched.rawEventsPerSec })),
   queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
+  dashboard,
 };
 
 const f = (x: number, digits = 0) =>
@@ -186,6 +192,7 @@ for (const i of indexes)
     `${i.planWith} / ${i.planWithout}`,
   ]);
 console.log(indexTable.toString());
+console.log(dashboardRows(dashboard).toString());
 const load = `load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end`;
 console.log(
   `${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; ${load}; ${f(results.seconds)} s`,
