@@ -105,13 +105,14 @@ export const registerApi = (app: Hono, ctx: ApiContext): void => {
   let integrity: IntegrityResult | null = null;
 
   /** The tables the request reads: the live ones, or a replay as of the point it names. */
-  const tables = (q: AsOfQuery): { db: Store["db"]; head: number; view: AsOfView | undefined } => {
+  const tables = (q: AsOfQuery): { db: Store["db"]; view: AsOfView | undefined } => {
     oneAsOf(q);
-    if (q.asOfPosition === undefined && q.asOfTime === undefined)
-      return { db: store.db, head: store.headPosition(), view: undefined };
+    if (q.asOfPosition === undefined && q.asOfTime === undefined) return { db: store.db, view: undefined };
     const view = ctx.asOf.open({ position: q.asOfPosition, time: q.asOfTime });
-    return { db: view.db, head: view.position, view };
+    return { db: view.db, view };
   };
+  /** Run a request's reads in one read transaction: its figures all come from one snapshot, head included. */
+  const snapshot = <T>(db: Store["db"], read: () => T): T => db.transaction(read).deferred();
   const url = (raw: string) => new URL(raw);
 
   app.get("/api/info", (c) =>
@@ -138,7 +139,10 @@ export const registerApi = (app: Hono, ctx: ApiContext): void => {
         );
     }
     const t = tables(q);
-    return c.json({ asOf: asOfOf(t.view), ...readOverview(t.db, t.head, { from: q.from, to: q.to }) });
+    const overview = snapshot(t.db, () =>
+      readOverview(t.db, t.view?.position ?? store.headPosition(), { from: q.from, to: q.to }),
+    );
+    return c.json({ asOf: asOfOf(t.view), ...overview });
   });
 
   app.get("/api/images", (c) => {
@@ -150,7 +154,7 @@ export const registerApi = (app: Hono, ctx: ApiContext): void => {
         `maxScore: ${filter.maxScore} is below minScore ${filter.minScore}`,
       );
     const t = tables({ asOfPosition, asOfTime });
-    const page = readImages(t.db, filter);
+    const page = snapshot(t.db, () => readImages(t.db, filter));
     return c.json({
       asOf: asOfOf(t.view),
       images: page.images.map((image) => ({ ...image, imageUrl: ctx.images.urlOf(image.filename) })),
@@ -172,7 +176,7 @@ export const registerApi = (app: Hono, ctx: ApiContext): void => {
   app.get("/api/training", (c) => {
     const q = parseQuery(Queries.training, url(c.req.url));
     const t = tables(q);
-    const page = readTraining(t.db, q);
+    const page = snapshot(t.db, () => readTraining(t.db, q));
     return c.json({
       asOf: asOfOf(t.view),
       runs: page.runs,
