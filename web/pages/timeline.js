@@ -8,17 +8,36 @@ const summary = (data) => {
   return text.length > 110 ? `${text.slice(0, 109)}…` : text;
 };
 
+/** Requests one page may make: a filter on type or time reads a window of the log per request. */
+const MAX_REQUESTS = 8;
+
+/** A page of events: windows of a filtered log read one after another until the page is full. */
+const readPage = async (query, limit) => {
+  const events = [];
+  let next = query.cursor;
+  for (let i = 0; i < MAX_REQUESTS && events.length < limit; i++) {
+    const answer = await getJson("/api/events", { ...query, cursor: next, limit: limit - events.length });
+    events.push(...answer.events);
+    next = answer.next ?? undefined;
+    if (next === undefined) break;
+  }
+  return { events, next };
+};
+
 export const render = async (main, page) => {
   const [info, answer] = await Promise.all([
     getJson("/api/info"),
-    getJson("/api/events", {
-      type: page.params.getAll("type"),
-      stream: page.params.get("stream"),
-      since: page.params.get("since"),
-      until: page.params.get("until"),
-      cursor: page.params.get("cursor"),
-      ...page.asOf,
-    }),
+    readPage(
+      {
+        type: page.params.getAll("type"),
+        stream: page.params.get("stream"),
+        since: page.params.get("since"),
+        until: page.params.get("until"),
+        cursor: page.params.get("cursor"),
+        ...page.asOf,
+      },
+      50,
+    ),
   ]);
   const chosen = new Set(page.params.getAll("type"));
   const filters = {
@@ -49,7 +68,7 @@ export const render = async (main, page) => {
       el("button", { type: "submit" }, "Filter"),
     ),
     answer.events.length === 0
-      ? el("p", { class: "empty" }, "No events match.")
+      ? el("p", { class: "empty" }, answer.next ? "No match in the newest part of the log searched: “older” searches further back." : "No events match.")
       : table(
           [
             ["position", (e) => e.position],

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Db } from "../../db/connection.js";
 import type { StoredEvent } from "../../events/envelope.js";
 import { EVENT_COLUMNS, parseEventRow } from "../../events/readEvents.js";
@@ -18,12 +19,24 @@ export interface TimelineFilter {
   /** What had happened by this time (as of a time, with openStoreAsOf's rule for streams). */
   occurredBy?: string;
   limit: number;
+  /** Most positions one request reads when filtering by type or time (default SCAN_WINDOW). */
+  scanWindow?: number;
 }
 
 /**
+ * Positions one request reads at most when it filters by type or time, which the log keeps no index
+ * on: a rare type would otherwise read the whole log in one request (seconds at two million events).
+ * A page may then hold fewer events than asked, with a `next` to continue from.
+ */
+export const SCAN_WINDOW = 250_000;
+
+const Head = z.object({ head: z.number().int().nullable() });
+
+/**
  * A page of the log, newest first, and the position to pass as `before` for the next (older) page.
- * Walks the primary key backwards from the head: a page of an unfiltered log reads `limit` rows;
- * a filter on type or time reads back until it has found a page (the log keeps no index on them).
+ * Walks the primary key backwards from the head: a page of an unfiltered log reads `limit` rows, a
+ * stream's page its index; a filter on type or time reads at most `scanWindow` positions, and its
+ * page may come back short, with the `next` position to continue from (undefined: the log's start).
  * @example readTimeline(store.db, { types: ["ImageCurated"], limit: 50 })
  */
 export const readTimeline = (db: Db, filter: TimelineFilter): { events: StoredEvent[]; next: number | undefined } => {
@@ -61,6 +74,20 @@ export const readTimeline = (db: Db, filter: TimelineFilter): { events: StoredEv
     );
     params.occurredBy = filter.occurredBy;
   }
+  const scanned =
+    filter.stream === undefined &&
+    ((filter.types?.length ?? 0) > 0 ||
+      filter.since !== undefined ||
+      filter.until !== undefined ||
+      filter.occurredBy !== undefined);
+  let floor = 1;
+  if (scanned) {
+    const head = Head.parse(prepared(db, "SELECT max(position) AS head FROM events").get()).head ?? 0;
+    const top = Math.min(head, (filter.before ?? Number.POSITIVE_INFINITY) - 1, filter.to ?? Number.POSITIVE_INFINITY);
+    floor = Math.max(1, top - (filter.scanWindow ?? SCAN_WINDOW) + 1);
+    where.push("position >= @floor");
+    params.floor = floor;
+  }
   const rows = prepared(
     db,
     `SELECT ${EVENT_COLUMNS} FROM events ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
@@ -71,7 +98,8 @@ export const readTimeline = (db: Db, filter: TimelineFilter): { events: StoredEv
     .map(parseEventRow);
   const events = rows.slice(0, filter.limit);
   const last = events.at(-1);
-  return { events, next: rows.length > filter.limit && last ? last.position : undefined };
+  if (rows.length > filter.limit && last) return { events, next: last.position };
+  return { events, next: floor > 1 ? floor : undefined };
 };
 
 /**

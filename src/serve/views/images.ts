@@ -31,6 +31,19 @@ export interface ImagePage {
   next: ImageCursor | undefined;
 }
 
+/** Matches beyond which walking the sort order beats collecting the matches through their index and sorting them. */
+export const MANY_MATCHES = 5000;
+
+/** Whether at least `many` images match `condition` (it counts at most `many` index entries to say so). */
+const manyMatch = (db: Db, condition: string, values: Record<string, unknown>, many: number): boolean =>
+  Count.parse(
+    prepared(db, `SELECT count(*) AS n FROM (SELECT 1 FROM generated_images WHERE ${condition} LIMIT @many)`).get({
+      ...values,
+      many,
+    }),
+  ).n >= many;
+const Count = z.object({ n: z.number().int() });
+
 const ORDER = {
   // Matches idx_final_score and idx_status_score (rowid ascending within a score): no sort step.
   score: "ORDER BY final_score DESC, id ASC",
@@ -52,28 +65,35 @@ const cursorCondition = (cursor: ImageCursor, params: Record<string, unknown>): 
 /**
  * A page of generated_images matching the filter, in the chosen order, by keyset paging:
  * the next page starts after the last row's sort key, so a deep page costs what the first does.
+ * `many`: how many matches make a filter walk the sort order instead of its index (tests lower it).
  * @example readImages(store.db, { featured: true, sort: "score", limit: 24 })
  */
-export const readImages = (db: Db, filter: ImageFilter): ImagePage => {
+export const readImages = (db: Db, filter: ImageFilter, many = MANY_MATCHES): ImagePage => {
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: filter.limit + 1 };
+  // A filter the page's order cannot walk (a model, featured; a score range in newest-first order) either
+  // finds its few rows through its index, to be sorted, or, when it matches many, is left unindexed (a
+  // unary +) so SQLite walks the sort order and stops at the page: sorting 200,000 matches of one model
+  // took seconds at a million images (docs/dashboard.md).
+  const filterBy = (column: string, condition: string, values: Record<string, unknown>) => {
+    Object.assign(params, values);
+    where.push(`${manyMatch(db, `${column} ${condition}`, values, many) ? "+" : ""}${column} ${condition}`);
+  };
   if (filter.status !== undefined) {
     where.push("status = @status");
     params.status = filter.status;
   }
-  if (filter.model !== undefined) {
-    where.push("model_id = @model");
-    params.model = filter.model;
-  }
-  if (filter.featured !== undefined) {
-    where.push("is_featured = @featured");
-    params.featured = filter.featured ? 1 : 0;
-  }
-  if (filter.minScore !== undefined) {
+  if (filter.model !== undefined) filterBy("model_id", "= @model", { model: filter.model });
+  if (filter.featured !== undefined) filterBy("is_featured", "= @featured", { featured: filter.featured ? 1 : 0 });
+  if (filter.sort === "recent" && filter.minScore !== undefined)
+    filterBy("final_score", ">= @minScore", { minScore: filter.minScore });
+  else if (filter.minScore !== undefined) {
     where.push("final_score >= @minScore");
     params.minScore = filter.minScore;
   }
-  if (filter.maxScore !== undefined) {
+  if (filter.sort === "recent" && filter.maxScore !== undefined)
+    filterBy("final_score", "<= @maxScore", { maxScore: filter.maxScore });
+  else if (filter.maxScore !== undefined) {
     where.push("final_score <= @maxScore");
     params.maxScore = filter.maxScore;
   }
