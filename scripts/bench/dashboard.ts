@@ -80,7 +80,7 @@ export const measureDashboard = async ({
   const image = String(writer.queries.recentHighQualityImages({ limit: 1 })[0]?.filename);
   writer.close();
   log(
-    `  ${images.toLocaleString("en")} images, ${head.toLocaleString("en")} events written in ${buildLogSeconds.toFixed(0)} s`,
+    `  ${imageCount.toLocaleString("en")} images, ${head.toLocaleString("en")} events written in ${buildLogSeconds.toFixed(0)} s`,
   );
   const asOfPosition = Math.min(head - 1, 200_000);
   const dashboard = await startDashboard({

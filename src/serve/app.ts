@@ -27,7 +27,7 @@ export interface DashboardOptions {
 }
 
 /** The defaults of time travel: see docs/dashboard.md for what a replay costs. */
-export const DEFAULT_AS_OF_LIMITS: AsOfLimits = { maxEvents: 500_000, budgetMs: 30_000 };
+export const DEFAULT_AS_OF_LIMITS: AsOfLimits = { maxEvents: 250_000, budgetMs: 20_000 };
 
 /** The pages: each is the same HTML shell, whose script draws the page its path names. */
 export const PAGES = ["/", "/gallery", "/training", "/timeline", "/stream", "/status"] as const;

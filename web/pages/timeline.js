@@ -9,7 +9,7 @@ const summary = (data) => {
 };
 
 /** Requests one page may make: a filter on type or time reads a window of the log per request. */
-const MAX_REQUESTS = 8;
+const MAX_REQUESTS = 10;
 
 /** A page of events: windows of a filtered log read one after another until the page is full. */
 const readPage = async (query, limit) => {
@@ -68,7 +68,13 @@ export const render = async (main, page) => {
       el("button", { type: "submit" }, "Filter"),
     ),
     answer.events.length === 0
-      ? el("p", { class: "empty" }, answer.next ? "No match in the newest part of the log searched: “older” searches further back." : "No events match.")
+      ? el(
+          "p",
+          { class: "empty" },
+          answer.next
+            ? "No match in the newest part of the log searched: “older” searches further back."
+            : "No events match.",
+        )
       : table(
           [
             ["position", (e) => e.position],

@@ -28,7 +28,7 @@ export interface TimelineFilter {
  * on: a rare type would otherwise read the whole log in one request (seconds at two million events).
  * A page may then hold fewer events than asked, with a `next` to continue from.
  */
-export const SCAN_WINDOW = 250_000;
+export const SCAN_WINDOW = 100_000;
 
 const Head = z.object({ head: z.number().int().nullable() });
 
