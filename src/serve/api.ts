@@ -1,31 +1,16 @@
 import type { Hono } from "hono";
-import { z } from "zod";
 import { integrityProblems } from "../db/integrity.js";
 import { EVENT_TYPES } from "../events/schemas.js";
 import type { Store } from "../store/openStore.js";
 import type { AsOf, AsOfView } from "./asOf.js";
 import type { ImageFiles } from "./imageFiles.js";
-import {
-  type AsOfQuery,
-  asOfParams,
-  cursorParam,
-  dayParam,
-  encodeCursor,
-  flagParam,
-  HttpError,
-  intParam,
-  limitParam,
-  oneAsOf,
-  parseQuery,
-  scoreParam,
-  textParam,
-  timeParam,
-} from "./params.js";
+import { type AsOfQuery, encodeCursor, HttpError, oneAsOf, parseQuery } from "./params.js";
+import { PAGE_LIMITS, Queries } from "./queries.js";
 import { readStreamPage, readTimeline } from "./views/events.js";
 import { type Health, type IntegrityResult, readHealth } from "./views/health.js";
-import { ImageCursor, readImages, readModels } from "./views/images.js";
+import { readImages, readModels } from "./views/images.js";
 import { daysInRange, MAX_DAILY_RANGE_DAYS, readOverview } from "./views/overview.js";
-import { readTraining, TrainingCursor } from "./views/training.js";
+import { readTraining } from "./views/training.js";
 
 /** What the API routes read from. */
 export interface ApiContext {
@@ -36,59 +21,6 @@ export interface ApiContext {
   maxLag: number;
   now: () => Date;
 }
-
-/** The most rows one request returns, per list. */
-export const PAGE_LIMITS = { images: 100, training: 100, models: 100, events: 200, stream: 500 } as const;
-
-const eventType = z.enum(EVENT_TYPES);
-const types = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).filter((s) => s !== ""))
-  .pipe(z.array(eventType).max(EVENT_TYPES.length));
-
-const Queries = {
-  overview: z.strictObject({ from: dayParam.optional(), to: dayParam.optional(), ...asOfParams }),
-  images: z.strictObject({
-    status: z.enum(["pending", "curated", "rejected"]).optional(),
-    model: textParam.optional(),
-    tag: textParam.optional(),
-    featured: flagParam.optional(),
-    minScore: scoreParam.optional(),
-    maxScore: scoreParam.optional(),
-    sort: z.enum(["score", "recent"]).default("score"),
-    limit: limitParam(24, PAGE_LIMITS.images),
-    cursor: cursorParam(ImageCursor).optional(),
-    ...asOfParams,
-  }),
-  models: z.strictObject({
-    limit: limitParam(50, PAGE_LIMITS.models),
-    cursor: cursorParam(z.string()).optional(),
-    ...asOfParams,
-  }),
-  training: z.strictObject({
-    status: z.enum(["running", "completed", "failed"]).optional(),
-    limit: limitParam(20, PAGE_LIMITS.training),
-    cursor: cursorParam(TrainingCursor).optional(),
-    ...asOfParams,
-  }),
-  events: z.strictObject({
-    type: types.optional(),
-    stream: textParam.optional(),
-    since: timeParam.optional(),
-    until: timeParam.optional(),
-    limit: limitParam(50, PAGE_LIMITS.events),
-    cursor: intParam(1, Number.MAX_SAFE_INTEGER).optional(),
-    ...asOfParams,
-  }),
-  stream: z.strictObject({
-    id: textParam,
-    limit: limitParam(200, PAGE_LIMITS.stream),
-    cursor: intParam(1, Number.MAX_SAFE_INTEGER).optional(),
-    ...asOfParams,
-  }),
-  health: z.strictObject({}),
-  integrity: z.strictObject({ mode: z.enum(["quick", "full"]).default("quick") }),
-};
 
 /** The as-of part of a response: null for the live tables. */
 const asOfOf = (view: AsOfView | undefined) =>

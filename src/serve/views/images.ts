@@ -31,6 +31,9 @@ export interface ImagePage {
   next: ImageCursor | undefined;
 }
 
+/** A page of rows parsed in one call, by a zod-compiled schema (as the store's queries do). */
+const ImageRows = z.compile(z.array(ImageRow));
+
 /** Matches beyond which walking the sort order beats collecting the matches through their index and sorting them. */
 export const MANY_MATCHES = 5000;
 
@@ -108,9 +111,7 @@ export const readImages = (db: Db, filter: ImageFilter, many = MANY_MATCHES): Im
   }
   const sql = `SELECT ${IMAGE_COLUMNS} FROM generated_images
     ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ${ORDER[filter.sort]} LIMIT @limit`;
-  const rows = prepared(db, sql)
-    .all(params)
-    .map((r) => ImageRow.parse(r));
+  const rows = ImageRows.parse(prepared(db, sql).all(params));
   const images = rows.slice(0, filter.limit);
   const last = images.at(-1);
   const more = rows.length > filter.limit && last !== undefined;
