@@ -32,6 +32,8 @@ describe("the npm package", () => {
         "dist/src/testing/index.d.ts",
         "dist/scripts/artist-store.js",
         "db/migrations/20260101000001_create_event_log.sql",
+        "web/index.html",
+        "web/app.js",
         "package.json",
         "README.md",
       ]),

@@ -10,6 +10,7 @@ import { compareAppend, compareLogIndexes, workloadGroups } from "./append.js";
 import { CLI_EMIT_IMAGES, cliEmitRows, MODES, measureCliEmit } from "./cliEmit.js";
 import { compareProcesses } from "./concurrent.js";
 import { consumerRows, consumerTable, measureConsumers } from "./consumers.js";
+import { dashboardRows, measureDashboard } from "./dashboard.js";
 import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
 import { measureRebuild } from "./rebuild.js";
 import { cleanUp, dropDb, freshDb, log } from "./support.js";
@@ -26,6 +27,8 @@ const size = {
   queryImages: 1_000_000,
   // The follower's memory must be the same at both sizes (issue 14): 2,000,000 in the default run too.
   consumerEvents: [200_000, 2_000_000],
+  // Written through the store (about 2 events per image): 1,000,000 takes several minutes, so only with --full.
+  dashboardImages: full ? 1_000_000 : 100_000,
 };
 
 const started = performance.now();
@@ -65,6 +68,8 @@ const documented = measureDocumentedQueries(loaded.path);
 log("queries: the document's index table");
 const indexes = measureIndexTable(loaded.path);
 dropDb(loaded.path);
+log(`dashboard: ${size.dashboardImages.toLocaleString("en")} images written through the store, then served`);
+const dashboard = await measureDashboard({ images: size.dashboardImages });
 cleanUp();
 
 const results = {
@@ -79,6 +84,7 @@ const results = {
   rebuild: rebuild.map((r) => ({ ...r, ratioToRawBatched: r.rebuildEventsPerSec / appendBatched.rawEventsPerSec })),
   consumers,
   queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
+  dashboard,
 };
 
 const f = (x: number, digits = 0) =>
@@ -195,6 +201,7 @@ for (const i of indexes)
     `${i.planWith} / ${i.planWithout}`,
   ]);
 console.log(indexTable.toString());
+console.log(dashboardRows(dashboard).toString());
 const load = `load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end`;
 console.log(
   `${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; ${load}; ${f(results.seconds)} s`,

@@ -15,6 +15,7 @@ import { registerFollow } from "./commands/follow.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerProjections } from "./commands/projections.js";
 import { registerQuery } from "./commands/query.js";
+import { registerServe } from "./commands/serve.js";
 import { registerVerify } from "./commands/verify.js";
 import { type Cli, EXIT, type ExitCode, type Io, processIo, UsageError } from "./common.js";
 
@@ -52,7 +53,8 @@ Examples:
   $ artist-store backup && artist-store backup prune
   $ artist-store doctor
   $ artist-store verify                    walk the log's hash chain, check its schema and every event
-  $ artist-store follow --consumer uploader --types ImageCurated   JSON lines out, acks in`,
+  $ artist-store follow --consumer uploader --types ImageCurated   JSON lines out, acks in
+  $ artist-store serve                     a read-only dashboard at http://127.0.0.1:4173/`,
     );
   const cli: Cli = {
     io,
@@ -73,6 +75,7 @@ Examples:
   registerDoctor(program, cli);
   registerVerify(program, cli);
   registerConsumers(program, cli);
+  registerServe(program, cli);
   return program;
 };
 

@@ -45,6 +45,8 @@ export const openConnection = (path: string, options: ConnectionOptions = {}): D
     db.pragma(`cache_size = ${CONNECTION_PRAGMAS.cache_size}`);
     db.pragma(`temp_store = ${CONNECTION_PRAGMAS.temp_store}`);
     db.pragma(`foreign_keys = ${CONNECTION_PRAGMAS.foreign_keys}`);
+    // Read-only twice over: the file is opened read-only, and the connection refuses any write statement.
+    if (options.readonly) db.pragma("query_only = ON");
     db.prepare("SELECT count(*) FROM sqlite_master").get();
   } catch (cause) {
     db.close();

@@ -25,6 +25,8 @@ export interface OpenStoreOptions {
   url?: string;
   /** Apply pending dbmate migrations first (creating the file if needed). */
   migrate?: boolean;
+  /** A read-only connection (`query_only`): appends fail, nothing is written on open (the dashboard uses it). */
+  readOnly?: boolean;
   /** Where event times come from when the emitter gives none (tests pin it). */
   clock?: () => Date;
   /** Written into every event's metadata.producer unless the event names one. */
@@ -85,6 +87,8 @@ export interface Store {
  */
 export const openStore = (options: OpenStoreOptions = {}): Store => {
   const path = options.url ? databasePath(options.url) : databasePathFromEnv();
+  if (options.migrate && options.readOnly)
+    throw new StoreError("INVALID_ARGUMENT", "openStore: a read-only store cannot migrate", { path });
   if (options.migrate) migrateDatabase(path);
   else if (!existsSync(path))
     throw new StoreError(
@@ -92,7 +96,7 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
       `database ${path} does not exist: run \`${cliCommand("migrate", path)}\` (or openStore({ migrate: true }))`,
       { path },
     );
-  const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs });
+  const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readOnly });
   let state: ReturnType<typeof createProjectionState>;
   let unguarded: StoreError | undefined;
   try {
@@ -120,6 +124,8 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   const damage = createDamageGuard(path);
   const write: typeof appendInTransaction = (prepared) => {
     if (unguarded) throw unguarded;
+    if (options.readOnly)
+      throw new StoreError("INVALID_ARGUMENT", `store ${path} was opened read-only: append refused`, { path });
     firstPosition = undefined;
     // A database found damaged is not appended to, even where the damage is out of this append's way.
     damage.assertIntact();
@@ -196,7 +202,7 @@ const guardsMissing = (path: string, missing: readonly string[]): StoreError | u
       );
 
 const checkStale = (path: string, state: ReturnType<typeof createProjectionState>, options: OpenStoreOptions) => {
-  state.claimEmptyStore();
+  if (!options.readOnly) state.claimEmptyStore();
   const mode = options.stale ?? "warn";
   if (mode === "ignore") return;
   const statuses = state.status();

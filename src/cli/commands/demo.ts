@@ -2,9 +2,11 @@ import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { pipelineDay } from "../../demo/pipelineDay.js";
+import { writePlaceholderImages } from "../../demo/placeholderImages.js";
 import { exportTrainingSet } from "../../demo/trainingSetExporter.js";
 import { QUERY_NAMES } from "../../queries/index.js";
 import { auditProjections, formatAuditReport } from "../../replay/auditProjections.js";
+import { defaultImagesDir } from "../../serve/imageFiles.js";
 import { type Cli, EXIT, intArg, openCliStore, printJson, timeArg, withCommon } from "../common.js";
 import { heading } from "../format.js";
 import { printQuery, runQueries } from "./query.js";
@@ -15,6 +17,7 @@ const Options = z.object({
   seed: z.number().int(),
   day: z.string(),
   manifest: z.string().optional(),
+  imagesDir: z.string().optional(),
 });
 
 /** A calendar day: YYYY-MM-DD, a real date (2026-13-01 and "tomorrow" are refused by the option parser). */
@@ -43,6 +46,10 @@ export const registerDemo = (program: Command, { io, action }: Cli): void => {
       .option(
         "--manifest <file>",
         "the training-set exporter's manifest (default: training-set.jsonl beside the database)",
+      )
+      .option(
+        "--images-dir <dir>",
+        "where to write placeholder images for the dashboard (default: images/ beside the database)",
       ),
   )
     .addHelpText(
@@ -53,7 +60,8 @@ batches with hundreds of images generated, scored and curated (the best featured
 last batch still being curated. Event ids derive from the seed and day, so running the
 demo twice appends nothing the second time. A consumer, the training-set exporter, then
 follows the log and appends each image curated as featured to a JSON-lines manifest; it
-resumes from its checkpoint, so a second run exports nothing new.`,
+resumes from its checkpoint, so a second run exports nothing new. A small placeholder PNG per image goes into
+--images-dir (files already there are kept), for \`artist-store serve\` to show.`,
     )
     .action(
       action(async (raw: unknown) => {
@@ -61,7 +69,10 @@ resumes from its checkpoint, so a second run exports nothing new.`,
         const day = opts.day;
         const store = openCliStore(io, opts.db, { migrate: true });
         try {
-          const appended = store.append(pipelineDay({ seed: opts.seed, day }));
+          const dayEvents = pipelineDay({ seed: opts.seed, day });
+          const appended = store.append(dayEvents);
+          const imagesDir = resolve(opts.imagesDir ?? defaultImagesDir(store.path));
+          const images = { dir: imagesDir, written: writePlaceholderImages(imagesDir, dayEvents) };
           const fresh = appended.filter((e) => !e.duplicate).length;
           const queries = runQueries(store.queries, QUERY_NAMES, { uncuratedImages: { limit: 10 } });
           // The proof that the tables are what the log says: replay it aside and compare.
@@ -79,6 +90,7 @@ resumes from its checkpoint, so a second run exports nothing new.`,
               appended: fresh,
               duplicates: appended.length - fresh,
               head: store.headPosition(),
+              images,
               queries,
               audit: { ok, position, events },
               exporter: { consumer, manifest, exported, position: exportedThrough },
@@ -88,7 +100,8 @@ resumes from its checkpoint, so a second run exports nothing new.`,
           const head = store.headPosition();
           io.out(
             `${store.path}: ${io.color.green(`${fresh} new events`)} appended, ` +
-              `${appended.length - fresh} already there (log head at ${head})\n\n`,
+              `${appended.length - fresh} already there (log head at ${head}); ` +
+              `${images.written} placeholder images written to ${images.dir}\n\n`,
           );
           for (const [name, rows] of Object.entries(queries)) {
             io.out(heading(io, TITLES[name] ?? name));
