@@ -5,7 +5,7 @@ import { z } from "zod";
 import { type Db, openConnection } from "../db/connection.js";
 import { fileModes } from "../db/files.js";
 import { escapeForRegExp, removeLeftoversOfDeadProcesses } from "../db/leftovers.js";
-import { knownMigrations, runDbmate } from "../db/migrations.js";
+import { knownMigrations } from "../db/migrations.js";
 import { asDiskFailure } from "../db/sqliteErrors.js";
 import { quote } from "../db/tableInfo.js";
 import { migrateDatabase } from "../events/backfillChain.js";

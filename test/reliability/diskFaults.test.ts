@@ -49,7 +49,8 @@ describe("a full disk during rebuild and audit", () => {
         for (const command of ["rebuild", "audit"]) {
           const run = cli([command, "--db", path]);
           const seen = `${command}: exit ${run.code}, ${run.stderr.split("\n").length - 1} line(s)`;
-          (outcomes[`${leaveKb} KiB free`] ??= []).push(seen);
+          const key = `${leaveKb} KiB free`;
+          outcomes[key] = [...(outcomes[key] ?? []), seen];
           if (run.code === 0) continue;
           expect(run.code, seen).toBe(1);
           expect(run.stderr, seen).toMatch(
