@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
@@ -15,8 +15,23 @@ export const unreadable = (e: unknown): boolean =>
   isSqliteError(e, "SQLITE_CORRUPT");
 
 /**
- * A new, empty, owner-only file beside the live one for what it held:
- * `<name>.replaced-<time>.db`, with `-2`, `-3`… when restores share a millisecond.
+ * Where a kept copy is written until it is complete: a hidden name beside it, renamed to the visible one only once
+ * the copy is whole and synced, so a restore killed midway never leaves a partial file that passes for a copy.
+ */
+const partialOf = (aside: string): string => join(dirname(aside), `.${basename(aside)}.partial`);
+
+/** Write a kept copy under its partial name, then give it its visible name, synced. */
+const completeAside = (aside: string, write: (partial: string) => void): void => {
+  const partial = partialOf(aside);
+  write(partial);
+  fsyncPath(partial);
+  renameSync(partial, aside);
+  fsyncPath(dirname(aside));
+};
+
+/**
+ * The name of the copy of what the live file held, `<name>.replaced-<time>.db` (`-2`, `-3`… when restores share a
+ * millisecond), reserved by an empty owner-only file under its hidden partial name.
  * @example reserveAside("/srv/ai_artist.db", new Date()) // "/srv/ai_artist.replaced-2026-01-08T02-00-00.000Z.db"
  */
 export const reserveAside = (file: string, now: Date): string => {
@@ -24,8 +39,9 @@ export const reserveAside = (file: string, now: Date): string => {
   const stem = join(dirname(file), `${basename(file, ext)}.replaced-${now.toISOString().replaceAll(":", "-")}`);
   for (let n = 1; ; n++) {
     const candidate = `${stem}${n === 1 ? "" : `-${n}`}${ext}`;
+    if (existsSync(candidate)) continue;
     try {
-      createFile(candidate);
+      createFile(partialOf(candidate));
       return candidate;
     } catch (e) {
       if (errnoCode(e) !== "EEXIST") throw asDiskFailure(e, candidate, "the copy of the replaced database");
@@ -35,7 +51,7 @@ export const reserveAside = (file: string, now: Date): string => {
 
 /** Remove a kept copy that turned out not to be needed (the restore failed and changed nothing). */
 export const discardAside = (aside: string): void => {
-  for (const s of ["", "-wal"]) rmSync(aside + s, { force: true });
+  for (const f of [aside, `${aside}-wal`, partialOf(aside)]) rmSync(f, { force: true });
 };
 
 /**
@@ -46,11 +62,13 @@ export const discardAside = (aside: string): void => {
  * every frame, so recovery of the copy ends where the live database stood.
  */
 export const keepBytes = (file: string, aside: string): KeptAs => {
-  rmSync(aside, { force: true });
   try {
-    copyFileBytes(file, aside);
+    // The -wal first: the copy takes its visible name last, complete with the WAL that belongs to it.
     if (existsSync(`${file}-wal`)) copyFileBytes(`${file}-wal`, `${aside}-wal`);
-    fsyncPath(dirname(aside));
+    completeAside(aside, (partial) => {
+      rmSync(partial, { force: true });
+      copyFileBytes(file, partial);
+    });
   } catch (e) {
     throw asDiskFailure(e, aside, "the copy of the replaced database");
   }
@@ -66,9 +84,7 @@ export const keepBytes = (file: string, aside: string): KeptAs => {
  */
 export const keepAside = (reader: Db, file: string, aside: string): KeptAs => {
   try {
-    reader.prepare("VACUUM INTO ?").run(aside);
-    fsyncPath(aside);
-    fsyncPath(dirname(aside));
+    completeAside(aside, (partial) => reader.prepare("VACUUM INTO ?").run(partial));
     return "copy";
   } catch (e) {
     if (!unreadable(e)) throw asDiskFailure(e, aside, "the copy of the replaced database");
