@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect } from "vitest";
 import { z } from "zod";
-import type { Db } from "../src/db/connection.js";
+import { type Db, openConnection } from "../src/db/connection.js";
+import { appliedMigrations, runDbmate } from "../src/db/migrations.js";
 import { chainHash, GENESIS_HASH } from "../src/events/chain.js";
 import { EVENT_COLUMNS } from "../src/events/readEvents.js";
 import { StoreError } from "../src/index.js";
@@ -21,6 +22,17 @@ export const tempDir = (): string => {
   const dir = mkdtempSync(join(tmpdir(), "ai-artist-store-"));
   folders.push(dir);
   return dir;
+};
+
+/** Roll a database back with dbmate until `version` and every migration after it are undone. */
+export const rollBackFrom = (path: string, version: string): void => {
+  for (;;) {
+    const db = openConnection(path);
+    const newest = appliedMigrations(db).at(-1) ?? "";
+    db.close();
+    if (newest < version) return;
+    runDbmate(path, ["rollback"]);
+  }
 };
 
 /** Run fn and expect it to throw one StoreError with this code and a message matching `message`. */

@@ -136,6 +136,8 @@ const VALID_ROWS: Record<string, Values> = {
     metadata: "{}",
     occurred_at: "2026-01-08T12:00:00.000Z",
     recorded_at: "2026-01-08T12:00:00.000Z",
+    // Any well-formed hash: the insert trigger asks for one, `verify` checks it is the chain's.
+    hash: "0".repeat(64),
   },
   generated_images: image,
   training_sessions: {
@@ -153,6 +155,12 @@ const VALID_ROWS: Record<string, Values> = {
     updated_at: "2026-01-08T12:00:00.000Z",
   },
   projection_state: { projection: "some_projection", fingerprint: "f", position: 0 },
+  consumers: {
+    name: "thumbnailer",
+    position: 0,
+    created_at: "2026-01-08T12:00:00.000Z",
+    updated_at: "2026-01-08T12:00:00.000Z",
+  },
   quality_tiers: { tier: "Good", images: 2, scored: 1, score_sum: 6.5 },
   creation_days: {
     day: "2026-01-08",
@@ -194,6 +202,17 @@ const CHECKS: { table: string; check: string; refused: Values[]; accepted: Value
   },
   { table: "events", check: "json_valid(data)", refused: [{ data: "{batchId" }], accepted: [{ data: "{}" }] },
   { table: "events", check: "json_valid(metadata)", refused: [{ metadata: "" }], accepted: [{ metadata: "[]" }] },
+  {
+    table: "events",
+    check: "hash IS NULL OR (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*')",
+    refused: [
+      { hash: "0".repeat(63) },
+      { hash: "0".repeat(65) },
+      { hash: `${"0".repeat(63)}A` },
+      { hash: `${"0".repeat(63)}g` },
+    ],
+    accepted: [{ hash: "f".repeat(64) }, { hash: "0123456789abcdef".repeat(4) }],
+  },
   ...SCORE_BOUNDS.map(([column, max]) => ({
     table: "generated_images",
     check: `${column} IS NULL OR (${column} >= 0 AND ${column} <= ${max})`,
@@ -255,6 +274,34 @@ const CHECKS: { table: string; check: string; refused: Values[]; accepted: Value
     accepted: [{ avg_score: 0 }, { avg_score: 10 }, { avg_score: null }],
   },
   { table: "projection_state", check: "position >= 0", refused: [{ position: -1 }], accepted: [{ position: 0 }] },
+  {
+    table: "consumers",
+    check: "length(name) BETWEEN 1 AND 200",
+    refused: [{ name: "" }, { name: "c".repeat(201) }],
+    accepted: [{ name: "c" }, { name: "c".repeat(200) }],
+  },
+  {
+    table: "consumers",
+    check: "typeof(position) = 'integer' AND position >= 0",
+    refused: [{ position: -1 }, { position: -0.5 }],
+    accepted: [{ position: 0 }],
+  },
+  { table: "consumers", check: "resets >= 0", refused: [{ resets: -1 }], accepted: [{ resets: 0 }, { resets: 3 }] },
+  {
+    table: "consumers",
+    check: "length(lease_holder) BETWEEN 1 AND 200",
+    refused: [
+      { lease_holder: "", lease_expires_at: "2026-01-08T12:00:30.000Z" },
+      { lease_holder: "h".repeat(201), lease_expires_at: "2026-01-08T12:00:30.000Z" },
+    ],
+    accepted: [{ lease_holder: "h".repeat(200), lease_expires_at: "2026-01-08T12:00:30.000Z" }],
+  },
+  {
+    table: "consumers",
+    check: "(lease_holder IS NULL) = (lease_expires_at IS NULL)",
+    refused: [{ lease_holder: "pid 1" }, { lease_expires_at: "2026-01-08T12:00:30.000Z" }],
+    accepted: [{ lease_holder: "pid 1", lease_expires_at: "2026-01-08T12:00:30.000Z" }, { lease_holder: null }],
+  },
   {
     table: "quality_tiers",
     check: "tier IN ('Excellent', 'Good', 'Fair', 'Poor')",
@@ -332,7 +379,7 @@ describe("every CHECK constraint of the migrations, behaviourally", () => {
       .array(z.object({ name: z.string(), sql: z.string() }))
       .parse(store.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all());
     const inSchema = tables.flatMap((t) => checksIn(t.sql).map((check) => `${t.name}: ${check}`));
-    expect(inSchema).toHaveLength(30);
+    expect(inSchema).toHaveLength(36);
     expect(CHECKS.map((c) => `${c.table}: ${c.check}`).sort()).toEqual(inSchema.sort());
   });
 

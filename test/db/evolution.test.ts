@@ -4,7 +4,6 @@ import { dirname, join } from "node:path";
 import { resolveBinary } from "dbmate";
 import { describe, expect, it } from "vitest";
 import { type Db, openConnection } from "../../src/db/connection.js";
-import { appliedMigrations, runDbmate } from "../../src/db/migrations.js";
 import { migrationsDir } from "../../src/db/paths.js";
 import { migrateDatabase } from "../../src/events/backfillChain.js";
 import { EVENT_COLUMNS } from "../../src/events/readEvents.js";
@@ -13,6 +12,7 @@ import { projectionDigests } from "../../src/replay/tables.js";
 import { openStore } from "../../src/store/openStore.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { curated, generated } from "../fixtures.js";
+import { rollBackFrom } from "../support.js";
 
 /** The schema objects of generated_images as a set of migrations leaves them. */
 const imageSchema = (db: Db) =>
@@ -21,15 +21,7 @@ const imageSchema = (db: Db) =>
 const DIVERSITY = "20260102000002";
 
 /** Roll back until the diversity migration (and whatever came after it) is undone. */
-const rollBackDiversity = (path: string) => {
-  for (;;) {
-    const db = openConnection(path);
-    const applied = appliedMigrations(db);
-    db.close();
-    if ((applied.at(-1) ?? "") < DIVERSITY) return;
-    runDbmate(path, ["rollback"]);
-  }
-};
+const rollBackDiversity = (path: string) => rollBackFrom(path, DIVERSITY);
 
 /** A database migrated by the releases before the diversity migration. */
 const previousRelease = (dir: string): string => {

@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { z } from "zod";
 import { openConnection } from "../../src/db/connection.js";
-import { knownMigrations, runDbmate } from "../../src/db/migrations.js";
+import { runDbmate } from "../../src/db/migrations.js";
 import { backfillChain, migrateDatabase } from "../../src/events/backfillChain.js";
 import { GENESIS_HASH } from "../../src/events/chain.js";
 import { openStore } from "../../src/index.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { cli } from "../cli/run.js";
 import { batchStarted, curated, generated } from "../fixtures.js";
-import { expectStoreError, tempDir } from "../support.js";
+import { expectStoreError, rollBackFrom, tempDir } from "../support.js";
 
 const T = "2026-01-08T12:00:00Z";
 const CHAIN_MIGRATION = "20261129000001";
@@ -57,8 +57,7 @@ const logFromBeforeTheChain = (events = 5) => {
     store.append([generated(`${i}.png`, T), curated(`${i}.png`, T, { finalScore: 5.21 })]);
   store.close();
   const hashes = hashesOf(path);
-  expect(knownMigrations().at(-1)).toBe(CHAIN_MIGRATION);
-  runDbmate(path, ["rollback"]);
+  rollBackFrom(path, CHAIN_MIGRATION);
   return { path, hashes };
 };
 
@@ -201,7 +200,7 @@ describe("a log migrated before the chain", () => {
     const result = cli(["migrate", "--db", copy]);
     expect(result.stderr).toBe("");
     expect(result.stdout).toMatch(
-      new RegExp(`applied ${CHAIN_MIGRATION}; computed the chain hash of 6 event\\(s\\) already in the log`),
+      new RegExp(`applied ${CHAIN_MIGRATION}(, \\d+)*; computed the chain hash of 6 event\\(s\\) already in the log`),
     );
     expect(hashesOf(copy)).toEqual(hashes);
   });

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { openConnection } from "../../src/db/connection.js";
-import { appliedMigrations, runDbmate } from "../../src/db/migrations.js";
+import { runDbmate } from "../../src/db/migrations.js";
 import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import { migrateDatabase } from "../../src/events/backfillChain.js";
 import { chainHash, GENESIS_HASH } from "../../src/events/chain.js";
@@ -10,7 +10,7 @@ import { EVENT_COLUMNS } from "../../src/events/readEvents.js";
 import { openStore } from "../../src/index.js";
 import { formatFinding, verifyDatabase } from "../../src/maintenance/verify.js";
 import { cli, json } from "../cli/run.js";
-import { insertChained, tempDir } from "../support.js";
+import { insertChained, rollBackFrom, tempDir } from "../support.js";
 
 const T = "2026-01-08T12:00:00.000Z";
 
@@ -142,16 +142,7 @@ describe("verifyDatabase", () => {
 
   it("verifies a log migrated before the chain clean once migrate has computed its chain, and names what is missing before", () => {
     const path = demoLog();
-    // Back to the schema before the chain: roll back every migration from the chain's on.
-    const newest = () => {
-      const db = openConnection(path);
-      try {
-        return appliedMigrations(db).at(-1);
-      } finally {
-        db.close();
-      }
-    };
-    while (newest() !== "20260106000001") runDbmate(path, ["rollback"]);
+    rollBackFrom(path, "20261129000001");
     expect(verifyDatabase(path).findings.map(formatFinding)).toEqual([
       expect.stringMatching(
         /^schema_migrations \[migrations\]: \d+ pending migration\(s\) \(20261129000001, [^)]*\): run `npx artist-store migrate/,

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { insertChained } from "../support.js";
 import { dashboardOf, getJson, storeWith } from "./support.js";
 
 /** An event written into the log without its projection: the tables now lag the log by one event. */
 const writeBehindTheProjections = (store: ReturnType<typeof storeWith>) =>
-  store.db
-    .prepare(
-      "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) " +
-        "VALUES ('raw-1', 'batch:b9', 1, 'BatchStarted', 1, '{\"batchId\":\"b9\"}', '2026-01-08T12:00:00.000Z', '2026-01-08T12:00:00.000Z')",
-    )
-    .run();
+  insertChained(
+    store.db,
+    "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, occurred_at, recorded_at) " +
+      "VALUES ('raw-1', 'batch:b9', 1, 'BatchStarted', 1, '{\"batchId\":\"b9\"}', '2026-01-08T12:00:00.000Z', '2026-01-08T12:00:00.000Z')",
+  );
 
 describe("GET /health for monitors", () => {
   it("answers 200 while every projection is at the log head", async () => {
