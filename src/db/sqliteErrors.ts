@@ -64,7 +64,12 @@ export const diskIsFull = (code: string): boolean =>
  * `diskIsFull`, DISK_IO_ERROR for the other SQLITE_IOERR codes and EIO. Other errors pass through.
  * @example try { copy() } catch (e) { throw asDiskFailure(e, scratchPath, "rebuild's scratch database") }
  */
-export const asDiskFailure = (e: unknown, path: string, what: string): unknown => {
+export const asDiskFailure = (failure: unknown, path: string, what: string): unknown => {
+  // A disk failure already worded for another file (opening a connection) is worded again for this one.
+  const e =
+    failure instanceof StoreError && (failure.code === "DISK_FULL" || failure.code === "DISK_IO_ERROR")
+      ? (failure.cause ?? failure)
+      : failure;
   const code = errorCode(e) ?? "";
   if (e instanceof StoreError) return e;
   if (diskIsFull(code))

@@ -44,13 +44,18 @@ describe("a full disk during rebuild and audit", () => {
       const before = stateHash(path);
       const outcomes: Record<string, string[]> = {};
       // From too little space to open the store's own -shm, to enough for the scratch copy but not for the replay.
-      for (const leaveKb of [8, 64, 200, 300, 500]) {
+      for (const leaveKb of [0, 8, 64, 200, 300, 500]) {
         const filler = fillDisk(disk.dir, leaveKb);
+        const seenHere: string[] = [];
+        outcomes[`${leaveKb} KiB free`] = seenHere;
         for (const command of ["rebuild", "audit"]) {
           const run = cli([command, "--db", path]);
-          const seen = `${command}: exit ${run.code}, ${run.stderr.split("\n").length - 1} line(s)`;
-          const key = `${leaveKb} KiB free`;
-          outcomes[key] = [...(outcomes[key] ?? []), seen];
+          const cause = /^error: cannot (write the scratch|open database)[^\n]*\((ENOSPC|SQLITE_\w+)\)/.exec(
+            run.stderr,
+          );
+          const where = run.stderr.includes(".scratch-") ? "the scratch" : "opening the store";
+          const seen = `${command}: exit ${run.code}${cause ? `, ${cause[2]} at ${where}` : ""}, ${run.stderr.split("\n").length - 1} line(s)`;
+          seenHere.push(seen);
           if (run.code === 0) continue;
           expect(run.code, seen).toBe(1);
           expect(run.stderr, seen).toMatch(
