@@ -186,15 +186,15 @@ const CHECKS: { table: string; check: string; refused: Values[]; accepted: Value
   { table: "events", check: "json_valid(data)", refused: [{ data: "{batchId" }], accepted: [{ data: "{}" }] },
   { table: "events", check: "json_valid(metadata)", refused: [{ metadata: "" }], accepted: [{ metadata: "[]" }] },
   ...[
-    ["aesthetic_score", 10],
-    ["clip_score", 1],
-    ["technical_score", 1],
-    ["final_score", 10],
-    ["diversity_score", 10],
-  ].map(([column, max]) => ({
+    { column: "aesthetic_score", max: 10 },
+    { column: "clip_score", max: 1 },
+    { column: "technical_score", max: 1 },
+    { column: "final_score", max: 10 },
+    { column: "diversity_score", max: 10 },
+  ].map(({ column, max }) => ({
     table: "generated_images",
     check: `${column} IS NULL OR (${column} >= 0 AND ${column} <= ${max})`,
-    refused: [{ [column]: -0.001 }, { [column]: Number(max) + 0.001 }],
+    refused: [{ [column]: -0.001 }, { [column]: max + 0.001 }],
     accepted: [{ [column]: 0 }, { [column]: max }, { [column]: null }],
   })),
   ...["generation_params", "tags"].map((column) => ({
