@@ -172,15 +172,6 @@ const VALID_ROWS: Record<string, Values> = {
   },
 };
 
-/** Each score column of generated_images and its upper bound. */
-const SCORE_BOUNDS: [string, number][] = [
-  ["aesthetic_score", 10],
-  ["clip_score", 1],
-  ["technical_score", 1],
-  ["final_score", 10],
-  ["diversity_score", 10],
-];
-
 /**
  * Each CHECK of the migrations (its text as SQLite reports it), rows that break
  * it and rows at its bounds that it lets through. A refused row breaks this CHECK
@@ -213,10 +204,16 @@ const CHECKS: { table: string; check: string; refused: Values[]; accepted: Value
     ],
     accepted: [{ hash: "f".repeat(64) }, { hash: "0123456789abcdef".repeat(4) }],
   },
-  ...SCORE_BOUNDS.map(([column, max]) => ({
+  ...[
+    { column: "aesthetic_score", max: 10 },
+    { column: "clip_score", max: 1 },
+    { column: "technical_score", max: 1 },
+    { column: "final_score", max: 10 },
+    { column: "diversity_score", max: 10 },
+  ].map(({ column, max }) => ({
     table: "generated_images",
     check: `${column} IS NULL OR (${column} >= 0 AND ${column} <= ${max})`,
-    refused: [{ [column]: -0.001 }, { [column]: Number(max) + 0.001 }],
+    refused: [{ [column]: -0.001 }, { [column]: max + 0.001 }],
     accepted: [{ [column]: 0 }, { [column]: max }, { [column]: null }],
   })),
   ...["generation_params", "tags"].map((column) => ({

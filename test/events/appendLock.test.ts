@@ -43,8 +43,9 @@ describe("an append takes the write lock before its first read (BEGIN IMMEDIATE)
     const [first] = (await Promise.race([once(lines, "line"), exited])) as unknown[];
     expect(first, stderr).toBe("locked");
 
-    // The clock is read inside the append's transaction, before its first statement: by then
-    // the transaction must hold the write lock, so the other writer has committed.
+    // The clock is read inside the append's transaction, before its first statement (the curation
+    // carries its own occurredAt, so this is the only read): by then the transaction must hold the
+    // write lock, so the other writer has committed.
     const otherWriterSeen = store.db.prepare("SELECT count(*) FROM events WHERE event_id = 'other-writer'").pluck();
     const seen: unknown[] = [];
     probe = () => seen.push(otherWriterSeen.get());

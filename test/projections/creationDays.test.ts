@@ -40,4 +40,24 @@ describe("creation_days answers the document's Daily Creation Statistics", () =>
     ]);
     expect(store.queries.dailyCreationStatistics()).toEqual(documentAnswer(store));
   });
+
+  it("averages a day over the batches that have an average score, as the document's AVG skips NULL", () => {
+    const store = createTestStore();
+    onTestFinished(store.close);
+    store.append([
+      batchStarted("b1", "2026-01-08T09:00:00Z"),
+      batchStarted("b2", "2026-01-08T10:00:00Z"),
+      batchStarted("b3", "2026-01-08T11:00:00Z"),
+      batchFinished("b1", "2026-01-08T09:30:00Z", { imagesCreated: 4, imagesKept: 2, avgScore: 6 }),
+      batchFinished("b2", "2026-01-08T10:30:00Z", { imagesCreated: 3, imagesKept: 0, avgScore: null }),
+      batchFinished("b3", "2026-01-08T11:30:00Z", { imagesCreated: 2, imagesKept: 1, avgScore: 8 }),
+    ]);
+    expect(store.rows("creation_days")).toEqual([
+      { day: "2026-01-08", sessions: 3, images_created: 9, images_kept: 3, avg_score_sum: 14, avg_scores: 2 },
+    ]);
+    expect(store.queries.dailyCreationStatistics()).toEqual([
+      { date: "2026-01-08", sessions: 3, totalCreated: 9, totalKept: 3, avgQuality: 7 },
+    ]);
+    expect(documentAnswer(store)).toEqual(store.queries.dailyCreationStatistics());
+  });
 });

@@ -132,4 +132,10 @@ describe("generated_images projection", () => {
     ]);
     expect(row()).toEqual(scores(2.5, 0, 1, 0, 10));
   });
+
+  it("keeps a seed of 0 (a seed, not a missing one)", () => {
+    given([])
+      .when(generated("a.png", "2026-01-08T12:00:00Z", { seed: 0 }))
+      .then({ generated_images: [{ seed: 0 }] });
+  });
 });
