@@ -154,7 +154,8 @@ describe(`${WRITERS} writer processes at once, SIGKILLed one at a time and repla
     while (killed.length < KILLS) {
       await allWriting();
       const chosen = new Set<number>();
-      while (chosen.size < Math.min(PER_ROUND, KILLS - killed.length)) chosen.add(Math.floor(random() * WRITERS));
+      while (chosen.size < Math.min(PER_ROUND, WRITERS, KILLS - killed.length))
+        chosen.add(Math.floor(random() * WRITERS));
       const victims = [...chosen].flatMap((slot) => slots[slot] ?? []);
       await Promise.all(victims.map((w) => kill(w, `round ${rounds}, ${w.idPrefix}`)));
       for (const slot of chosen) slots[slot] = spawnWriter(slots[slot]?.kind ?? "single");

@@ -21,7 +21,9 @@ import {
 } from "./support.js";
 
 const KILLS = sized("RELIABILITY_KILLS", 20);
-const EVENTS = sized("RELIABILITY_RESTORE_EVENTS", 4000);
+/** The live log, in batches of 100: its first half is in the backup. */
+const BATCHES = 2 * Math.max(1, Math.round(sized("RELIABILITY_RESTORE_EVENTS", 4000) / 200));
+const EVENTS = BATCHES * 100;
 const seed = runSeed();
 const figures: Record<string, unknown> = { seed, logEvents: EVENTS };
 afterAll(() => recordFigures("restore-kill", figures));
@@ -32,8 +34,8 @@ const SIDE = ["-wal", "-shm", "-journal"];
 /** The log, canonically: the schema and every event by position (a restore may rewrite other rows' rowids). */
 const logHash = (store: Store) => sha256(canonicalDump(store.db, ["events"]));
 
-const fill = (store: Store, from: number, events: number) => {
-  for (let b = from; b < from + events / 100; b++)
+const fill = (store: Store, from: number, to: number) => {
+  for (let b = from; b < to; b++)
     store.append(
       Array.from(
         { length: 100 },
@@ -79,10 +81,10 @@ describe("SIGKILL during a restore", () => {
     mkdirSync(scratch);
     const live = migratedDb(liveDir);
     const store = openStore({ url: live });
-    fill(store, 0, EVENTS / 2);
+    fill(store, 0, BATCHES / 2);
     const { file: backup } = await backupDatabase(live, { dir: join(dir, "backups") });
     // The live database moves on after its backup: restoring goes back, and the aside copy must keep what came after.
-    fill(store, EVENTS / 200, EVENTS / 2);
+    fill(store, BATCHES / 2, BATCHES);
     store.db.pragma("wal_checkpoint(TRUNCATE)");
     store.close();
     const template = join(dir, "old.db");
