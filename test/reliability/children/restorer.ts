@@ -11,10 +11,11 @@ import { env, send, sendError } from "./protocol.js";
 const from = env("FROM");
 const live = env("LIVE");
 send({ t: "ready", pid: process.pid });
-process.stdin.once("data", () => {
+process.stdin.once("data", async () => {
   try {
     send({ t: "phase", name: "restoring" });
-    restoreDatabase(from, live);
+    // Awaited whether the restore returns its result or a promise of it.
+    await restoreDatabase(from, live);
     send({ t: "phase", name: "restored" });
   } catch (e) {
     sendError(e);
