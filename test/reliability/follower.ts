@@ -90,7 +90,7 @@ export interface Follower extends Killable {
   readonly acknowledgements: FollowAck[];
   /** The accepted lines as [eventId, position, streamId, streamVersion, duplicate]. */
   readonly acked: AckedEvent[];
-  /** Write plan lines [offset, offset + count) to its stdin (all at once; it takes them one by one). */
+  /** Write plan lines [offset, offset + count) to its stdin (it takes them one by one); a later feed continues where this one ended. */
   feed(plan: readonly PlannedLine[], offset: number, count: number, end?: boolean): void;
   /** Where in the plan its line 1 is, and how many lines it was given. */
   fed(): { offset: number; count: number };
@@ -135,7 +135,9 @@ export const spawnFollower = (db: string): Follower => {
     fed: () => fed,
     feed: (plan, offset, count, end = false) => {
       const lines = plan.slice(offset, offset + count);
-      fed = { offset, count: lines.length };
+      if (fed.count > 0 && offset !== fed.offset + fed.count)
+        throw new Error(`feed continues at plan line ${fed.offset + fed.count + 1}, not ${offset + 1}`);
+      fed = fed.count > 0 ? { offset: fed.offset, count: fed.count + lines.length } : { offset, count: lines.length };
       proc.stdin.write(lines.map((l) => `${l.text}\n`).join(""));
       if (end) proc.stdin.end();
     },
