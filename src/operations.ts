@@ -1,6 +1,7 @@
-// Operators' API (`ai-artist-store/operations`): rebuild, audit and time travel; backup, restore, retention and
-// doctor; the JSON-lines ingest of `artist-store emit`; filtered log reads and table digests.
+// Operators' API (`ai-artist-store/operations`): migrate, rebuild, audit and time travel; backup, restore,
+// retention, doctor and verify; the JSON-lines ingest of `artist-store emit`; filtered log reads and table digests.
 export { databasePath } from "./db/paths.js";
+export { type BackfillOptions, backfillChain, migrateDatabase } from "./events/backfillChain.js";
 export { type EventFilter, queryEvents } from "./events/queryEvents.js";
 export {
   checkLine,
@@ -17,11 +18,21 @@ export {
   type BackupResult,
   backupDatabase,
   defaultBackupDir,
+  type LogHead,
   listBackups,
 } from "./maintenance/backup.js";
 export { type DoctorReport, diagnose } from "./maintenance/doctor.js";
 export { type RestoreResult, restoreDatabase } from "./maintenance/restore.js";
 export { DOCUMENT_RETENTION, planRetention, type RetentionPolicy } from "./maintenance/retention.js";
+export {
+  formatFinding,
+  type VerifyCheck,
+  type VerifyFinding,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyDatabase,
+  verifyLog,
+} from "./maintenance/verify.js";
 export { PROJECTION_NAMES, type ProjectionName } from "./projections/index.js";
 export { projectionFingerprint } from "./projections/projectionState.js";
 export { runQueryByName } from "./queries/byName.js";

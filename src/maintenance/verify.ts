@@ -269,7 +269,10 @@ export const verifyDatabase = (path: string, options: VerifyOptions = {}): Verif
   }
 };
 
-/** One line per finding: where, which check, what. */
+/**
+ * One line per finding: where, which check, what.
+ * @example formatFinding({ check: "counter", object: "sqlite_sequence", message: "…" }) // "sqlite_sequence [counter]: …"
+ */
 export const formatFinding = (f: VerifyFinding): string =>
   `${f.position !== undefined ? `position ${f.position}` : (f.object ?? "database")} [${f.check}]: ${f.message}`;
 
