@@ -121,7 +121,7 @@ describe("the chain an append extends", () => {
     expect(() => db.prepare("UPDATE events SET hash = ?, position = 9 WHERE position = 1").run(h)).toThrow(
       /UPDATE is not allowed/,
     );
-    expect(() => db.prepare("UPDATE events SET hash = ? WHERE position = 1").run("A".repeat(64))).toThrow(/CHECK/);
+    expect(() => db.prepare("UPDATE events SET hash = ? WHERE position = 1").run("a".repeat(63))).toThrow(/CHECK/);
     db.prepare("UPDATE events SET hash = ? WHERE position = 1").run(h);
     expect(() => db.prepare("UPDATE events SET hash = ? WHERE position = 1").run("b".repeat(64))).toThrow(
       /UPDATE is not allowed/,
