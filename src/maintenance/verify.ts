@@ -7,6 +7,7 @@ import { StoreError } from "../db/errors.js";
 import { integrityProblems } from "../db/integrity.js";
 import { migrationStatus } from "../db/migrations.js";
 import { cliCommand } from "../db/paths.js";
+import { isSqliteError, messageOf } from "../db/sqliteErrors.js";
 import { migrateDatabase } from "../events/backfillChain.js";
 import { chainHash, GENESIS_HASH, LOG_GUARDS, linkProblem, shortHash } from "../events/chain.js";
 import { streamIdOf } from "../events/prepareEvent.js";
@@ -193,10 +194,13 @@ export const verifyLog = (db: Db, path: string, options: VerifyOptions = {}): Ve
           .get(),
       );
     const head = headRow ?? null;
-    const counter = z
-      .number()
-      .int()
-      .parse(db.prepare(`SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'events'`).pluck().get());
+    const hasSequence = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'`).get() !== undefined;
+    const counter = hasSequence
+      ? z
+          .number()
+          .int()
+          .parse(db.prepare(`SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'events'`).pluck().get())
+      : 0;
     const page = db
       .prepare(
         `SELECT ${EVENT_COLUMNS}, ${hasHash ? "hash" : "NULL"} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
@@ -250,8 +254,20 @@ export const verifyLog = (db: Db, path: string, options: VerifyOptions = {}): Ve
     if (options.expectHead) checkAnchor(db, hasHash, options.expectHead, add);
     return { events, head, counter };
   });
-  const { events, head, counter } = walk();
-  return report(events, head, counter);
+  try {
+    const { events, head, counter } = walk();
+    return report(events, head, counter);
+  } catch (e) {
+    // A log too damaged, or too foreign, to be read to its end is a finding, not a crash.
+    const corrupt = isSqliteError(e, "SQLITE_CORRUPT") || isSqliteError(e, "SQLITE_NOTADB");
+    if (!corrupt && !isSqliteError(e, "SQLITE_ERROR")) throw e;
+    add({
+      check: corrupt ? "integrity" : "schema",
+      object: "table events",
+      message: `the log cannot be read to its end: ${messageOf(e)}`,
+    });
+    return report(0, null, 0);
+  }
 };
 
 /**
