@@ -112,7 +112,7 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
   const type = text(fields, 4);
   const schemaVersion = integer(fields, 5);
   if (!isEventType(type)) throw corruptEvent(position, type, streamId, `unknown event type "${type}"`);
-  if (schemaVersion < 1) throw corruptEvent(position, type, streamId, `schema version ${schemaVersion} is not one`);
+  if (schemaVersion < 1) throw corruptEvent(position, type, streamId, `schema version ${schemaVersion} is below 1`);
   if (schemaVersion > eventTypes[type].version)
     throw corruptEvent(
       position,
