@@ -9,7 +9,7 @@ CREATE TABLE events (
     data TEXT NOT NULL CHECK (json_valid(data)),
     metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
     occurred_at TEXT NOT NULL,
-    recorded_at TEXT NOT NULL, hash TEXT CHECK (hash IS NULL OR (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*')),
+    recorded_at TEXT NOT NULL, hash TEXT CHECK (hash IS NULL OR (typeof(hash) = 'text' AND length(hash) = 64)),
     UNIQUE (stream_id, stream_version)
 );
 CREATE TRIGGER events_no_delete

@@ -1,10 +1,11 @@
-// Operators' API (`ai-artist-store/operations`): rebuild, audit and time travel; backup, restore, retention and
-// doctor; the JSON-lines ingest of `artist-store emit`; filtered log reads and table digests; consumers (the
-// `artist-store follow` protocol, listing, reset, delete).
+// Operators' API (`ai-artist-store/operations`): migrate, rebuild, audit and time travel; backup, restore,
+// retention, doctor and verify; the JSON-lines ingest of `artist-store emit`; filtered log reads and table digests;
+// consumers (the `artist-store follow` protocol, listing, reset, delete).
 export { type FollowIo, type FollowOptions, type FollowResult, followConsumer } from "./consumers/follow.js";
 export { deleteConsumer, listConsumers, resetConsumer } from "./consumers/manage.js";
 export type { ConsumerStatus } from "./consumers/status.js";
 export { databasePath } from "./db/paths.js";
+export { type BackfillOptions, backfillChain, migrateDatabase } from "./events/backfillChain.js";
 export { type EventFilter, queryEvents } from "./events/queryEvents.js";
 export {
   checkLine,
@@ -22,11 +23,21 @@ export {
   type BackupResult,
   backupDatabase,
   defaultBackupDir,
+  type LogHead,
   listBackups,
 } from "./maintenance/backup.js";
 export { type DoctorReport, diagnose } from "./maintenance/doctor.js";
 export { type RestoreOptions, type RestoreResult, restoreDatabase } from "./maintenance/restore.js";
 export { DOCUMENT_RETENTION, planRetention, type RetentionPolicy } from "./maintenance/retention.js";
+export {
+  formatFinding,
+  type VerifyCheck,
+  type VerifyFinding,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyDatabase,
+  verifyLog,
+} from "./maintenance/verify.js";
 export { PROJECTION_NAMES, type ProjectionName } from "./projections/index.js";
 export { projectionFingerprint } from "./projections/projectionState.js";
 export { runQueryByName } from "./queries/byName.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
+import { messageOf } from "../db/sqliteErrors.js";
 import { brokenChain, type ChainLink, chainHash, GENESIS_HASH, linkProblem } from "./chain.js";
 import type { StoredEvent } from "./envelope.js";
 import { type EventType, eventTypes, isEventType, Metadata, payloadParsers } from "./schemas.js";
@@ -75,10 +76,29 @@ export const fieldsOf = (raw: unknown): readonly unknown[] => {
 const corruptEvent = (position: number, type: string, streamId: string, why: string): StoreError =>
   new StoreError("CORRUPT_LOG", `event at position ${position} (${type} on ${streamId}): ${why}`, { position });
 
+/** A column of JSON text, parsed: text that is not JSON (the CHECKs refuse it, so only a damaged file holds it) is CORRUPT_LOG. */
+const parseJsonColumn = (fields: readonly unknown[], i: number, position: number, type: string, streamId: string) => {
+  const json = text(fields, i);
+  try {
+    return JSON.parse(json);
+  } catch (e) {
+    throw corruptEvent(position, type, streamId, `${FIELDS[i] ?? `column ${i + 1}`} is not JSON (${messageOf(e)})`);
+  }
+};
+
 /** Most events carry no metadata: `{}` parses to the same object every time, unless the schema stops accepting it. */
 const EMPTY_METADATA = Metadata.safeParse({});
-const parseMetadata = (json: string): Metadata =>
-  json === "{}" && EMPTY_METADATA.success ? { ...EMPTY_METADATA.data } : Metadata.parse(JSON.parse(json));
+const parseMetadata = (fields: readonly unknown[], position: number, type: string, streamId: string): Metadata => {
+  if (fields[7] === "{}" && EMPTY_METADATA.success) return { ...EMPTY_METADATA.data };
+  const metadata = Metadata.safeParse(parseJsonColumn(fields, 7, position, type, streamId));
+  if (metadata.success) return metadata.data;
+  throw corruptEvent(
+    position,
+    type,
+    streamId,
+    metadata.error.issues.map((i) => `metadata.${i.path.join(".")}: ${i.message}`).join("; "),
+  );
+};
 
 /**
  * Parse one row of the log (selected with EVENT_COLUMNS, as an object or a
@@ -92,6 +112,7 @@ export const parseEventRow = (raw: unknown): StoredEvent => {
   const type = text(fields, 4);
   const schemaVersion = integer(fields, 5);
   if (!isEventType(type)) throw corruptEvent(position, type, streamId, `unknown event type "${type}"`);
+  if (schemaVersion < 1) throw corruptEvent(position, type, streamId, `schema version ${schemaVersion} is below 1`);
   if (schemaVersion > eventTypes[type].version)
     throw corruptEvent(
       position,
@@ -110,7 +131,9 @@ const eventOfType = <T extends EventType>(
   streamId: string,
   schemaVersion: number,
 ): StoredEvent<T> => {
-  const payload = payloadParsers[type].safeParse(upcast(type, schemaVersion, JSON.parse(text(fields, 6))));
+  const payload = payloadParsers[type].safeParse(
+    upcast(type, schemaVersion, parseJsonColumn(fields, 6, position, type, streamId)),
+  );
   if (!payload.success)
     throw corruptEvent(
       position,
@@ -126,7 +149,7 @@ const eventOfType = <T extends EventType>(
     type,
     schemaVersion,
     data: payload.data,
-    metadata: parseMetadata(text(fields, 7)),
+    metadata: parseMetadata(fields, position, type, streamId),
     occurredAt: text(fields, 8),
     recordedAt: text(fields, 9),
   };

@@ -41,13 +41,11 @@ const hashesOf = (path: string) => {
 };
 
 /** The chain as docs/reliability.md defines it, computed here without the store's code. */
-const documentedHash = (previous: string, r: z.output<typeof Row>) =>
-  createHash("sha256")
-    .update(
-      `${JSON.stringify([previous, r.position, r.event_id, r.stream_id, r.stream_version, r.type, r.schema_version, r.metadata, r.occurred_at, r.recorded_at])}\n${r.data}`,
-      "utf8",
-    )
-    .digest("hex");
+const documentedHash = (previous: string, r: z.output<typeof Row>) => {
+  const columns = [r.position, r.event_id, r.stream_id, r.stream_version, r.type, r.schema_version];
+  const text = `${JSON.stringify([previous, ...columns, r.metadata, r.occurred_at, r.recorded_at])}\n${r.data}`;
+  return createHash("sha256").update(text, "utf8").digest("hex");
+};
 
 /** A store with events, then the chain migration rolled back: a log as the releases before the chain left it. */
 const logFromBeforeTheChain = (events = 5) => {
@@ -120,7 +118,7 @@ describe("the chain an append extends", () => {
     expect(() => db.prepare("UPDATE events SET hash = ?, position = 9 WHERE position = 1").run(h)).toThrow(
       /UPDATE is not allowed/,
     );
-    expect(() => db.prepare("UPDATE events SET hash = ? WHERE position = 1").run("A".repeat(64))).toThrow(/CHECK/);
+    expect(() => db.prepare("UPDATE events SET hash = ? WHERE position = 1").run("a".repeat(63))).toThrow(/CHECK/);
     db.prepare("UPDATE events SET hash = ? WHERE position = 1").run(h);
     expect(() => db.prepare("UPDATE events SET hash = ? WHERE position = 1").run("b".repeat(64))).toThrow(
       /UPDATE is not allowed/,

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -9,8 +10,9 @@ import { chainHash, GENESIS_HASH } from "../../src/events/chain.js";
 import { EVENT_COLUMNS } from "../../src/events/readEvents.js";
 import { openStore } from "../../src/index.js";
 import { formatFinding, verifyDatabase } from "../../src/maintenance/verify.js";
+import { rebuildProjections } from "../../src/operations.js";
 import { cli, json } from "../cli/run.js";
-import { insertChained, rollBackFrom, tempDir } from "../support.js";
+import { expectStoreError, insertChained, rollBackFrom, tempDir } from "../support.js";
 
 const T = "2026-01-08T12:00:00.000Z";
 
@@ -122,6 +124,34 @@ describe("verifyDatabase", () => {
       "index idx_events_type [schema]: index idx_events_type on the log is not one the migrations create",
       expect.stringMatching(/^position 1 \[event\]: event at position 1 \(BatchStarted on batch:x\): data\.batchId: /),
     ]);
+  });
+
+  it("names an event whose bytes in the file are no longer JSON, and rebuild stops there instead of crashing", () => {
+    const path = join(tempDir(), "bytes.db");
+    const store = openStore({ url: path, migrate: true });
+    store.append([
+      { type: "ImageGenerated", data: { filename: "a.png", prompt: "a fox", modelId: "sdxl" }, occurredAt: T },
+      { type: "ImageCurated", data: { filename: "a.png", status: "curated", finalScore: 5.21 }, occurredAt: T },
+    ]);
+    store.close();
+    withDb(path, (db) => db.pragma("wal_checkpoint(TRUNCATE)"));
+    const bytes = readFileSync(path);
+    bytes.write('"finalScore":5,21', bytes.indexOf('"finalScore":5.21'));
+    writeFileSync(path, bytes);
+    expect(verifyDatabase(path).findings.map(formatFinding)).toEqual([
+      "integrity_check [integrity]: CHECK constraint failed in events",
+      expect.stringMatching(/^position 2 \[chain\]: the event does not match its stored hash/),
+      expect.stringMatching(
+        /^position 2 \[event\]: event at position 2 \(ImageCurated on image:a\.png\): data is not JSON/,
+      ),
+    ]);
+    const reopened = openStore({ url: path });
+    try {
+      expectStoreError(() => rebuildProjections(reopened), "CORRUPT_LOG", /event at position 2 breaks the log's chain/);
+      expectStoreError(() => reopened.readAll(), "CORRUPT_LOG", /position 2 .*: data is not JSON/);
+    } finally {
+      reopened.close();
+    }
   });
 
   it("lists at most maxFindings and counts the rest", () => {

@@ -367,7 +367,10 @@ describe("tampering that integrity_check passes", () => {
       expectStoreError(
         () => store.emit.batchStarted({ batchId: "b2" }),
         "LOG_UNGUARDED",
-        /has lost its guard trigger\(s\) events_no_update, events_no_delete, events_no_replace: appends are refused \(reading still works\); run `npx artist-store verify --db [^`]+`/,
+        new RegExp(
+          "has lost its guard trigger\\(s\\) events_no_update, events_no_delete, events_no_replace: " +
+            "appends are refused \\(reading still works\\); run `npx artist-store verify --db [^`]+`",
+        ),
       );
       expect(store.readAll().events).toHaveLength(4);
     } finally {

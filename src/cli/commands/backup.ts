@@ -40,15 +40,15 @@ export const registerBackup = (program: Command, { io, action }: Cli): void => {
           onProgress: (p) => progress.onProgress({ done: p.totalPages - p.remainingPages, total: p.totalPages }),
         });
         const schema = result.schemaVersion ?? "none";
-        const head = result.head
-          ? `head ${result.head.position}:${result.head.hash ?? "(no hash)"}`
-          : "head 0 (no events)";
+        const anchor = result.head?.hash ? `${result.head.position}:${result.head.hash}` : undefined;
+        const head = anchor
+          ? `head ${anchor}: keep it elsewhere; \`${cliCommand("verify", path)} --expect-head ${anchor}\` checks the log still holds it`
+          : `head ${result.head?.position ?? 0} (no chain hash to keep)`;
         progress.finish(
           opts.json
             ? JSON.stringify({ path, ...result }, null, 2)
             : `${io.color.green("backed up")} ${path} to ${result.file} ` +
-                `(${formatBytes(result.bytes)}, ${result.pages} pages, schema ${schema}, quick_check ok)\n` +
-                `${head}: keep it elsewhere; \`artist-store verify --expect-head POSITION:HASH\` checks the log still holds it`,
+                `(${formatBytes(result.bytes)}, ${result.pages} pages, schema ${schema}, quick_check ok)\n${head}`,
         );
         return EXIT.ok;
       } finally {

@@ -5,6 +5,9 @@ import { formatFinding } from "../../maintenance/verify.js";
 import { type Cli, EXIT, intArg, printJson, resolveDb, withCommon } from "../common.js";
 import { formatBytes, heading, keyValues, table } from "../format.js";
 
+const logHead = (head: { position: number; hash: string | null } | null) =>
+  head ? `${head.position}:${head.hash ?? "(no hash)"}` : "an empty log";
+
 const Options = z.object({
   db: z.string().optional(),
   json: z.boolean().optional(),
@@ -121,7 +124,7 @@ free pages) are printed but leave the exit code at 0.`,
             heading(io, "Event log (verify)") +
             (r.log.findings.length
               ? `${r.log.findings.map((f) => c.red(formatFinding(f))).join("\n")}\n`
-              : `${c.green("ok")}: ${r.log.events} events, chain intact to ${r.log.head ? `${r.log.head.position}:${r.log.head.hash ?? "(no hash)"}` : "an empty log"}\n`),
+              : `${c.green("ok")}: ${r.log.events} events, chain intact to ${logHead(r.log.head)}\n`),
         );
         out(
           "\n" +
