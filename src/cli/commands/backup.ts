@@ -2,6 +2,7 @@ import { existsSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
+import { cliCommand } from "../../db/paths.js";
 import { backupDatabase, defaultBackupDir, listBackups } from "../../maintenance/backup.js";
 import { restoreDatabase } from "../../maintenance/restore.js";
 import { DOCUMENT_RETENTION, planRetention } from "../../maintenance/retention.js";
