@@ -112,14 +112,22 @@ export const followConsumer = async (store: Store, options: FollowOptions, io: F
     throw new StoreError("INVALID_ARGUMENT", "following with acknowledgements needs an input of acknowledgements", {});
   const checkpoints = createCheckpoints(store.db);
   const read = createBatchReader(store.db, { types: o.types, streamPrefix: o.streamPrefix });
-  noteIgnoredStart(options, checkpoints.ensure(o.name, o.from), o.onWarning);
+  const ensured = checkpoints.ensure(o.name, o.from);
+  noteIgnoredStart(options, ensured, o.onWarning);
   const lease = createLease(checkpoints, o.name, o.holder, o.leaseMs);
   const wakeup = createWakeup(store.path);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   o.signal?.addEventListener("abort", onAbort, { once: true });
   if (o.signal?.aborted) stop.abort();
-  const result: FollowResult = { name: o.name, holder: o.holder, position: 0, sent: 0, acked: 0, stopped: "aborted" };
+  const result: FollowResult = {
+    name: o.name,
+    holder: o.holder,
+    position: ensured.row.position,
+    sent: 0,
+    acked: 0,
+    stopped: "aborted",
+  };
   let failure: unknown;
   const fail = (e: unknown) => {
     failure ??= e;
