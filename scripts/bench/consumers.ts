@@ -1,6 +1,7 @@
 // Consumers: delivery throughput against readAll, follow latency from commit to handler, idle CPU,
 // the wake-up mechanisms measured side by side, and the follower's memory with a slow reader.
-// npx tsx scripts/bench/consumers.ts [--sizes 200000,2000000]   (runs alone and prints its figures)
+// npx tsx scripts/bench/consumers.ts [--sizes 200000,2000000] [--rounds 3]   (runs alone and prints its figures)
+// npx tsx scripts/bench/consumers.ts --sizes 100000 --batch-sizes 100,250,1000   (delivery alone, per batch size)
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -339,10 +340,24 @@ export const consumerTable = (c: ConsumerFigures): string => {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const { values } = parseArgs({
-    options: { sizes: { type: "string", default: "200000,2000000" }, rounds: { type: "string", default: "3" } },
+    options: {
+      sizes: { type: "string", default: "200000,2000000" },
+      rounds: { type: "string", default: "3" },
+      // Delivery alone, at several batch sizes, on a log of the first size: what chose the default.
+      "batch-sizes": { type: "string" },
+    },
   });
-  const figures = await measureConsumers((values.sizes ?? "").split(",").map(Number), Number(values.rounds));
-  console.log(JSON.stringify(figures, null, 2));
-  console.log(consumerTable(figures));
+  const sizes = (values.sizes ?? "").split(",").map(Number);
+  const batchSizes = values["batch-sizes"];
+  if (batchSizes) {
+    const path = freshDb("delivery");
+    growLog(path, sizes[0] ?? 100_000);
+    for (const batchSize of batchSizes.split(",").map(Number))
+      console.log(JSON.stringify(await measureDelivery(path, Number(values.rounds), batchSize)));
+  } else {
+    const figures = await measureConsumers(sizes, Number(values.rounds));
+    console.log(JSON.stringify(figures, null, 2));
+    console.log(consumerTable(figures));
+  }
   cleanUp();
 }

@@ -74,6 +74,20 @@ const parseAck = (text: string, line: number): number => {
   return parsed.data.ack;
 };
 
+/** Where `position` is in the ascending list `positions`, or -1. */
+const indexOf = (positions: readonly number[], position: number): number => {
+  let lo = 0;
+  let hi = positions.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const p = positions[mid] ?? Number.NaN;
+    if (p === position) return mid;
+    if (p < position) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+};
+
 /** A few positions, for a message. */
 const some = (positions: readonly number[]): string =>
   positions.length <= 5 ? positions.join(", ") : `${positions.slice(0, 3).join(", ")}, … ${positions.at(-1)}`;
@@ -98,14 +112,22 @@ export const followConsumer = async (store: Store, options: FollowOptions, io: F
     throw new StoreError("INVALID_ARGUMENT", "following with acknowledgements needs an input of acknowledgements", {});
   const checkpoints = createCheckpoints(store.db);
   const read = createBatchReader(store.db, { types: o.types, streamPrefix: o.streamPrefix });
-  noteIgnoredStart(options, checkpoints.ensure(o.name, o.from), o.onWarning);
+  const ensured = checkpoints.ensure(o.name, o.from);
+  noteIgnoredStart(options, ensured, o.onWarning);
   const lease = createLease(checkpoints, o.name, o.holder, o.leaseMs);
   const wakeup = createWakeup(store.path);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   o.signal?.addEventListener("abort", onAbort, { once: true });
   if (o.signal?.aborted) stop.abort();
-  const result: FollowResult = { name: o.name, holder: o.holder, position: 0, sent: 0, acked: 0, stopped: "aborted" };
+  const result: FollowResult = {
+    name: o.name,
+    holder: o.holder,
+    position: ensured.row.position,
+    sent: 0,
+    acked: 0,
+    stopped: "aborted",
+  };
   let failure: unknown;
   const fail = (e: unknown) => {
     failure ??= e;
@@ -138,7 +160,8 @@ export const followConsumer = async (store: Store, options: FollowOptions, io: F
           : `ack ${position} is beyond the last position sent (${lastSent})`,
         { ack: position, lastSent },
       );
-    if (!unacked.includes(position))
+    const index = indexOf(unacked, position);
+    if (index < 0)
       throw badAck(
         line,
         `ack ${position} is not the position of an event sent; awaiting acknowledgement: ${some(unacked)}`,
@@ -148,7 +171,7 @@ export const followConsumer = async (store: Store, options: FollowOptions, io: F
     lease.renewed();
     result.position = position;
     result.acked++;
-    unacked = unacked.filter((p) => p > position);
+    unacked = unacked.slice(index + 1);
     wakeup.wake();
     await writeOrStop(`${JSON.stringify({ acked: position })}\n`);
   };
@@ -218,15 +241,28 @@ export const followConsumer = async (store: Store, options: FollowOptions, io: F
   };
 
   let holding = false;
+  // Renewed on a timer too: a write that waits for a slow reader must not let the lease lapse.
+  let renewal: NodeJS.Timeout | undefined;
   try {
     holding = await lease.acquire(wakeup, stop.signal, o.onWarning);
     if (!holding) return result;
+    renewal = setInterval(
+      () => {
+        try {
+          lease.renewIfDue();
+        } catch (e) {
+          fail(e);
+        }
+      },
+      Math.max(1, Math.floor(o.leaseMs / 6)),
+    );
     result.position = checkpoints.mustGet(o.name).position;
     if (ack && acks) readAcks(acks).catch(fail);
     await (ack ? sendWithAcks() : sendWithoutAcks()).catch(fail);
     if (failure !== undefined) throw failure;
     return result;
   } finally {
+    clearInterval(renewal);
     stop.abort();
     o.signal?.removeEventListener("abort", onAbort);
     wakeup.close();

@@ -164,14 +164,15 @@ export const runConsumer = async <T extends EventType = EventType>(
     });
   const checkpoints = createCheckpoints(store.db);
   const read = createBatchReader(store.db, { types: o.types, streamPrefix: o.streamPrefix });
-  noteIgnoredStart(options, checkpoints.ensure(o.name, o.from), o.onWarning);
+  const ensured = checkpoints.ensure(o.name, o.from);
+  noteIgnoredStart(options, ensured, o.onWarning);
   const lease = createLease(checkpoints, o.name, o.holder, o.leaseMs);
   const inTransaction = handleInTransaction && transactional(store, lease, handleInTransaction, o.name);
   const wakeup = createWakeup(store.path);
   const result: ConsumerRunResult = {
     name: o.name,
     holder: o.holder,
-    position: 0,
+    position: ensured.row.position,
     delivered: 0,
     batches: 0,
     stopped: "aborted",
@@ -181,7 +182,7 @@ export const runConsumer = async <T extends EventType = EventType>(
     holding = await lease.acquire(wakeup, o.signal, o.onWarning);
     if (!holding) return result;
     result.position = checkpoints.mustGet(o.name).position;
-    const idle = new AbortController().signal;
+    const never = new AbortController().signal;
     for (;;) {
       if (o.signal?.aborted) return result;
       lease.renewIfDue();
@@ -200,7 +201,7 @@ export const runConsumer = async <T extends EventType = EventType>(
         await wakeup.wait(Math.min(o.pollMs, lease.msUntilRenewal()), o.signal);
         continue;
       }
-      if (inTransaction) inTransaction(batch, result.position, o.signal ?? idle);
+      if (inTransaction) inTransaction(batch, result.position, o.signal ?? never);
       else if (handle && !(await atLeastOnce(o, lease, handle, batch, result.position))) return result;
       result.position = batch.through;
       result.delivered += batch.events.length;

@@ -42,6 +42,17 @@ const holderOf = (db: string, name: string): string | undefined => {
 };
 
 describe("artist-store follow", () => {
+  it("explains itself: the protocol, the exit codes, examples", () => {
+    const help = cli(["follow", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: artist-store follow [options]");
+    for (const text of ['{"ack": 42}', '{"acked":42}', "--no-ack", "--window <n>", "--until-head", "exit 2"])
+      expect(help.stdout).toContain(text);
+    const consumers = cli(["consumers", "--help"]);
+    expect(consumers.stdout).toMatch(/Usage: artist-store consumers[\s\S]*list[\s\S]*reset[\s\S]*delete/);
+    expect(cli(["--help"]).stdout).toMatch(/follow[\s\S]*consumers/);
+  });
+
   it("writes exactly the lines `artist-store events` prints, and with --no-ack checkpoints them", () => {
     const db = logOf(25);
     const events = cli(["events", "--db", db]);

@@ -37,7 +37,7 @@ const readState = (path: string, name: string) => {
 /** Emitters appending all along, so the log grows under the consumers being killed. */
 const startEmitters = async (path: string, n: number): Promise<Child[]> => {
   const emitters = Array.from({ length: n }, (_, i) =>
-    spawnChild("pacedEmitter.ts", { DB: path, TAG: `em${i}`, PACE_MS: "4", SEED: String(seed + 100 + i) }),
+    spawnChild("pacedEmitter.ts", { DB: path, TAG: `em${i}`, PACE_MS: "10", SEED: String(seed + 100 + i) }),
   );
   for (const e of emitters) await e.waitUntil(() => e.messages.some((m) => m.t === "ready"));
   return emitters;
@@ -111,7 +111,7 @@ describe("SIGKILL of consumers while emitters append", () => {
     await stopEmitters(emitters);
     // A last run catches up with everything the emitters wrote, acknowledging every line.
     const before = readState(path, "cli").checkpoint;
-    const last = follow(["--until-head"]);
+    const last = follow(["--until-head", "--window", "1000"]);
     const acking = setInterval(() => {
       const p = last.events.at(-1);
       if (p !== undefined && !last.answers.includes(p)) last.ack(p);
@@ -171,7 +171,7 @@ describe("SIGKILL of consumers while emitters append", () => {
     }
     await stopEmitters(emitters);
     const before = readState(path, "lib").checkpoint;
-    const last = consumer({ STOP_AT_HEAD: "1" });
+    const last = consumer({ STOP_AT_HEAD: "1", BATCH: "500", MAX_HANDLE_MS: "0" });
     await last.waitUntil(() => last.messages.some((m) => m.t === "done"), 300_000);
     expect(last.errors).toEqual([]);
     checkRun(deliveredBy(last), before, "the last run");
