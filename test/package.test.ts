@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ROOT } from "./cli/run.js";
@@ -49,8 +49,11 @@ describe("the npm package", () => {
     const manifest = z
       .object({ dependencies: z.record(z.string(), z.string()) })
       .parse(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")));
-    for (const dep of Object.keys(manifest.dependencies))
+    for (const dep of Object.keys(manifest.dependencies)) {
+      // A scoped package (@hono/node-server) lives in its scope's folder.
+      mkdirSync(dirname(join(modules, dep)), { recursive: true });
       symlinkSync(join(ROOT, "node_modules", dep), join(modules, dep));
+    }
     symlinkSync(join("..", "ai-artist-store", "bin", "artist-store.js"), join(modules, ".bin", "artist-store"));
     writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }));
 
