@@ -50,6 +50,7 @@ describe("the npm package", () => {
       .object({ dependencies: z.record(z.string(), z.string()) })
       .parse(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")));
     for (const dep of Object.keys(manifest.dependencies)) {
+      // A scoped package (@hono/node-server) lives in its scope's folder.
       mkdirSync(dirname(join(modules, dep)), { recursive: true });
       symlinkSync(join(ROOT, "node_modules", dep), join(modules, dep));
     }

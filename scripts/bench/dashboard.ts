@@ -2,7 +2,8 @@
 // written through the store; the cost of time travel and of the integrity checks on it.
 // Alone: npx tsx scripts/bench/dashboard.ts [--images 1000000] [--json FILE]
 //        npx tsx scripts/bench/dashboard.ts --db PATH   (a log written before: measured, not deleted)
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
@@ -31,6 +32,9 @@ export interface DashboardFigures {
   pages: Record<string, Latency>;
   asOf: { position: number; events: number; replayMs: number; eventsPerSec: number };
   integrity: { quickMs: number; fullMs: number };
+  databaseBytes: number;
+  /** The machine's 1-minute load average when the measurements started and ended: latencies follow it. */
+  loadAverage: { start: number; end: number };
 }
 
 const latency = (samples: number[]): Latency => ({
@@ -83,6 +87,7 @@ export const measureDashboard = async ({
     `  ${imageCount.toLocaleString("en")} images, ${head.toLocaleString("en")} events written in ${buildLogSeconds.toFixed(0)} s`,
   );
   const asOfPosition = Math.min(head - 1, 200_000);
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
   const dashboard = await startDashboard({
     url: path,
     port: 0,
@@ -147,6 +152,8 @@ export const measureDashboard = async ({
       pages,
       asOf: { position: asOfPosition, events: asOfPosition, replayMs, eventsPerSec: asOfPosition / (replayMs / 1000) },
       integrity,
+      databaseBytes: statSync(path).size,
+      loadAverage: { start: loadAtStart, end: loadavg()[0] ?? Number.NaN },
     };
   } finally {
     await dashboard.close();
@@ -199,6 +206,11 @@ export const dashboardRows = (d: DashboardFigures): Table.Table => {
   table.push(
     [`as of position ${d.asOf.position} (first request: replay)`, ms(d.asOf.replayMs), ""],
     ["integrity quick_check / integrity_check", ms(d.integrity.quickMs), ms(d.integrity.fullMs)],
+    [
+      `database ${(d.databaseBytes / 1048576).toFixed(0)} MB; load average ${d.loadAverage.start.toFixed(1)} → ${d.loadAverage.end.toFixed(1)}`,
+      "",
+      "",
+    ],
   );
   return table;
 };
