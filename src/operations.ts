@@ -24,7 +24,7 @@ export { type RestoreResult, restoreDatabase } from "./maintenance/restore.js";
 export { DOCUMENT_RETENTION, planRetention, type RetentionPolicy } from "./maintenance/retention.js";
 export { PROJECTION_NAMES, type ProjectionName } from "./projections/index.js";
 export { projectionFingerprint } from "./projections/projectionState.js";
-export { runQueryByName } from "./queries/byName.js";
+export { iterateQueryByName, queryColumns, runQueryByName } from "./queries/byName.js";
 export { type AuditOptions, type AuditReport, auditProjections, formatAuditReport } from "./replay/auditProjections.js";
 export type { DifferingRow, TableDrift } from "./replay/compareTables.js";
 export { type AsOfOptions, openStoreAsOf, type StoreAsOf } from "./replay/openStoreAsOf.js";

@@ -22,15 +22,18 @@ export const HEAP_FLAGS = ["--max-old-space-size=64", "--max-semi-space-size=2"]
 const shellWord = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /**
- * Run `artist-store ...args` in a shell (under HEAP_FLAGS), its stdout into `reader` (a shell
+ * Run `artist-store ...args` in a shell (under `heap`: HEAP_FLAGS unless told otherwise), its stdout into `reader` (a shell
  * pipeline such as `head -1`; none: collected here), and return what the command itself used:
  * its peak RSS, the bytes it read and its exit code, reported by the preloaded reportUsage.mjs.
  * @example const { maxRssKiB } = measureCli(["events", "--db", db], { dir, reader: "wc -l" });
  */
-export const measureCli = (args: readonly string[], { dir, reader }: { dir: string; reader?: string }): Usage => {
+export const measureCli = (
+  args: readonly string[],
+  { dir, reader, heap = HEAP_FLAGS }: { dir: string; reader?: string; heap?: readonly string[] },
+): Usage => {
   const report = join(dir, "usage.jsonl");
   rmSync(report, { force: true });
-  const command = [process.execPath, ...HEAP_FLAGS, "--import", PRELOAD, CLI, ...args].map(shellWord).join(" ");
+  const command = [process.execPath, ...heap, "--import", PRELOAD, CLI, ...args].map(shellWord).join(" ");
   const { DATABASE_URL: _url, FORCE_COLOR: _force, NO_COLOR: _no, ...env } = process.env;
   const r = spawnSync("sh", ["-c", reader === undefined ? command : `${command} | ${reader}`], {
     encoding: "utf8",
