@@ -205,7 +205,10 @@ export const emitLines = async (
     } catch (e) {
       if (!isAboutTheLine(e)) stopped(e, pending[0]?.line ?? 0);
       const inside = transaction;
-      if (inside) return refuseFirstBad(pending, (envelope) => inside.appendUnknown([envelope]));
+      if (inside) {
+        refuseFirstBad(pending, (envelope) => inside.appendUnknown([envelope]));
+        return;
+      }
     }
     const valid = withoutInvalid(pending);
     if (valid.length < pending.length) {
