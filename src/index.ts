@@ -35,4 +35,11 @@ export {
   type Queries,
   type TrainingStatsRow,
 } from "./queries/index.js";
-export { type EmitOptions, type Emitters, type OpenStoreOptions, openStore, type Store } from "./store/openStore.js";
+export {
+  type EmitOptions,
+  type Emitters,
+  type OpenStoreOptions,
+  openStore,
+  type Store,
+  type StoreTransaction,
+} from "./store/openStore.js";

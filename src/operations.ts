@@ -40,7 +40,7 @@ export {
 } from "./maintenance/verify.js";
 export { PROJECTION_NAMES, type ProjectionName } from "./projections/index.js";
 export { projectionFingerprint } from "./projections/projectionState.js";
-export { runQueryByName } from "./queries/byName.js";
+export { iterateQueryByName, queryColumns, runQueryByName } from "./queries/byName.js";
 export { type AuditOptions, type AuditReport, auditProjections, formatAuditReport } from "./replay/auditProjections.js";
 export type { DifferingRow, TableDrift } from "./replay/compareTables.js";
 export { type AsOfOptions, openStoreAsOf, type StoreAsOf } from "./replay/openStoreAsOf.js";

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
 import { databasePath, databasePathFromEnv } from "../db/paths.js";
-import { messageOf } from "../db/sqliteErrors.js";
+import { errnoCode, messageOf } from "../db/sqliteErrors.js";
 import { isoTime } from "../events/schemas.js";
 import { type OpenStoreOptions, openStore, type Store } from "../store/openStore.js";
 
@@ -17,6 +17,11 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 /** Where a command writes: stdout for results, stderr for progress and errors; colours only on a TTY. */
 export interface Io {
   out: (text: string) => void;
+  /**
+   * Write a piece of a long output and wait until the reader has taken it (backpressure):
+   * resolves false once the reader has gone (a closed pipe), and the command should stop.
+   */
+  write: (text: string) => Promise<boolean>;
   err: (text: string) => void;
   /** stdout is a terminal (colours, tables, progress bars). */
   tty: boolean;
@@ -35,8 +40,47 @@ export interface Cli {
 const colorAllowed = (stream: NodeJS.WriteStream) =>
   stream.isTTY === true && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
 
+/** The reader of stdout went away (`events | head`): that is its choice, not a failure. */
+const READER_GONE = new Set(["EPIPE", "ERR_STREAM_DESTROYED"]);
+
+/**
+ * Writes to stdout that wait for the reader. Any other failure to write (a full disk under
+ * `> file`) is one `error:` line and exit code 1, once; nothing more is written.
+ */
+const stdoutWriter = (): Io["write"] => {
+  let gone = false;
+  process.stdout.on("error", (e: unknown) => {
+    if (gone) return;
+    gone = true;
+    if (READER_GONE.has(errnoCode(e) ?? "")) return;
+    process.stderr.write(`error: cannot write the output: ${messageOf(e)}\n`);
+    process.exitCode = EXIT.failure;
+  });
+  const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return async (text) => {
+    if (gone) return false;
+    if (!process.stdout.write(text)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          for (const event of ["drain", "error", "close"]) process.stdout.off(event, done);
+          resolve();
+        };
+        for (const event of ["drain", "error", "close"]) process.stdout.once(event, done);
+      });
+    } else await settled();
+    return !gone;
+  };
+};
+let processWrite: Io["write"] | undefined;
+/** One writer per process: it listens to stdout's errors once. */
+const stdoutWrite = (): Io["write"] => {
+  processWrite ??= stdoutWriter();
+  return processWrite;
+};
+
 export const processIo = (): Io => ({
   out: (text) => void process.stdout.write(text),
+  write: stdoutWrite(),
   err: (text) => void process.stderr.write(text),
   tty: colorAllowed(process.stdout),
   errTty: colorAllowed(process.stderr),
@@ -72,12 +116,16 @@ export const resolveDb = (db: string | undefined): string => {
 
 /** Argument parsers: a bad value is a usage error that names the option's value. */
 export const intArg =
-  (min: number) =>
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
   (value: string): number => {
     if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min)
-      throw new InvalidArgumentError(`expected an integer >= ${min}, got ${value}`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `expected an integer >= ${min}, got ${value}`
+          : `expected an integer from ${min} to ${max}, got ${value}`,
+      );
     return n;
   };
 
@@ -100,6 +148,19 @@ export const timeArg = (value: string): string => {
 
 /** JSON on stdout, one document, newline-terminated. */
 export const printJson = (io: Io, value: unknown): void => io.out(`${JSON.stringify(value, null, 2)}\n`);
+
+/**
+ * SQLite's default page cache, in KiB, for a command that reads the log or a query in one
+ * pass: the store's 64 MB cache would only keep pages the read has passed (figures:
+ * docs/performance.md#memory).
+ */
+export const ONE_PASS_CACHE_KIB = 2000;
+
+/** Give a store opened for one pass over its data the page cache of ONE_PASS_CACHE_KIB. */
+export const forOnePass = (store: Store): Store => {
+  store.db.pragma(`cache_size = -${ONE_PASS_CACHE_KIB}`);
+  return store;
+};
 
 /** Open the store for a command: stale-projection warnings go to stderr as one `warning:` line. */
 export const openCliStore = (

@@ -1,30 +1,7 @@
-import Table from "cli-table3";
 import type { Io } from "./common.js";
+import { cell } from "./table.js";
 
-/** A cell as people read it: numbers rounded, null as a dash, objects as compact JSON. */
-export const cell = (value: unknown): string => {
-  if (value === null || value === undefined) return "—";
-  if (typeof value === "number")
-    return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
-  if (typeof value === "boolean") return value ? "yes" : "no";
-  if (typeof value === "string") return value;
-  return JSON.stringify(value);
-};
-
-/** An aligned table of rows (objects with the same keys), or a dash line when there are none. */
-export const table = (io: Io, rows: readonly Record<string, unknown>[], columns?: readonly string[]): string => {
-  const first = rows[0];
-  if (!first) return `${io.color.dim("(no rows)")}\n`;
-  const head = columns ?? Object.keys(first);
-  const t = new Table({
-    head: head.map((h) => io.color.bold(h)),
-    style: { head: [], border: io.tty ? ["grey"] : [] },
-    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
-    colAligns: head.map((h) => (typeof first[h] === "number" ? "right" : "left")),
-  });
-  for (const row of rows) t.push(head.map((h) => cell(row[h])));
-  return `${t.toString()}\n`;
-};
+export { cell, table } from "./table.js";
 
 /** Two columns, label and value: for a report of one thing. */
 export const keyValues = (io: Io, pairs: readonly [string, unknown][]): string => {

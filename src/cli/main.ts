@@ -40,8 +40,9 @@ export const buildProgram = (io: Io, onExit: (code: ExitCode) => void): Command 
     .addHelpText(
       "after",
       `
-Every command takes --db PATH (or DATABASE_URL; default sqlite:data/ai_artist.db) and
-most take --json. Exit codes: 0 ok, 1 failure or drift, 2 usage error.
+Every command takes --db PATH (or DATABASE_URL; default sqlite:data/ai_artist.db); every
+one that prints data takes --json, and query and events also --nl and --csv.
+Exit codes: 0 ok, 1 failure or drift, 2 usage error.
 
 Examples:
   $ artist-store demo                      play a pipeline day, print the five queries

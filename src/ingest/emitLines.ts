@@ -2,7 +2,7 @@ import { messageNamingEvent, StoreError } from "../db/errors.js";
 import { errorCode, messageOf } from "../db/sqliteErrors.js";
 import type { AppendedEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
-import type { Store } from "../store/openStore.js";
+import type { Store, StoreTransaction } from "../store/openStore.js";
 import { parseJsonLine } from "./jsonLine.js";
 import type { LineInput } from "./lines.js";
 
@@ -98,9 +98,13 @@ export interface EmitReport {
  * @example await emitLines(store, lines, { atomic: true })
  */
 export interface EmitLinesOptions {
-  /** All lines in one transaction, or none. */
+  /**
+   * All lines in one transaction, or none. The lines stream through it a batch at a time
+   * (memory holds a batch, not the input), and it holds the write lock from the first
+   * batch to the last line: feed it from a file, not from a slow producer.
+   */
   atomic?: boolean;
-  /** Events per transaction when not atomic (default 500). */
+  /** Events per transaction (default 500); with `atomic`, per savepoint of the one transaction. */
   batchSize?: number;
 }
 
@@ -108,7 +112,10 @@ export interface EmitLinesOptions {
  * Append JSON lines (text, or bytes as read: see byteLines) to the store in batched transactions. A batch that fails loses
  * its invalid lines and is tried again, then line by line if the store still refuses
  * it, so one bad line never takes its good neighbours down and is never half-written.
- * With `atomic`, any bad line means nothing is written.
+ * With `atomic`, any bad line means nothing is written: the first one, whatever makes
+ * it bad (its JSON, its schema, the log's state), rolls the transaction back and is
+ * reported, and every later line is still checked on its own (JSON, schema) and
+ * reported if bad.
  * @example const report = await emitLines(store, readline.createInterface({ input: process.stdin }));
  */
 export const emitLines = async (
@@ -138,7 +145,9 @@ export const emitLines = async (
   };
   // A failure that is not about the line (the lock stayed taken, the disk is full) stops the run; say what is already durable.
   const stopped = (e: unknown, line: number): never => {
-    const note = `stopped at line ${line}: the ${report.accepted} event(s) of the lines before it are appended, nothing from it on`;
+    const note = options.atomic
+      ? `stopped at line ${line}: nothing was written (atomic)`
+      : `stopped at line ${line}: the ${report.accepted} event(s) of the lines before it are appended, nothing from it on`;
     if (e instanceof StoreError)
       throw new StoreError(e.code, `${e.message} (${note})`, { ...e.details, line }, { cause: e });
     throw new StoreError("INTERNAL", `${messageOf(e)} (${note})`, { line, errorCode: errorCode(e) }, { cause: e });
@@ -153,14 +162,43 @@ export const emitLines = async (
       if (invalid) report.rejected.push(invalid);
       return !invalid;
     });
+  // Atomic: one transaction, begun with the first batch, each batch a savepoint of it; after the first bad line, none.
+  let transaction: StoreTransaction | undefined;
+  let refused = false;
+  const abandon = () => {
+    transaction?.rollback();
+    transaction = undefined;
+    refused = true;
+    Object.assign(report, { accepted: 0, duplicates: 0, firstPosition: null, lastPosition: null });
+  };
+  /** Atomic: the batch again line by line, up to the first line refused; it is reported, the rest checked on their own. */
+  const refuseFirstBad = (pending: readonly Pending[], append: (envelope: unknown) => AppendedEvent[]): void => {
+    for (const [i, b] of pending.entries()) {
+      try {
+        record(append(b.envelope));
+      } catch (err) {
+        if (!isAboutTheLine(err)) stopped(err, b.line);
+        report.rejected.push(reject(b.line, err));
+        abandon();
+        withoutInvalid(pending.slice(i + 1));
+        return;
+      }
+    }
+  };
   // Events are validated by the append itself; only a batch that fails is validated line by line, so a good batch pays once.
   const flush = (pending: readonly Pending[]): void => {
     if (pending.length === 0) return;
     try {
-      record(store.appendUnknown(pending.map((b) => b.envelope)));
+      if (options.atomic) transaction ??= store.beginTransaction();
+      record((transaction ?? store).appendUnknown(pending.map((b) => b.envelope)));
       return;
     } catch (e) {
       if (!isAboutTheLine(e)) stopped(e, pending[0]?.line ?? 0);
+      const inside = transaction;
+      if (inside) {
+        refuseFirstBad(pending, (envelope) => inside.appendUnknown([envelope]));
+        return;
+      }
     }
     const valid = withoutInvalid(pending);
     if (valid.length < pending.length) {
@@ -178,29 +216,43 @@ export const emitLines = async (
   };
 
   let batch: Pending[] = [];
-  for await (const raw of lines) {
-    const n = ++report.lines;
-    const parsed = parseLine(raw, n);
-    if (parsed === undefined) continue;
-    if (!parsed.ok) report.rejected.push({ line: parsed.line, code: parsed.code, message: parsed.message });
-    else batch.push(parsed);
-    if (!options.atomic && batch.length >= batchSize) {
-      flush(batch);
-      batch = [];
-    }
-  }
-  if (!options.atomic) flush(batch);
-  // Atomic: every bad line is reported (not only the first), and with any, nothing is written.
-  else if (report.rejected.length > 0) withoutInvalid(batch);
-  else if (batch.length > 0) {
-    try {
-      record(store.appendUnknown(batch.map((b) => b.envelope)));
-    } catch (e) {
-      if (withoutInvalid(batch).length === batch.length) {
-        const index = e instanceof StoreError && typeof e.details.index === "number" ? e.details.index : 0;
-        report.rejected.push(reject(batch[index]?.line ?? 0, e));
+  try {
+    for await (const raw of lines) {
+      const n = ++report.lines;
+      const parsed = parseLine(raw, n);
+      if (parsed === undefined) continue;
+      if (refused) {
+        // Atomic, after the first bad line: nothing will be written; each line is checked on its own.
+        if (parsed.ok) withoutInvalid([parsed]);
+        else report.rejected.push({ line: parsed.line, code: parsed.code, message: parsed.message });
+        continue;
+      }
+      if (parsed.ok) batch.push(parsed);
+      else {
+        // Atomic: the lines before this one are judged first, in order; this one is bad whatever they are.
+        if (options.atomic) {
+          flush(batch);
+          batch = [];
+          if (!refused) abandon();
+        }
+        report.rejected.push({ line: parsed.line, code: parsed.code, message: parsed.message });
+      }
+      if (batch.length >= batchSize) {
+        flush(batch);
+        batch = [];
       }
     }
+    flush(batch);
+    if (transaction) {
+      try {
+        transaction.commit();
+      } catch (e) {
+        abandon();
+        stopped(e, report.lines);
+      }
+    }
+  } finally {
+    transaction?.rollback();
   }
   report.rejected.sort((a, b) => a.line - b.line);
   return report;
@@ -208,13 +260,15 @@ export const emitLines = async (
 
 /**
  * The long-lived mode for pipelines in other languages: append each line as it
- * arrives, in its own transaction, and acknowledge it once it is committed.
+ * arrives, in its own transaction, and acknowledge it once it is committed. The next
+ * line is read once `ack` is done (it may return a promise: backpressure from the
+ * reader of the acknowledgements); an `ack` that returns false stops the run.
  * @example await followLines(store, rl, (ack) => process.stdout.write(JSON.stringify(ack) + "\n"));
  */
 export const followLines = async (
   store: Store,
   lines: AsyncIterable<LineInput>,
-  ack: (result: LineResult) => void,
+  ack: (result: LineResult) => unknown,
 ): Promise<{ accepted: number; rejected: number }> => {
   let line = 0;
   const counts = { accepted: 0, rejected: 0 };
@@ -246,7 +300,8 @@ export const followLines = async (
     }
     if (result.ok) counts.accepted++;
     else counts.rejected++;
-    ack(result);
+    // The next line waits until this acknowledgement is taken; false: its reader has gone, stop.
+    if ((await ack(result)) === false) break;
   }
   return counts;
 };

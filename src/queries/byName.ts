@@ -1,5 +1,10 @@
+import type { Db } from "../db/connection.js";
 import { StoreError } from "../db/errors.js";
-import { QUERY_NAMES, type Queries } from "./index.js";
+import { CREATION_SESSIONS_READS } from "./creationSessions.js";
+import { GENERATED_IMAGES_READS } from "./generatedImages.js";
+import { QUERY_NAMES, QUERY_SQL, type Queries } from "./index.js";
+import { type QueryRead, rowPages } from "./rows.js";
+import { TRAINING_SESSIONS_READS } from "./trainingSessions.js";
 
 /** A documented query's function name (`recentHighQualityImages`). */
 export type QueryName = (typeof QUERY_NAMES)[number];
@@ -34,6 +39,21 @@ const RUN: Record<QueryName, (q: Queries, o: QueryByNameOptions) => Record<strin
 export const findQuery = (name: string): QueryName | undefined =>
   QUERY_NAMES.find((q) => q === name || QUERY_ALIASES[q].some((alias) => alias === name));
 
+const READS: Record<QueryName, QueryRead<QueryByNameOptions, Record<string, unknown>>> = {
+  ...GENERATED_IMAGES_READS,
+  ...TRAINING_SESSIONS_READS,
+  ...CREATION_SESSIONS_READS,
+};
+
+const knownQuery = (name: string): QueryName => {
+  const query = findQuery(name);
+  if (query === undefined)
+    throw new StoreError("INVALID_ARGUMENT", `unknown query "${name}" (known: ${QUERY_NAMES.join(", ")})`, {
+      query: name,
+    });
+  return query;
+};
+
 /**
  * Run one documented query by any of its names, with these options (the query's defaults for the rest).
  * @example runQueryByName(past.queries, "qualityDistribution")
@@ -42,11 +62,28 @@ export const runQueryByName = (
   queries: Queries,
   name: string,
   options: QueryByNameOptions = {},
-): Record<string, unknown>[] => {
-  const query = findQuery(name);
-  if (query === undefined)
-    throw new StoreError("INVALID_ARGUMENT", `unknown query "${name}" (known: ${QUERY_NAMES.join(", ")})`, {
-      query: name,
-    });
-  return RUN[query](queries, options);
-};
+): Record<string, unknown>[] => RUN[knownQuery(name)](queries, options);
+
+/**
+ * The fields of a documented query's rows, in column order.
+ * @example queryColumns("trainingSessionStatistics") // ["name", "datasetSize", "finalLoss", "trainingHours", "status"]
+ */
+export const queryColumns = (name: string): readonly string[] => READS[knownQuery(name)].columns;
+
+/**
+ * One documented query's rows, typed, read through one cursor a page at a time: memory holds
+ * a page however many rows the limit lets through (`--limit 100000000`). The rows come from one
+ * read snapshot; the connection is busy until the last row is read or the iterator is closed.
+ * @example for (const row of iterateQueryByName(store.db, "recent", { limit: 1e8 })) write(row);
+ */
+export function* iterateQueryByName(
+  db: Db,
+  name: string,
+  options: QueryByNameOptions = {},
+  pageSize = 1000,
+): Generator<Record<string, unknown>> {
+  const query = knownQuery(name);
+  const read = READS[query];
+  for (const page of rowPages(db.prepare(QUERY_SQL[query]), read.params(options), pageSize))
+    yield* read.rows.parse(page);
+}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { rowReader } from "./rows.js";
+import { type QueryRead, rowReader } from "./rows.js";
 
 /**
  * A row of dailyCreationStatistics: one day's creation sessions.
@@ -44,6 +44,15 @@ export const CREATION_SESSIONS_SQL = {
      LIMIT @limit`,
 };
 
+/** How the query binds its options (with their defaults) and parses its rows. */
+export const CREATION_SESSIONS_READS = {
+  dailyCreationStatistics: {
+    params: ({ limit = -1 }: { limit?: number }) => ({ limit }),
+    rows: DailyCreationRows,
+    columns: Object.keys(DailyCreationRow.shape),
+  },
+} satisfies { dailyCreationStatistics: QueryRead<{ limit?: number }, DailyCreationRow> };
+
 /** The document's query on creation_sessions, answered from the creation_days summary, prepared once per connection. */
 export const creationSessionsQueries = (db: Db) => {
   const daily = rowReader(db.prepare(CREATION_SESSIONS_SQL.dailyCreationStatistics));
@@ -52,7 +61,7 @@ export const creationSessionsQueries = (db: Db) => {
      * Creation batches per UTC day, newest day first, read from creation_days.
      * @example store.queries.dailyCreationStatistics({ limit: 7 })
      */
-    dailyCreationStatistics: ({ limit = -1 }: { limit?: number } = {}): DailyCreationRow[] =>
-      DailyCreationRows.parse(daily({ limit })),
+    dailyCreationStatistics: (options: { limit?: number } = {}): DailyCreationRow[] =>
+      DailyCreationRows.parse(daily(CREATION_SESSIONS_READS.dailyCreationStatistics.params(options))),
   };
 };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { QUALITY_TIER_CASE } from "../projections/qualityTiers.js";
-import { IMAGE_COLUMNS, ImageRow, rowReader } from "./rows.js";
+import { IMAGE_COLUMNS, ImageRow, type QueryRead, rowReader } from "./rows.js";
 
 /**
  * A row of uncuratedImages: an image still pending curation.
@@ -60,6 +60,30 @@ export const GENERATED_IMAGES_SQL = {
      ORDER BY ${TIER_ORDER}`,
 };
 
+/** How each query binds its options (with their defaults) and parses its rows. */
+export const GENERATED_IMAGES_READS = {
+  recentHighQualityImages: {
+    params: ({ minScore = 7.0, limit = 10 }: { minScore?: number; limit?: number }) => ({ minScore, limit }),
+    rows: ImageRows,
+    columns: Object.keys(ImageRow.shape),
+  },
+  uncuratedImages: {
+    params: ({ limit = 100 }: { limit?: number }) => ({ limit }),
+    rows: PendingImageRows,
+    columns: Object.keys(PendingImageRow.shape),
+  },
+  qualityDistribution: {
+    params: () => undefined,
+    rows: QualityTierRows,
+    columns: Object.keys(QualityTierRow.shape),
+  },
+} satisfies {
+  recentHighQualityImages: QueryRead<{ minScore?: number; limit?: number }, ImageRow>;
+  uncuratedImages: QueryRead<{ limit?: number }, PendingImageRow>;
+  qualityDistribution: QueryRead<object, QualityTierRow>;
+};
+const READS = GENERATED_IMAGES_READS;
+
 /** The document's queries on generated_images, prepared once per connection. */
 export const generatedImagesQueries = (db: Db) => {
   const recent = rowReader(db.prepare(GENERATED_IMAGES_SQL.recentHighQualityImages));
@@ -70,14 +94,14 @@ export const generatedImagesQueries = (db: Db) => {
      * Curated images scoring at least `minScore` (default 7.0), newest first.
      * @example store.queries.recentHighQualityImages({ minScore: 8, limit: 5 })
      */
-    recentHighQualityImages: ({ minScore = 7.0, limit = 10 }: { minScore?: number; limit?: number } = {}): ImageRow[] =>
-      ImageRows.parse(recent({ minScore, limit })),
+    recentHighQualityImages: (options: { minScore?: number; limit?: number } = {}): ImageRow[] =>
+      ImageRows.parse(recent(READS.recentHighQualityImages.params(options))),
     /**
      * Images still pending curation, oldest first (default 100).
      * @example store.queries.uncuratedImages({ limit: 20 })
      */
-    uncuratedImages: ({ limit = 100 }: { limit?: number } = {}): PendingImageRow[] =>
-      PendingImageRows.parse(pending({ limit })),
+    uncuratedImages: (options: { limit?: number } = {}): PendingImageRow[] =>
+      PendingImageRows.parse(pending(READS.uncuratedImages.params(options))),
     /**
      * Curated images per quality tier (Excellent ≥ 8, Good ≥ 6, Fair ≥ 4, else Poor), read from quality_tiers.
      * @example store.queries.qualityDistribution()

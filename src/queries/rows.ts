@@ -25,6 +25,53 @@ export const rowReader = (statement: Statement) => {
   };
 };
 
+/**
+ * The rows of a statement through one cursor, a page at a time, keyed like rowReader's:
+ * memory holds one page however many rows the statement returns. The cursor keeps its
+ * read snapshot (and its connection) until the last page or until the generator is closed.
+ * @example for (const page of rowPages(db.prepare(sql), { limit: -1 }, 1000)) send(page);
+ */
+export function* rowPages(
+  statement: Statement,
+  params: Record<string, unknown> | undefined,
+  pageSize: number,
+): Generator<Record<string, unknown>[]> {
+  const names = statement.columns().map((c) => c.name);
+  const raw = statement.raw(true);
+  const cursor: IterableIterator<unknown> = params === undefined ? raw.iterate() : raw.iterate(params);
+  let page: Record<string, unknown>[] = [];
+  try {
+    for (const values of cursor) {
+      const row: Record<string, unknown> = {};
+      if (Array.isArray(values))
+        for (let i = 0; i < names.length; i++) {
+          const name = names[i];
+          if (name !== undefined) row[name] = values[i];
+        }
+      page.push(row);
+      if (page.length < pageSize) continue;
+      yield page;
+      page = [];
+    }
+    if (page.length > 0) yield page;
+  } finally {
+    cursor.return?.();
+  }
+}
+
+/**
+ * How a documented query binds its options and parses its rows: shared by the query
+ * function (every row at once) and the iterator of byName.ts (page by page).
+ */
+export interface QueryRead<O, R> {
+  /** The statement's parameters, defaults filled in (undefined: it has none). */
+  params: (options: O) => Record<string, unknown> | undefined;
+  /** A page of rows, typed (one zod-compiled parse per page). */
+  rows: { parse: (rows: unknown) => R[] };
+  /** The row's fields in column order. */
+  columns: readonly string[];
+}
+
 const jsonText = <T extends z.ZodType>(schema: T) => z.string().transform((s) => schema.parse(JSON.parse(s)));
 
 /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
-import { rowReader } from "./rows.js";
+import { type QueryRead, rowReader } from "./rows.js";
 
 /**
  * A row of trainingSessionStatistics: one training run.
@@ -30,6 +30,15 @@ export const TRAINING_SESSIONS_SQL = {
      LIMIT @limit`,
 };
 
+/** How the query binds its options (with their defaults) and parses its rows. */
+export const TRAINING_SESSIONS_READS = {
+  trainingSessionStatistics: {
+    params: ({ limit = -1 }: { limit?: number }) => ({ limit }),
+    rows: TrainingStatsRows,
+    columns: Object.keys(TrainingStatsRow.shape),
+  },
+} satisfies { trainingSessionStatistics: QueryRead<{ limit?: number }, TrainingStatsRow> };
+
 /** The document's query on training_sessions, prepared once per connection. */
 export const trainingSessionsQueries = (db: Db) => {
   const stats = rowReader(db.prepare(TRAINING_SESSIONS_SQL.trainingSessionStatistics));
@@ -38,7 +47,7 @@ export const trainingSessionsQueries = (db: Db) => {
      * Every training run, newest first, with its duration in hours.
      * @example store.queries.trainingSessionStatistics()
      */
-    trainingSessionStatistics: ({ limit = -1 }: { limit?: number } = {}): TrainingStatsRow[] =>
-      TrainingStatsRows.parse(stats({ limit })),
+    trainingSessionStatistics: (options: { limit?: number } = {}): TrainingStatsRow[] =>
+      TrainingStatsRows.parse(stats(TRAINING_SESSIONS_READS.trainingSessionStatistics.params(options))),
   };
 };

@@ -4,7 +4,7 @@ import { createDamageGuard } from "../db/damage.js";
 import { StoreError } from "../db/errors.js";
 import { assertSchemaCurrent } from "../db/migrations.js";
 import { cliCommand, databasePath, databasePathFromEnv } from "../db/paths.js";
-import { asWriteFailure } from "../db/sqliteErrors.js";
+import { asWriteFailure, withBusyRetry } from "../db/sqliteErrors.js";
 import { createAppender } from "../events/appendToStream.js";
 import { migrateDatabase } from "../events/backfillChain.js";
 import { missingGuards } from "../events/chain.js";
@@ -57,6 +57,22 @@ export type Emitters = {
 };
 
 /**
+ * One write transaction around many appends, for input too large to hold at once
+ * (`emit --atomic` streams a file into it). Each append inside it is a SAVEPOINT through
+ * the same validation and projections as `store.append`: a refused append undoes only
+ * itself. Nothing is visible to other connections until `commit()`.
+ * @example const tx = store.beginTransaction(); try { tx.append(a); tx.append(b); tx.commit(); } finally { tx.rollback(); }
+ */
+export interface StoreTransaction {
+  append(events: readonly NewEvent[]): AppendedEvent[];
+  appendUnknown(events: readonly unknown[]): AppendedEvent[];
+  /** Make every append of the transaction durable, at once. */
+  commit(): void;
+  /** Undo every append of the transaction; nothing happens once it has ended. */
+  rollback(): void;
+}
+
+/**
  * An open event store: typed emitters, batch append, the log, the five queries.
  * @example const store: Store = openStore(); store.emit.batchStarted({ batchId: "b1" }); store.close();
  */
@@ -68,6 +84,11 @@ export interface Store {
   readonly clock: () => Date;
   append(events: readonly NewEvent[]): AppendedEvent[];
   appendUnknown(events: readonly unknown[]): AppendedEvent[];
+  /**
+   * Begin one write transaction (BEGIN IMMEDIATE) for appends that arrive over time. While it
+   * is open, `append`, `appendUnknown` and `emit` refuse: only the transaction's own appends join it.
+   */
+  beginTransaction(): StoreTransaction;
   readonly emit: Emitters;
   readStream: LogReader["readStream"];
   readAll: LogReader["readAll"];
@@ -122,6 +143,16 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     { beforeCommit: (last) => state.advance((firstPosition ?? last) - 1, last) },
   );
   const damage = createDamageGuard(path);
+  // The transaction begun by beginTransaction, while it is open.
+  let open: object | undefined;
+  const outside = (): void => {
+    if (open)
+      throw new StoreError(
+        "INVALID_ARGUMENT",
+        "this store has a transaction open (beginTransaction): append through it, or end it first",
+        {},
+      );
+  };
   const write: typeof appendInTransaction = (prepared) => {
     if (unguarded) throw unguarded;
     if (options.readOnly)
@@ -142,11 +173,16 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
    * @example store.append([{ type: "BatchStarted", data: { batchId: "b1", theme: "forests" } }])
    */
   const append = (events: readonly NewEvent[]): AppendedEvent[] => {
+    outside();
     return write(events.map((e, i) => prepareEvent(e, i, clock, options.producer)));
   };
 
   /** Append events that arrive untyped (JSON lines, other languages): validated exactly as typed ones. */
   const appendUnknown = (events: readonly unknown[]): AppendedEvent[] => {
+    outside();
+    return writeUnknown(events);
+  };
+  const writeUnknown = (events: readonly unknown[]): AppendedEvent[] => {
     // Untyped callers may pass anything: refuse a non-list as bad input, not with a TypeError.
     if (!Array.isArray(events))
       throw new StoreError(
@@ -160,10 +196,59 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   const emitOne =
     <T extends EventType>(type: T) =>
     (data: EventInput[T], emitOptions: EmitOptions = {}): AppendedEvent => {
+      outside();
       const [appended] = write([prepareEvent({ ...emitOptions, type, data }, 0, clock, options.producer)]);
       if (!appended) throw new Error("append of one event returned nothing");
       return appended;
     };
+
+  const beginTransaction = (): StoreTransaction => {
+    outside();
+    try {
+      withBusyRetry(() => db.exec("BEGIN IMMEDIATE"));
+    } catch (e) {
+      throw asWriteFailure(e, path);
+    }
+    const self = {};
+    open = self;
+    const live = (): void => {
+      if (open !== self) throw new StoreError("INVALID_ARGUMENT", "this transaction has ended", {});
+      // SQLite rolls a whole transaction back on some failures (a full disk): later appends must not commit alone.
+      if (!db.inTransaction) {
+        open = undefined;
+        throw new StoreError(
+          "INVALID_ARGUMENT",
+          "SQLite rolled this transaction back after an earlier failure: nothing of it was written",
+          {},
+        );
+      }
+    };
+    return {
+      append: (events) => {
+        live();
+        return write(events.map((e, i) => prepareEvent(e, i, clock, options.producer)));
+      },
+      appendUnknown: (events) => {
+        live();
+        return writeUnknown(events);
+      },
+      commit: () => {
+        live();
+        open = undefined;
+        try {
+          db.exec("COMMIT");
+        } catch (e) {
+          if (db.inTransaction) db.exec("ROLLBACK");
+          throw asWriteFailure(e, path);
+        }
+      },
+      rollback: () => {
+        if (open !== self) return;
+        open = undefined;
+        if (db.inTransaction) db.exec("ROLLBACK");
+      },
+    };
+  };
 
   const emit: Emitters = {
     imageGenerated: emitOne("ImageGenerated"),
@@ -181,6 +266,7 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     clock,
     append,
     appendUnknown,
+    beginTransaction,
     emit,
     ...log,
     projectionStatus: state.status,

@@ -16,6 +16,10 @@ const inProcess = async (args: readonly string[]) => {
     out: (t) => {
       stdout += t;
     },
+    write: async (t) => {
+      stdout += t;
+      return true;
+    },
     err: (t) => {
       stderr += t;
     },

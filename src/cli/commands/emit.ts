@@ -1,4 +1,7 @@
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, fstatSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { z } from "zod";
 import { emitLines, followLines, type LineResult } from "../../ingest/emitLines.js";
@@ -26,18 +29,54 @@ const ackOf = (r: LineResult) =>
       }
     : { line: r.line, ok: false, error: { code: r.code, message: r.message } };
 
+/** A batch is held in memory until it is written: this bounds it (the gain from larger batches is gone long before). */
+const MAX_BATCH = 10_000;
+
+const stdinIsFile = (): boolean => {
+  try {
+    return fstatSync(0).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * What --atomic reads: a file in place; stdin copied to a private temporary file first (and
+ * removed after), so that the one transaction holds the write lock while the lines are
+ * appended, not while a slow producer writes them, and memory holds a batch, not the input.
+ */
+const atomicInput = async (file: string | undefined): Promise<{ path: string | undefined; done: () => void }> => {
+  if ((file !== undefined && file !== "-") || stdinIsFile())
+    return { path: file === "-" ? undefined : file, done: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), "artist-store-emit-"));
+  const done = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const path = join(dir, "stdin.jsonl");
+    await pipeline(process.stdin, createWriteStream(path, { mode: 0o600 }));
+    return { path, done };
+  } catch (e) {
+    done();
+    throw e;
+  }
+};
+
 export const registerEmit = (program: Command, { io, action }: Cli): void => {
   withCommon(
     program
       .command("emit")
       .description("append events given as JSON lines (a file, or stdin) and report accepted and rejected lines")
       .argument("[file]", "a file of JSON lines; - or nothing reads stdin")
-      .option("--atomic", "all lines in one transaction: if any line is bad, nothing is written")
+      .option("--atomic", "all lines in one transaction, streamed through it: if any line is bad, nothing is written")
       .option(
         "--follow",
         "long-lived: append each stdin line as it arrives and acknowledge it on stdout with one JSON line",
       )
-      .option("--batch-size <n>", "events per transaction (not with --atomic or --follow)", intArg(1), 500),
+      .option(
+        "--batch-size <n>",
+        `events per transaction, at most ${MAX_BATCH} (with --atomic: per savepoint; not with --follow)`,
+        intArg(1, MAX_BATCH),
+        500,
+      ),
   )
     .addHelpText(
       "after",
@@ -59,11 +98,15 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
         if (file !== undefined && file !== "-" && !existsSync(file))
           throw new UsageError(`cannot read ${file}: no such file`);
         const store = openCliStore(io, opts.db);
+        let spill: Awaited<ReturnType<typeof atomicInput>> | undefined;
         try {
+          spill = opts.atomic ? await atomicInput(file) : undefined;
+          const from = spill ? spill.path : file === "-" ? undefined : file;
           // Bytes, not text: each line is checked to be UTF-8 before it is decoded (ingest/lines.ts).
-          const lines = byteLines(file === undefined || file === "-" ? process.stdin : createReadStream(file));
+          const lines = byteLines(from === undefined ? process.stdin : createReadStream(from));
           if (opts.follow) {
-            const counts = await followLines(store, lines, (r) => io.out(`${JSON.stringify(ackOf(r))}\n`));
+            // Each acknowledgement waits for its reader: a reader that stops reading stops the appends.
+            const counts = await followLines(store, lines, (r) => io.write(`${JSON.stringify(ackOf(r))}\n`));
             return counts.rejected > 0 ? EXIT.failure : EXIT.ok;
           }
           const report = await emitLines(store, lines, { atomic: opts.atomic, batchSize: opts.batchSize });
@@ -91,6 +134,7 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
           return report.rejected.length > 0 ? EXIT.failure : EXIT.ok;
         } finally {
           store.close();
+          spill?.done();
         }
       }),
     );

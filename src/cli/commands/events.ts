@@ -2,7 +2,8 @@ import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { queryEvents } from "../../events/queryEvents.js";
 import { EVENT_TYPES, isEventType } from "../../events/schemas.js";
-import { type Cli, EXIT, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
+import { type Cli, EXIT, forOnePass, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
+import { formatOf, withFormats, writeRows } from "../output.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -13,7 +14,28 @@ const Options = z.object({
   since: z.string().optional(),
   until: z.string().optional(),
   limit: z.number().int().optional(),
+  json: z.boolean().optional(),
+  nl: z.boolean().optional(),
+  jsonl: z.boolean().optional(),
+  csv: z.boolean().optional(),
+  table: z.boolean().optional(),
 });
+
+/** The fields of a stored event: the CSV header of an empty result. */
+const EVENT_FIELDS = [
+  "position",
+  "eventId",
+  "streamId",
+  "streamVersion",
+  "type",
+  "schemaVersion",
+  "data",
+  "metadata",
+  "occurredAt",
+  "recordedAt",
+];
+/** What a table shows of each event. */
+const TABLE_FIELDS = ["position", "type", "streamId", "streamVersion", "occurredAt", "data"];
 
 const collectTypes = (value: string, previous: string[] = []): string[] => {
   const types = value
@@ -27,37 +49,47 @@ const collectTypes = (value: string, previous: string[] = []): string[] => {
 };
 
 export const registerEvents = (program: Command, { io, action }: Cli): void => {
-  withCommon(
-    program
-      .command("events")
-      .description("print the event log as JSON lines, filtered by stream, type, position range and time range")
-      .option("--stream <id>", "one stream: image:<filename>, training:<runId> or batch:<batchId>")
-      .option("--type <types>", "event type(s), comma-separated or repeated", collectTypes)
-      .option("--from <position>", "first position, inclusive", intArg(1))
-      .option("--to <position>", "last position, inclusive", intArg(0))
-      .option("--since <time>", "occurredAt at or after this ISO time (or date)", timeArg)
-      .option("--until <time>", "occurredAt before this ISO time (or date)", timeArg)
-      .option("--limit <n>", "at most n events", intArg(0)),
-    { json: false },
+  withFormats(
+    withCommon(
+      program
+        .command("events")
+        .description("print the event log, filtered by stream, type, position range and time range")
+        .option("--stream <id>", "one stream: image:<filename>, training:<runId> or batch:<batchId>")
+        .option("--type <types>", "event type(s), comma-separated or repeated", collectTypes)
+        .option("--from <position>", "first position, inclusive", intArg(1))
+        .option("--to <position>", "last position, inclusive", intArg(1))
+        .option("--since <time>", "occurredAt at or after this ISO time (or date)", timeArg)
+        .option("--until <time>", "occurredAt before this ISO time (or date)", timeArg)
+        .option("--limit <n>", "at most n events", intArg(0)),
+      { json: false },
+    ),
+    "the default on a terminal; piped, JSON lines are",
   )
     .addHelpText(
       "after",
       `
-Output is always JSON lines, one stored event per line, in position order:
+Events come in position order. Piped, the default is JSON lines, one stored event per line:
 {"position":1,"eventId":"...","streamId":"image:a.png","streamVersion":1,"type":"ImageGenerated",
  "schemaVersion":1,"data":{...},"metadata":{...},"occurredAt":"...","recordedAt":"..."}
+On a terminal the default is a table; --json, --nl (--jsonl), --csv and --table choose.
+Output is streamed: a slow reader slows the reading of the log, and a reader that
+goes away (\`events | head\`) stops it.
 
 Examples:
   $ artist-store events --stream image:20260108_120000_sunset_42.png
   $ artist-store events --type ImageCurated,ImageGenerated --since 2026-01-08 --until 2026-01-09
-  $ artist-store events --from 100 --to 200 | jq .type`,
+  $ artist-store events --from 100 --to 200 | jq .type
+  $ artist-store events --type ImageCurated --csv > curations.csv`,
     )
     .action(
-      action((raw: unknown) => {
+      action(async (raw: unknown) => {
         const opts = Options.parse(raw);
         if (opts.from !== undefined && opts.to !== undefined && opts.to < opts.from)
           throw new UsageError(`--to ${opts.to} is before --from ${opts.from}`);
-        const store = openCliStore(io, opts.db);
+        if (opts.since !== undefined && opts.until !== undefined && opts.until <= opts.since)
+          throw new UsageError(`--until ${opts.until} is not after --since ${opts.since}`);
+        const format = formatOf(opts, io.tty ? "table" : "nl");
+        const store = forOnePass(openCliStore(io, opts.db));
         try {
           const events = queryEvents(store.db, {
             streamId: opts.stream,
@@ -68,7 +100,7 @@ Examples:
             until: opts.until,
             limit: opts.limit,
           });
-          for (const e of events) io.out(`${JSON.stringify(e)}\n`);
+          await writeRows(io, format, events, { columns: EVENT_FIELDS, tableColumns: TABLE_FIELDS });
           return EXIT.ok;
         } finally {
           store.close();

@@ -1,15 +1,27 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
-import { QUERY_ALIASES, type QueryByNameOptions, type QueryName, runQueryByName } from "../../queries/byName.js";
+import {
+  iterateQueryByName,
+  QUERY_ALIASES,
+  type QueryByNameOptions,
+  type QueryName,
+  queryColumns,
+  runQueryByName,
+} from "../../queries/byName.js";
 import type { Queries } from "../../queries/index.js";
-import { type Cli, EXIT, type Io, intArg, numberArg, openCliStore, printJson, withCommon } from "../common.js";
+import { type Cli, EXIT, forOnePass, type Io, intArg, numberArg, openCliStore, withCommon } from "../common.js";
 import { barChart, table } from "../format.js";
+import { formatOf, withFormats, writeRows } from "../output.js";
 
 const Options = z.object({
   db: z.string().optional(),
   json: z.boolean().optional(),
   minScore: z.number().optional(),
   limit: z.number().int().optional(),
+  nl: z.boolean().optional(),
+  jsonl: z.boolean().optional(),
+  csv: z.boolean().optional(),
+  table: z.boolean().optional(),
 });
 
 interface QueryCommand {
@@ -18,7 +30,10 @@ interface QueryCommand {
   /** --min-score and --limit with their defaults (undefined: the option is not offered). */
   minScore?: number;
   limit?: number | "all";
-  human: (io: Io, rows: Record<string, unknown>[]) => string;
+  /** The columns of the table people scan (default: every column); --json, --nl and --csv have them all. */
+  tableColumns?: readonly string[];
+  /** A chart under the table, for the queries whose rows are few by nature (tiers, days). */
+  chart?: (io: Io, rows: Record<string, unknown>[]) => string;
 }
 
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
@@ -30,20 +45,17 @@ const QUERIES: QueryCommand[] = [
     description: "curated images scoring at least --min-score, newest first",
     minScore: 7.0,
     limit: 10,
-    human: (io, rows) => table(io, rows, ["id", "filename", "finalScore", "isFeatured", "modelId", "createdAt"]),
+    tableColumns: ["id", "filename", "finalScore", "isFeatured", "modelId", "createdAt"],
   },
   {
     query: "uncuratedImages",
     description: "images still pending curation, oldest first",
     limit: 100,
-    human: (io, rows) => table(io, rows),
   },
   {
     query: "qualityDistribution",
     description: "curated images per quality tier (Excellent >= 8, Good >= 6, Fair >= 4, else Poor), with a bar chart",
-    human: (io, rows) =>
-      table(io, rows) +
-      "\n" +
+    chart: (io, rows) =>
       barChart(
         io,
         rows.map((r) => ({
@@ -57,15 +69,12 @@ const QUERIES: QueryCommand[] = [
     query: "trainingSessionStatistics",
     description: "every training run, newest first, with its duration in hours",
     limit: "all",
-    human: (io, rows) => table(io, rows),
   },
   {
     query: "dailyCreationStatistics",
     description: "creation batches per UTC day, newest first, with a bar chart of images created and kept",
     limit: "all",
-    human: (io, rows) =>
-      table(io, rows) +
-      "\n" +
+    chart: (io, rows) =>
       barChart(
         io,
         rows.flatMap((r) => [
@@ -93,11 +102,22 @@ export const runQueries = (
 ): Record<string, Record<string, unknown>[]> =>
   Object.fromEntries(names.map((n) => [commandName(n), runQueryByName(queries, n, options[n])]));
 
+/** A query's rows for people: a table of the columns they scan, and its chart if it has one. */
+const human = (io: Io, q: QueryCommand, rows: Record<string, unknown>[]): string =>
+  table(io, rows, q.tableColumns) + (q.chart ? `\n${q.chart(io, rows)}` : "");
+
 /** Print one query's rows (keyed by its command name): a table (and chart) for people. */
 export const printQuery = (io: Io, name: string, rows: Record<string, unknown>[]): void => {
   const q = QUERIES.find((x) => commandName(x.query) === name);
   if (!q) throw new Error(`no query ${name}`);
-  io.out(q.human(io, rows));
+  io.out(human(io, q, rows));
+};
+
+/** --min-score: a final score, 0 to 10 as the events define it. */
+const scoreArg = (value: string): number => {
+  const n = numberArg(value);
+  if (n < 0 || n > 10) throw new InvalidArgumentError(`expected a score from 0 to 10, got ${value}`);
+  return n;
 };
 
 export const registerQuery = (program: Command, { io, action }: Cli): void => {
@@ -110,8 +130,12 @@ export const registerQuery = (program: Command, { io, action }: Cli): void => {
     );
   for (const q of QUERIES) {
     const [long, short] = QUERY_ALIASES[q.query];
-    const cmd = withCommon(query.command(long).aliases([short, q.query]).description(q.description));
-    if (q.minScore !== undefined) cmd.option("--min-score <score>", "lowest final_score", numberArg, q.minScore);
+    const cmd = withFormats(
+      withCommon(query.command(long).aliases([short, q.query]).description(q.description), { json: false }),
+      "the default",
+    );
+    if (q.minScore !== undefined)
+      cmd.option("--min-score <score>", "lowest final_score, 0 to 10", scoreArg, q.minScore);
     if (q.limit !== undefined)
       cmd.option(
         "--limit <n>",
@@ -120,13 +144,17 @@ export const registerQuery = (program: Command, { io, action }: Cli): void => {
         q.limit === "all" ? undefined : q.limit,
       );
     cmd.action(
-      action((raw: unknown) => {
+      action(async (raw: unknown) => {
         const opts = Options.parse(raw);
-        const store = openCliStore(io, opts.db);
+        const format = formatOf(opts, "table");
+        const store = forOnePass(openCliStore(io, opts.db));
         try {
-          const rows = runQueryByName(store.queries, q.query, opts);
-          if (opts.json) printJson(io, rows);
-          else io.out(q.human(io, rows));
+          if (format === "table" && q.chart) io.out(human(io, q, runQueryByName(store.queries, q.query, opts)));
+          else
+            await writeRows(io, format, iterateQueryByName(store.db, q.query, opts), {
+              columns: queryColumns(q.query),
+              tableColumns: q.tableColumns,
+            });
           return EXIT.ok;
         } finally {
           store.close();
