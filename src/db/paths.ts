@@ -24,8 +24,12 @@ export const packageRoot = (() => {
   return dir;
 })();
 
-export const migrationsDir = join(packageRoot, "db", "migrations");
+/** The SQLite migrations (dbmate tracks applied versions, not folders: databases migrated from the flat db/migrations still open). */
+export const migrationsDir = join(packageRoot, "db", "migrations", "sqlite");
 export const schemaFile = join(packageRoot, "db", "schema.sql");
+/** The PostgreSQL migrations, the same versions in PostgreSQL's dialect where they matter. */
+export const postgresMigrationsDir = join(packageRoot, "db", "migrations", "postgres");
+export const postgresSchemaFile = join(packageRoot, "db", "schema.postgres.sql");
 
 /** The URL schemes a database may be named with (dbmate's SQLite driver registers both). */
 export const SUPPORTED_SCHEMES = ["sqlite:", "sqlite3:"] as const;
