@@ -40,7 +40,9 @@ export const openPool = (url: string, max = 4): pg.Pool => {
   try {
     pool = new pg.Pool({ connectionString: url, max, types });
   } catch (e) {
-    throw new StoreError("INVALID_ARGUMENT", `database URL ${redactedUrl(url)}: ${String(e)}`, { url: redactedUrl(url) });
+    throw new StoreError("INVALID_ARGUMENT", `database URL ${redactedUrl(url)}: ${String(e)}`, {
+      url: redactedUrl(url),
+    });
   }
   // An idle connection the server drops must not crash the process: the next query reconnects.
   pool.on("error", () => {});

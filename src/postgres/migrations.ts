@@ -10,7 +10,8 @@ import { asPostgresFailure } from "./pgErrors.js";
  * The URL dbmate is given: dbmate's driver (lib/pq) asks for TLS unless told otherwise, so a
  * URL that names no sslmode gets the one node-postgres uses by default (none).
  */
-const dbmateUrl = (url: string): string => (/[?&]sslmode=/.test(url) ? url : `${url}${url.includes("?") ? "&" : "?"}sslmode=disable`);
+const dbmateUrl = (url: string): string =>
+  /[?&]sslmode=/.test(url) ? url : `${url}${url.includes("?") ? "&" : "?"}sslmode=disable`;
 
 /**
  * Run dbmate with the PostgreSQL migrations against the database `url` names.
@@ -21,9 +22,14 @@ export const runPostgresDbmate = (url: string, args: readonly string[]): string 
   const result = spawnSync(resolveBinary(), [...flags, ...args], { encoding: "utf8" });
   const where = redactedUrl(url);
   if (result.error)
-    throw new StoreError("MIGRATION_FAILED", `dbmate could not run: ${result.error.message}`, { url: where }, {
-      cause: result.error,
-    });
+    throw new StoreError(
+      "MIGRATION_FAILED",
+      `dbmate could not run: ${result.error.message}`,
+      { url: where },
+      {
+        cause: result.error,
+      },
+    );
   if (result.status !== 0) {
     const reason = (result.stderr || result.stdout).trim().split("\n").pop() ?? "";
     throw new StoreError("MIGRATION_FAILED", `dbmate ${args.join(" ")} failed on ${where}: ${reason}`, {

@@ -40,7 +40,7 @@ describe("migrations per dialect", () => {
     expect(appliedMigrations(db)).toEqual(knownMigrations());
     db.close();
     const store = openStore({ url: path, stale: "refuse" });
-    expect(store.readAll().map((e) => e.streamId)).toEqual(["batch:b1"]);
+    expect(store.readAll().events.map((e) => e.streamId)).toEqual(["batch:b1"]);
     store.close();
   });
 });

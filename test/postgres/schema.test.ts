@@ -1,11 +1,11 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { openPool } from "../../src/postgres/connection.js";
 import {
   appliedPostgresMigrations,
   knownPostgresMigrations,
   runPostgresDbmate,
 } from "../../src/postgres/migrations.js";
-import { openPool } from "../../src/postgres/connection.js";
 import { freshDatabase } from "./database.js";
 
 const tables = async (url: string): Promise<string[]> => {
