@@ -1,11 +1,14 @@
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { postgresSchemaFile } from "../../src/db/paths.js";
 import { openPool } from "../../src/postgres/connection.js";
 import {
   appliedPostgresMigrations,
   knownPostgresMigrations,
   runPostgresDbmate,
 } from "../../src/postgres/migrations.js";
+import { dumpPostgresSchema } from "../../src/postgres/schemaDump.js";
 import { freshDatabase } from "./database.js";
 
 const tables = async (url: string): Promise<string[]> => {
@@ -103,5 +106,16 @@ describe("the PostgreSQL migrations", () => {
       await expect(query(app, sql)).rejects.toThrow(/permission denied for table events/);
     await expect(query(app, `DELETE FROM generated_images`)).rejects.toThrow(/permission denied/);
     await query(url, `DROP OWNED BY ${login}; DROP ROLE ${login}`);
+  });
+
+  it("match the committed dump db/schema.postgres.sql (regenerate it with npm run db:dump:postgres)", async () => {
+    const url = await freshDatabase();
+    runPostgresDbmate(url, ["up"]);
+    const pool = openPool(url);
+    try {
+      expect(await dumpPostgresSchema(pool)).toBe(readFileSync(postgresSchemaFile, "utf8"));
+    } finally {
+      await pool.end();
+    }
   });
 });
