@@ -12,7 +12,9 @@ import { CLOSING_EVENTS, type EventType, OPENING_EVENTS } from "./schemas.js";
 export type Projector = (event: StoredEvent) => void;
 
 const StreamHead = z.object({ version: z.number().int(), type: z.string() });
-type Head = z.output<typeof StreamHead>;
+/** A stream's newest version and the type of its newest event (version 0 and "" before it exists). */
+export type StreamHead = z.output<typeof StreamHead>;
+type Head = StreamHead;
 const NO_STREAM: Head = { version: 0, type: "" };
 const LogHead = z.tuple([z.number().int().nullable(), z.string().nullable(), z.number().int().nullable()]);
 
@@ -29,7 +31,8 @@ const isCollision = (e: unknown): boolean => {
     (code === "SQLITE_CONSTRAINT_TRIGGER" && messageOf(e).includes("may not replace an existing event"))
   );
 };
-const ExistingEvent = z.object({
+/** An event found by its id, to compare with a retry of it. */
+export const ExistingEvent = z.object({
   position: z.number().int(),
   streamId: z.string(),
   streamVersion: z.number().int(),
@@ -38,10 +41,64 @@ const ExistingEvent = z.object({
 });
 
 /**
+ * The stream rules of one event against its stream's head: the expected version, opened once,
+ * never before it was opened, nothing after it was closed. Both backends apply them.
+ * @example checkStream(prepared, { version: 0, type: "" }, 0) // throws STREAM_NOT_FOUND for an ImageCurated
+ */
+export const checkStream = (e: PreparedEvent, head: StreamHead, index: number): void => {
+  if (e.expectedVersion !== undefined && e.expectedVersion !== head.version)
+    throw new VersionConflictError(e.streamId, e.expectedVersion, head.version, index);
+  if (OPENING_EVENTS.has(e.type) && head.version > 0)
+    throw eventError(
+      "STREAM_EXISTS",
+      { index },
+      `${e.type} for ${e.streamId}, which already exists (version ${head.version})`,
+      { streamId: e.streamId, actualVersion: head.version },
+    );
+  if (!OPENING_EVENTS.has(e.type) && head.version === 0)
+    throw eventError("STREAM_NOT_FOUND", { index }, `${e.type} for ${e.streamId}, which was never started`, {
+      streamId: e.streamId,
+    });
+  if (CLOSING_EVENTS.has(head.type))
+    throw eventError(
+      "STREAM_CLOSED",
+      { index },
+      `${e.type} for ${e.streamId}, which already ended with ${head.type} (version ${head.version})`,
+      { streamId: e.streamId, actualVersion: head.version },
+    );
+};
+
+/**
+ * What a given event id already in the log makes of an event: a duplicate (same type, stream
+ * and payload: the old position is returned) or an IDEMPOTENCY_CONFLICT. Both backends use it.
+ */
+export const retryOf = (existing: z.output<typeof ExistingEvent>, e: PreparedEvent, index: number): AppendedEvent => {
+  if (
+    existing.type !== e.type ||
+    existing.streamId !== e.streamId ||
+    !isDeepStrictEqual(JSON.parse(existing.data), JSON.parse(e.dataJson))
+  )
+    throw eventError(
+      "IDEMPOTENCY_CONFLICT",
+      { index },
+      `event id ${e.eventId} is already in the log at position ${existing.position} (${existing.type} on ${existing.streamId}) with other content`,
+      { eventId: e.eventId, position: existing.position },
+    );
+  return {
+    position: existing.position,
+    eventId: e.eventId,
+    streamId: existing.streamId,
+    streamVersion: existing.streamVersion,
+    type: e.type,
+    duplicate: true,
+  };
+};
+
+/**
  * The stored form of a prepared event, built field by field: a spread of objects
  * of so many shapes takes V8's slow path (figures: docs/performance.md).
  */
-const storedEvent = <T extends EventType>(
+export const storedEvent = <T extends EventType>(
   e: PreparedEventOf<T>,
   position: number,
   streamVersion: number,
@@ -102,49 +159,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     if (!e.idGiven) return undefined;
     const row = byEventId.get(e.eventId);
     if (row === undefined) return undefined;
-    const existing = ExistingEvent.parse(row);
-    if (
-      existing.type !== e.type ||
-      existing.streamId !== e.streamId ||
-      !isDeepStrictEqual(JSON.parse(existing.data), JSON.parse(e.dataJson))
-    )
-      throw eventError(
-        "IDEMPOTENCY_CONFLICT",
-        { index },
-        `event id ${e.eventId} is already in the log at position ${existing.position} (${existing.type} on ${existing.streamId}) with other content`,
-        { eventId: e.eventId, position: existing.position },
-      );
-    return {
-      position: existing.position,
-      eventId: e.eventId,
-      streamId: existing.streamId,
-      streamVersion: existing.streamVersion,
-      type: e.type,
-      duplicate: true,
-    };
-  };
-
-  const checkStream = (e: PreparedEvent, head: Head, index: number) => {
-    if (e.expectedVersion !== undefined && e.expectedVersion !== head.version)
-      throw new VersionConflictError(e.streamId, e.expectedVersion, head.version, index);
-    if (OPENING_EVENTS.has(e.type) && head.version > 0)
-      throw eventError(
-        "STREAM_EXISTS",
-        { index },
-        `${e.type} for ${e.streamId}, which already exists (version ${head.version})`,
-        { streamId: e.streamId, actualVersion: head.version },
-      );
-    if (!OPENING_EVENTS.has(e.type) && head.version === 0)
-      throw eventError("STREAM_NOT_FOUND", { index }, `${e.type} for ${e.streamId}, which was never started`, {
-        streamId: e.streamId,
-      });
-    if (CLOSING_EVENTS.has(head.type))
-      throw eventError(
-        "STREAM_CLOSED",
-        { index },
-        `${e.type} for ${e.streamId}, which already ended with ${head.type} (version ${head.version})`,
-        { streamId: e.streamId, actualVersion: head.version },
-      );
+    return retryOf(ExistingEvent.parse(row), e, index);
   };
 
   const headOf = (streamId: string) => {
