@@ -25,6 +25,13 @@ export {
   eventTypes,
   type Metadata,
 } from "./events/schemas.js";
+export type {
+  AsyncEmitters,
+  AsyncQueries,
+  AsyncStore,
+  OpenAsyncStoreOptions,
+} from "./postgres/asyncStore.js";
+export { openAsyncStore } from "./postgres/openAsyncStore.js";
 export type { ProjectionStatus } from "./projections/projectionState.js";
 export {
   type DailyCreationRow,

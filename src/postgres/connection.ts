@@ -1,17 +1,6 @@
 import pg from "pg";
 import { StoreError } from "../db/errors.js";
-
-/** The URL schemes that name a PostgreSQL database (libpq's and dbmate's). */
-export const POSTGRES_SCHEMES = ["postgres:", "postgresql:"] as const;
-
-/**
- * Whether a database argument names a PostgreSQL server rather than a SQLite file.
- * @example isPostgresUrl("postgres://app@db.farm/artist") // true
- */
-export const isPostgresUrl = (url: string): boolean => POSTGRES_SCHEMES.some((s) => url.toLowerCase().startsWith(s));
-
-/** A URL as it may be printed: no password. */
-export const redactedUrl = (url: string): string => url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, "$1:…@");
+import { redactedUrl } from "./url.js";
 
 const INT8 = 20;
 const NUMERIC = 1700;

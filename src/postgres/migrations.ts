@@ -3,8 +3,9 @@ import { readdirSync } from "node:fs";
 import { resolveBinary } from "dbmate";
 import { StoreError } from "../db/errors.js";
 import { postgresMigrationsDir } from "../db/paths.js";
-import { type Pool, redactedUrl } from "./connection.js";
+import type { Pool } from "./connection.js";
 import { asPostgresFailure } from "./pgErrors.js";
+import { redactedUrl } from "./url.js";
 
 /**
  * The URL dbmate is given: dbmate's driver (lib/pq) asks for TLS unless told otherwise, so a

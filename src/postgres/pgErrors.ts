@@ -1,7 +1,7 @@
 import pg from "pg";
 import { StoreError } from "../db/errors.js";
 import { messageOf } from "../db/sqliteErrors.js";
-import { redactedUrl } from "./connection.js";
+import { redactedUrl } from "./url.js";
 
 /**
  * The one place that understands what the pg driver throws: a server error (DatabaseError,

@@ -1,0 +1,115 @@
+import { StoreError } from "../db/errors.js";
+import type { AppendedEvent, NewEvent } from "../events/envelope.js";
+import { type PreparedEvent, prepareEvent } from "../events/prepareEvent.js";
+import type { EventInput, EventType } from "../events/schemas.js";
+import type { EmitOptions } from "../store/openStore.js";
+import { createPostgresAppender } from "./appendToStream.js";
+import type { AsyncEmitters, AsyncStore, OpenAsyncStoreOptions } from "./asyncStore.js";
+import { openPool, type Pool } from "./connection.js";
+import { assertPostgresSchemaCurrent, runPostgresDbmate } from "./migrations.js";
+import { asPostgresFailure } from "./pgErrors.js";
+import { POSTGRES_PROJECTIONS, postgresFingerprint } from "./projections.js";
+import { createPostgresQueries } from "./queries.js";
+import { createPostgresLogReader } from "./readEvents.js";
+
+/** A fresh, empty store: this code owns its (empty) projection tables from position 0. */
+const claimEmptyStore = async (pool: Pool): Promise<void> => {
+  for (const name of POSTGRES_PROJECTIONS)
+    await pool.query(
+      `INSERT INTO projection_state (projection, fingerprint, position)
+       SELECT $1, $2, 0 WHERE NOT EXISTS (SELECT FROM events)
+       ON CONFLICT (projection) DO NOTHING`,
+      [name, postgresFingerprint(name)],
+    );
+};
+
+/** Every failure of a call leaves as one StoreError. */
+const guarded =
+  <A extends unknown[], R>(url: string, fn: (...args: A) => Promise<R>) =>
+  async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      throw asPostgresFailure(e, url);
+    }
+  };
+
+/**
+ * Open the store on the PostgreSQL database a postgres:// URL names: a pool of connections,
+ * refusing a database whose migrations are pending or unknown.
+ * @example const store = await openPostgresStore("postgres://app@db/artist", { migrate: true });
+ */
+export const openPostgresStore = async (url: string, options: OpenAsyncStoreOptions = {}): Promise<AsyncStore> => {
+  if (options.migrate) runPostgresDbmate(url, ["up"]);
+  const pool = openPool(url, options.maxConnections);
+  try {
+    await assertPostgresSchemaCurrent(pool, url);
+    await claimEmptyStore(pool);
+  } catch (e) {
+    await pool.end();
+    throw asPostgresFailure(e, url);
+  }
+  const clock = options.clock ?? (() => new Date());
+  const write = guarded(url, createPostgresAppender(pool, clock));
+  const prepare = (events: readonly unknown[]): PreparedEvent[] =>
+    events.map((e, i) => prepareEvent(e, i, clock, options.producer));
+  const append = (events: readonly NewEvent[]): Promise<AppendedEvent[]> => {
+    try {
+      return write(prepare(events));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+  const appendUnknown = (events: readonly unknown[]): Promise<AppendedEvent[]> => {
+    // Untyped callers may pass anything: refuse a non-list as bad input, not with a TypeError.
+    if (!Array.isArray(events))
+      return Promise.reject(
+        new StoreError(
+          "INVALID_EVENT",
+          `expected a list of events, received ${events === null ? "null" : typeof events}`,
+          {},
+        ),
+      );
+    return append(events);
+  };
+  const emitOne =
+    <T extends EventType>(type: T) =>
+    async (data: EventInput[T], emitOptions: EmitOptions = {}): Promise<AppendedEvent> => {
+      const [appended] = await write([prepareEvent({ ...emitOptions, type, data }, 0, clock, options.producer)]);
+      if (!appended) throw new Error("append of one event returned nothing");
+      return appended;
+    };
+  const emit: AsyncEmitters = {
+    imageGenerated: emitOne("ImageGenerated"),
+    imageCurated: emitOne("ImageCurated"),
+    trainingStarted: emitOne("TrainingStarted"),
+    trainingCompleted: emitOne("TrainingCompleted"),
+    trainingFailed: emitOne("TrainingFailed"),
+    batchStarted: emitOne("BatchStarted"),
+    batchFinished: emitOne("BatchFinished"),
+  };
+  const log = createPostgresLogReader(pool);
+  const queries = createPostgresQueries(pool);
+  let closed = false;
+  return {
+    backend: "postgres",
+    append,
+    appendUnknown,
+    emit,
+    readStream: guarded(url, log.readStream),
+    readAll: guarded(url, log.readAll),
+    headPosition: guarded(url, log.headPosition),
+    queries: {
+      recentHighQualityImages: guarded(url, queries.recentHighQualityImages),
+      uncuratedImages: guarded(url, queries.uncuratedImages),
+      qualityDistribution: guarded(url, queries.qualityDistribution),
+      trainingSessionStatistics: guarded(url, queries.trainingSessionStatistics),
+      dailyCreationStatistics: guarded(url, queries.dailyCreationStatistics),
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+};
