@@ -62,6 +62,17 @@ END
 $function$
 ;
 
+CREATE OR REPLACE FUNCTION public.round_like_sqlite(x double precision, digits integer)
+ RETURNS double precision
+ LANGUAGE sql
+ IMMUTABLE STRICT
+AS $function$
+    SELECT round(CASE WHEN x = 0 THEN 0::numeric ELSE
+        (x * power(2::float8, k))::bigint::numeric * power(5::numeric, k) * ('1e-' || k)::numeric END, digits)::float8
+    FROM (SELECT 53 - floor(ln(abs(x)) / ln(2::float8))::int AS k) AS scale
+$function$
+;
+
 CREATE OR REPLACE FUNCTION public.utc_now_text()
  RETURNS text
  LANGUAGE sql

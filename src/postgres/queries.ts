@@ -11,7 +11,7 @@ const TIER_ORDER = `CASE tier WHEN 'Excellent' THEN 1 WHEN 'Good' THEN 2 WHEN 'F
  * The five documented queries in PostgreSQL's SQL, over the same tables, returning the same rows
  * as the SQLite store's (a cross-backend test compares them): camelCase aliases are quoted
  * (PostgreSQL folds names to lower case), is_featured comes back as the 0/1 the row schema
- * reads, and ROUND goes through numeric (there is no round(double, int)). A negative limit
+ * reads, and ROUND is round_like_sqlite (db/migrations/postgres: SQLite rounds the double's exact value). A negative limit
  * means no limit, as SQLite's LIMIT -1 does.
  */
 export const POSTGRES_QUERY_SQL: Record<(typeof QUERY_NAMES)[number], string> = {
@@ -47,7 +47,7 @@ export const POSTGRES_QUERY_SQL: Record<(typeof QUERY_NAMES)[number], string> = 
        sessions,
        images_created AS "totalCreated",
        images_kept AS "totalKept",
-       round((CASE WHEN avg_scores > 0 THEN avg_score_sum / avg_scores END)::numeric, 2)::float8 AS "avgQuality"
+       round_like_sqlite(CASE WHEN avg_scores > 0 THEN avg_score_sum / avg_scores END, 2) AS "avgQuality"
      FROM creation_days
      ORDER BY day DESC
      LIMIT $1`,

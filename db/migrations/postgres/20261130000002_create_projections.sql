@@ -13,6 +13,17 @@ CREATE FUNCTION utc_now_text() RETURNS text LANGUAGE sql STABLE AS $$
     SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 $$;
 
+-- ROUND as SQLite computes it: on the double's exact decimal value (6.795 is stored as
+-- 6.79499999…, so it rounds to 6.79). round(x::numeric, n) would round the 15-digit
+-- approximation the cast makes (6.80), and the queries must return the same rows on both.
+-- The exact value: the double times a power of two is an integer, and 2^-k = 5^k * 10^-k.
+CREATE FUNCTION round_like_sqlite(x double precision, digits integer) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT round(CASE WHEN x = 0 THEN 0::numeric ELSE
+        (x * power(2::float8, k))::bigint::numeric * power(5::numeric, k) * ('1e-' || k)::numeric END, digits)::float8
+    FROM (SELECT 53 - floor(ln(abs(x)) / ln(2::float8))::int AS k) AS scale
+$$;
+
 CREATE TABLE generated_images (
     id bigint PRIMARY KEY CHECK (id >= 1),
     filename text COLLATE "C" NOT NULL UNIQUE,
@@ -139,3 +150,4 @@ DROP TABLE training_sessions;
 DROP TABLE generated_images;
 DROP FUNCTION identity_immutable();
 DROP FUNCTION utc_now_text();
+DROP FUNCTION round_like_sqlite(double precision, integer);
