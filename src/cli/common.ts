@@ -95,7 +95,10 @@ export interface CommonOptions {
 }
 
 export const dbOption = () =>
-  new Option("--db <path>", "database file or sqlite: URL (default: $DATABASE_URL, else sqlite:data/ai_artist.db)");
+  new Option(
+    "--db <path>",
+    "database file, sqlite: URL or postgres:// URL (default: $DATABASE_URL, else sqlite:data/ai_artist.db)",
+  );
 export const jsonOption = () => new Option("--json", "print JSON for scripts instead of tables");
 
 /** Add --db and --json to a command. */

@@ -78,6 +78,13 @@ export const databasePath = (urlOrPath: string, cwd: string = process.cwd()): st
   }
   if (SUPPORTED_SCHEMES.some((s) => s === `${scheme.toLowerCase()}:`))
     return sqliteUrlPath(urlOrPath, urlOrPath.slice(scheme.length + 1), cwd);
+  if (/^postgres(ql)?$/i.test(scheme))
+    throw new StoreError(
+      "INVALID_ARGUMENT",
+      `${redacted(urlOrPath)} names a PostgreSQL database: this works on a SQLite file only ` +
+        "(on PostgreSQL: openAsyncStore, and the commands migrate, emit, events, query and doctor)",
+      { scheme },
+    );
   throw new StoreError(
     "INVALID_ARGUMENT",
     `unsupported database URL ${redacted(urlOrPath)}: the supported schemes are ${SUPPORTED_SCHEMES.join(" and ")} ` +

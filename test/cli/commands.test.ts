@@ -143,10 +143,10 @@ describe("artist-store: store errors", () => {
 
   it("refuses a DATABASE_URL of another scheme with one line, exit 2, and creates nothing", () => {
     const dir = tempDir();
-    const r = cli(["migrate"], { env: { DATABASE_URL: "postgres://localhost/x" }, cwd: dir });
+    const r = cli(["migrate"], { env: { DATABASE_URL: "mysql://localhost/x" }, cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "error: unsupported database URL postgres://localhost/x: the supported schemes are sqlite: and sqlite3: (a plain file path needs none)\n",
+      "error: unsupported database URL mysql://localhost/x: the supported schemes are sqlite: and sqlite3: (a plain file path needs none)\n",
     );
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -62,11 +62,17 @@ describe("database URLs, read as dbmate reads them", () => {
 
   it("refuses another scheme with one line naming the supported ones, without printing a password", () => {
     expectStoreError(
+      () => databasePath("mysql://app:secret@localhost/x"),
+      "INVALID_ARGUMENT",
+      /^unsupported database URL mysql:\/\/…@localhost\/x: the supported schemes are sqlite: and sqlite3:/,
+    );
+    expect(() => databasePath("mysql://app:secret@localhost/x")).not.toThrow(/secret/);
+    // A PostgreSQL URL names no file: the async store and five commands take it (test/postgres).
+    expectStoreError(
       () => databasePath("postgres://app:secret@localhost/x"),
       "INVALID_ARGUMENT",
-      /^unsupported database URL postgres:\/\/…@localhost\/x: the supported schemes are sqlite: and sqlite3:/,
+      /^postgres:\/\/…@localhost\/x names a PostgreSQL database: this works on a SQLite file only/,
     );
-    expect(() => databasePath("postgres://app:secret@localhost/x")).not.toThrow(/secret/);
   });
 });
 

@@ -4,6 +4,7 @@ import { diagnose } from "../../maintenance/doctor.js";
 import { formatFinding } from "../../maintenance/verify.js";
 import { type Cli, EXIT, intArg, printJson, resolveDb, withCommon } from "../common.js";
 import { formatBytes, heading, keyValues, table } from "../format.js";
+import { doctorPostgres, postgresTarget } from "../postgres.js";
 
 const logHead = (head: { position: number; hash: string | null } | null) =>
   head ? `${head.position}:${head.hash ?? "(no hash)"}` : "an empty log";
@@ -44,8 +45,10 @@ warnings (a query plan with a full table scan or a temporary B-tree, a large WAL
 free pages) are printed but leave the exit code at 0.`,
     )
     .action(
-      action((raw: unknown) => {
+      action(async (raw: unknown) => {
         const opts = Options.parse(raw);
+        const pg = postgresTarget(opts.db);
+        if (pg) return doctorPostgres(io, pg, opts.json);
         const r = diagnose(resolveDb(opts.db), {
           quick: opts.quick,
           maxConsumerLag: opts.maxConsumerLag,

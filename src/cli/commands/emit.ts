@@ -7,6 +7,7 @@ import { z } from "zod";
 import { emitLines, followLines, type LineResult } from "../../ingest/emitLines.js";
 import { byteLines } from "../../ingest/lines.js";
 import { type Cli, EXIT, intArg, openCliStore, printJson, UsageError, withCommon } from "../common.js";
+import { emitPostgres, postgresTarget } from "../postgres.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -97,6 +98,8 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
           throw new UsageError("--follow and --atomic cannot be combined: --follow commits each line on its own");
         if (file !== undefined && file !== "-" && !existsSync(file))
           throw new UsageError(`cannot read ${file}: no such file`);
+        const pg = postgresTarget(opts.db);
+        if (pg) return emitPostgres(io, pg, file, opts);
         const store = openCliStore(io, opts.db);
         let spill: Awaited<ReturnType<typeof atomicInput>> | undefined;
         try {

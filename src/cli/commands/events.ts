@@ -4,6 +4,7 @@ import { queryEvents } from "../../events/queryEvents.js";
 import { EVENT_TYPES, isEventType } from "../../events/schemas.js";
 import { type Cli, EXIT, forOnePass, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
 import { formatOf, withFormats, writeRows } from "../output.js";
+import { eventsOnPostgres, postgresTarget } from "../postgres.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -89,17 +90,24 @@ Examples:
         if (opts.since !== undefined && opts.until !== undefined && opts.until <= opts.since)
           throw new UsageError(`--until ${opts.until} is not after --since ${opts.since}`);
         const format = formatOf(opts, io.tty ? "table" : "nl");
+        const filter = {
+          streamId: opts.stream,
+          types: opts.type,
+          after: opts.from === undefined ? undefined : opts.from - 1,
+          to: opts.to,
+          since: opts.since,
+          until: opts.until,
+          limit: opts.limit,
+        };
+        const pg = postgresTarget(opts.db);
+        if (pg) {
+          const events = await eventsOnPostgres(pg, filter);
+          await writeRows(io, format, events, { columns: EVENT_FIELDS, tableColumns: TABLE_FIELDS });
+          return EXIT.ok;
+        }
         const store = forOnePass(openCliStore(io, opts.db));
         try {
-          const events = queryEvents(store.db, {
-            streamId: opts.stream,
-            types: opts.type,
-            after: opts.from === undefined ? undefined : opts.from - 1,
-            to: opts.to,
-            since: opts.since,
-            until: opts.until,
-            limit: opts.limit,
-          });
+          const events = queryEvents(store.db, filter);
           await writeRows(io, format, events, { columns: EVENT_FIELDS, tableColumns: TABLE_FIELDS });
           return EXIT.ok;
         } finally {

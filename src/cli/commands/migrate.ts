@@ -16,6 +16,7 @@ import { cliCommand, migrationsDir } from "../../db/paths.js";
 import { migrateDatabase } from "../../events/backfillChain.js";
 import { type Cli, EXIT, printJson, resolveDb, UsageError, withCommon } from "../common.js";
 import { table } from "../format.js";
+import { migratePostgres, postgresTarget } from "../postgres.js";
 import { commandProgress } from "../progress.js";
 
 const Options = z.object({ db: z.string().optional(), json: z.boolean().optional() });
@@ -49,6 +50,8 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
   ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
+      const pg = postgresTarget(opts.db);
+      if (pg) return migratePostgres(io, pg, "up", opts.json);
       const path = resolveDb(opts.db);
       const before = readMigrationStatus(path);
       const progress = commandProgress(io, "chain", "events");
@@ -75,6 +78,8 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
   ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
+      const pg = postgresTarget(opts.db);
+      if (pg) return migratePostgres(io, pg, "status", opts.json);
       const path = resolveDb(opts.db);
       const status = readMigrationStatus(path);
       const drift = status.pending.length > 0 || status.unknown.length > 0;
@@ -135,6 +140,8 @@ export const registerMigrate = (program: Command, { io, action }: Cli): void => 
   ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
+      const pg = postgresTarget(opts.db);
+      if (pg) return migratePostgres(io, pg, "rollback", opts.json);
       const path = resolveDb(opts.db);
       if (!existsSync(path))
         throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: nothing to roll back`, { path });

@@ -12,6 +12,7 @@ import type { Queries } from "../../queries/index.js";
 import { type Cli, EXIT, forOnePass, type Io, intArg, numberArg, openCliStore, withCommon } from "../common.js";
 import { barChart, table } from "../format.js";
 import { formatOf, withFormats, writeRows } from "../output.js";
+import { postgresTarget, queryOnPostgres } from "../postgres.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -147,6 +148,13 @@ export const registerQuery = (program: Command, { io, action }: Cli): void => {
       action(async (raw: unknown) => {
         const opts = Options.parse(raw);
         const format = formatOf(opts, "table");
+        const pg = postgresTarget(opts.db);
+        if (pg) {
+          const rows = await queryOnPostgres(pg, q.query, opts);
+          if (format === "table" && q.chart) io.out(human(io, q, rows));
+          else await writeRows(io, format, rows, { columns: queryColumns(q.query), tableColumns: q.tableColumns });
+          return EXIT.ok;
+        }
         const store = forOnePass(openCliStore(io, opts.db));
         try {
           if (format === "table" && q.chart) io.out(human(io, q, runQueryByName(store.queries, q.query, opts)));
