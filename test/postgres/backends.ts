@@ -152,3 +152,16 @@ export const rejection = async (fn: () => Promise<unknown>): Promise<unknown> =>
   }
   return undefined;
 };
+
+/** Every row of a table of a PostgreSQL store in id order, as the SQLite store returns them (booleans as 0/1). */
+export const postgresRows = async (url: string, table: string): Promise<Row[]> => {
+  const pool = openPool(url, 1);
+  try {
+    const { rows } = await pool.query<Row>(`SELECT * FROM ${table} ORDER BY id`);
+    return rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "boolean" ? Number(v) : v])),
+    );
+  } finally {
+    await pool.end();
+  }
+};
