@@ -1,4 +1,4 @@
-import { StoreError } from "../db/errors.js";
+import { eventError, StoreError } from "../db/errors.js";
 import type { AppendedEvent, NewEvent } from "../events/envelope.js";
 import { type PreparedEvent, prepareEvent } from "../events/prepareEvent.js";
 import type { EventInput, EventType } from "../events/schemas.js";
@@ -21,6 +21,36 @@ const claimEmptyStore = async (pool: Pool): Promise<void> => {
        ON CONFLICT (projection) DO NOTHING`,
       [name, postgresFingerprint(name)],
     );
+};
+
+/** The path of the first string (or key) in `value` holding U+0000, if any. */
+const findNul = (value: unknown, path: string): string | undefined => {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = key.includes("\u0000") ? `${path}.${key}` : findNul(item, `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+};
+
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite's can): refuse such an event as bad input naming the
+ * field, before the transaction, instead of a server error from inside it. JSON.stringify writes
+ * the character as an escape, so only an event whose JSON has one needs the walk.
+ */
+const refuseNul = (e: PreparedEvent, index: number): PreparedEvent => {
+  const path =
+    (e.dataJson.includes("\\u0000") ? findNul(e.data, "data") : undefined) ??
+    (e.metadataJson.includes("\\u0000") ? findNul(e.metadata, "metadata") : undefined);
+  if (path)
+    throw eventError(
+      "INVALID_EVENT",
+      { index, type: e.type },
+      `${path}: contains U+0000, which PostgreSQL text cannot hold`,
+      { path },
+    );
+  return e;
 };
 
 /** Every failure of a call leaves as one StoreError. */
@@ -52,7 +82,7 @@ export const openPostgresStore = async (url: string, options: OpenAsyncStoreOpti
   const clock = options.clock ?? (() => new Date());
   const write = guarded(url, createPostgresAppender(pool, clock));
   const prepare = (events: readonly unknown[]): PreparedEvent[] =>
-    events.map((e, i) => prepareEvent(e, i, clock, options.producer));
+    events.map((e, i) => refuseNul(prepareEvent(e, i, clock, options.producer), i));
   const append = (events: readonly NewEvent[]): Promise<AppendedEvent[]> => {
     try {
       return write(prepare(events));
@@ -75,7 +105,7 @@ export const openPostgresStore = async (url: string, options: OpenAsyncStoreOpti
   const emitOne =
     <T extends EventType>(type: T) =>
     async (data: EventInput[T], emitOptions: EmitOptions = {}): Promise<AppendedEvent> => {
-      const [appended] = await write([prepareEvent({ ...emitOptions, type, data }, 0, clock, options.producer)]);
+      const [appended] = await write(prepare([{ ...emitOptions, type, data }]));
       if (!appended) throw new Error("append of one event returned nothing");
       return appended;
     };

@@ -211,3 +211,18 @@ describe.each(BACKENDS)("append semantics on $name", (backend) => {
     );
   });
 });
+
+describe("PostgreSQL's one difference", () => {
+  it("refuses U+0000 inside a string as bad input naming the field (PostgreSQL text cannot hold it; SQLite keeps it)", async () => {
+    const postgres = BACKENDS.find((b) => b.name === "postgres");
+    if (!postgres) throw new Error("no postgres backend");
+    const opened = await postgres.open({ clock });
+    await expectRejected(
+      opened,
+      () =>
+        opened.store.emit.imageGenerated({ filename: "a.png", prompt: "p", modelId: "m", tags: ["ok", "n\u0000l"] }),
+      "INVALID_EVENT",
+      /^event 0 ImageGenerated: data.tags.1: contains U\+0000, which PostgreSQL text cannot hold$/,
+    );
+  });
+});
