@@ -11,6 +11,7 @@ import { CLI_EMIT_IMAGES, cliEmitRows, MODES, measureCliEmit } from "./cliEmit.j
 import { compareProcesses } from "./concurrent.js";
 import { consumerRows, consumerTable, measureConsumers } from "./consumers.js";
 import { dashboardRows, measureDashboard } from "./dashboard.js";
+import { measurePostgres } from "./postgres.js";
 import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
 import { measureRebuild } from "./rebuild.js";
 import { cleanUp, dropDb, freshDb, log } from "./support.js";
@@ -68,6 +69,12 @@ const documented = measureDocumentedQueries(loaded.path);
 log("queries: the document's index table");
 const indexes = measureIndexTable(loaded.path);
 dropDb(loaded.path);
+log("PostgreSQL: append batched and single from 1, 4 and 8 processes vs raw-direct to the same tables");
+const postgres = await measurePostgres({
+  batchedImages: full ? 20_000 : 5_000,
+  singleImages: full ? 2_000 : 500,
+  rounds: full ? 3 : 1,
+});
 log(`dashboard: ${size.dashboardImages.toLocaleString("en")} images written through the store, then served`);
 const dashboard = await measureDashboard({ images: size.dashboardImages });
 cleanUp();
@@ -85,6 +92,7 @@ const results = {
   consumers,
   queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
   dashboard,
+  postgres,
 };
 
 const f = (x: number, digits = 0) =>
@@ -149,6 +157,7 @@ speed.push(
     r.auditOk ? "ok" : "DRIFT",
   ]),
   ...consumerRows(consumers),
+  ...postgres.map((r) => [r.label, f(r.events), f(r.eventsPerSec), f(r.rawEventsPerSec), f(r.ratio, 2), "", ""]),
   [
     "append now vs old log indexes, batched",
     f(logIndexes.batched.events),
