@@ -8,9 +8,10 @@ import type { AsyncEmitters, AsyncStore, OpenAsyncStoreOptions } from "./asyncSt
 import { openPool, type Pool } from "./connection.js";
 import { assertPostgresSchemaCurrent, runPostgresDbmate } from "./migrations.js";
 import { asPostgresFailure } from "./pgErrors.js";
-import { POSTGRES_PROJECTIONS, postgresFingerprint } from "./projections.js";
+import { POSTGRES_LOG_GUARDS, POSTGRES_PROJECTIONS, postgresFingerprint } from "./projections.js";
 import { createPostgresQueries } from "./queries.js";
 import { createPostgresLogReader } from "./readEvents.js";
+import { redactedUrl } from "./url.js";
 
 /** A fresh, empty store: this code owns its (empty) projection tables from position 0. */
 const claimEmptyStore = async (pool: Pool): Promise<void> => {
@@ -53,6 +54,22 @@ const refuseNul = (e: PreparedEvent, index: number): PreparedEvent => {
   return e;
 };
 
+/** The refusal to append to a log that lost a guard trigger: nothing would stop an UPDATE or DELETE of it. */
+const guardsMissing = async (pool: Pool, url: string): Promise<StoreError | undefined> => {
+  const { rows } = await pool.query<{ name: string }>(
+    `SELECT tgname AS name FROM pg_trigger WHERE tgrelid = to_regclass('events') AND NOT tgisinternal`,
+  );
+  const missing = POSTGRES_LOG_GUARDS.filter((g) => !rows.some((r) => r.name === g));
+  return missing.length === 0
+    ? undefined
+    : new StoreError(
+        "LOG_UNGUARDED",
+        `the event log of ${redactedUrl(url)} has lost its guard trigger(s) ${missing.join(", ")}: appends are refused ` +
+          "(reading still works); re-create them from db/migrations/postgres",
+        { url: redactedUrl(url), missing },
+      );
+};
+
 /** Every failure of a call leaves as one StoreError. */
 const guarded =
   <A extends unknown[], R>(url: string, fn: (...args: A) => Promise<R>) =>
@@ -72,15 +89,21 @@ const guarded =
 export const openPostgresStore = async (url: string, options: OpenAsyncStoreOptions = {}): Promise<AsyncStore> => {
   if (options.migrate) runPostgresDbmate(url, ["up"]);
   const pool = openPool(url, options.maxConnections);
+  let unguarded: StoreError | undefined;
   try {
     await assertPostgresSchemaCurrent(pool, url);
+    unguarded = await guardsMissing(pool, url);
     await claimEmptyStore(pool);
   } catch (e) {
     await pool.end();
     throw asPostgresFailure(e, url);
   }
   const clock = options.clock ?? (() => new Date());
-  const write = guarded(url, createPostgresAppender(pool, clock));
+  const appendPrepared = createPostgresAppender(pool, clock);
+  const write = guarded(url, (events: readonly PreparedEvent[]) => {
+    if (unguarded) throw unguarded;
+    return appendPrepared(events);
+  });
   const prepare = (events: readonly unknown[]): PreparedEvent[] =>
     events.map((e, i) => refuseNul(prepareEvent(e, i, clock, options.producer), i));
   const append = (events: readonly NewEvent[]): Promise<AppendedEvent[]> => {

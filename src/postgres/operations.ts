@@ -4,7 +4,7 @@ import { EVENT_COLUMNS, parseEventRow } from "../events/readEvents.js";
 import { openPool, type Pool } from "./connection.js";
 import { appliedPostgresMigrations, knownPostgresMigrations } from "./migrations.js";
 import { asPostgresFailure } from "./pgErrors.js";
-import { POSTGRES_PROJECTIONS, postgresFingerprint } from "./projections.js";
+import { POSTGRES_LOG_GUARDS as GUARDS, POSTGRES_PROJECTIONS, postgresFingerprint } from "./projections.js";
 
 /** Run fn on a pool of one connection to `url`, every failure one StoreError, the pool closed after. */
 export const withPool = async <T>(url: string, fn: (pool: Pool) => Promise<T>): Promise<T> => {
@@ -61,8 +61,6 @@ export interface PostgresCheck {
   ok: boolean;
   detail: string;
 }
-
-const GUARDS = ["events_no_update", "events_no_delete", "events_no_truncate", "events_next_position"];
 
 /**
  * What doctor checks on a PostgreSQL store: the server answers, the migrations are current, the

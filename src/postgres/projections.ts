@@ -89,6 +89,14 @@ export const PROJECTION_SQL = {
      WHERE day = left(batch.started_at, 10)`,
 } as const;
 
+/** The triggers that keep the PostgreSQL log append-only and gapless: a store refuses to append to a log without one. */
+export const POSTGRES_LOG_GUARDS = [
+  "events_no_update",
+  "events_no_delete",
+  "events_no_truncate",
+  "events_next_position",
+];
+
 /** The projections the PostgreSQL store keeps, by the registry's names, and the statements each runs. */
 const PROJECTION_STATEMENTS = {
   generated_images: ["imageGenerated", "tierLeave", "imageCurated", "tierEnter"],

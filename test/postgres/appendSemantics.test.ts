@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { type NewEvent, StoreError, VersionConflictError } from "../../src/index.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { type NewEvent, openAsyncStore, StoreError, VersionConflictError } from "../../src/index.js";
+import { openPool } from "../../src/postgres/connection.js";
 import { curated, generated, trainingStarted } from "../fixtures.js";
-import { BACKENDS, type Backend, rejection } from "./backends.js";
+import { BACKENDS, type Backend, migratedPostgresDatabase, rejection } from "./backends.js";
 
 const T = "2026-01-08T12:00:00Z";
 const clock = () => new Date("2026-01-08T12:00:00.000Z");
@@ -224,5 +225,20 @@ describe("PostgreSQL's one difference", () => {
       "INVALID_EVENT",
       /^event 0 ImageGenerated: data.tags.1: contains U\+0000, which PostgreSQL text cannot hold$/,
     );
+  });
+
+  it("refuses to append to a log that lost a guard trigger, naming it, and still reads", async () => {
+    const url = await migratedPostgresDatabase();
+    const pool = openPool(url, 1);
+    await pool.query("DROP TRIGGER events_no_delete ON events");
+    await pool.end();
+    const store = await openAsyncStore(url);
+    onTestFinished(() => store.close());
+    const caught = await rejection(() => store.emit.batchStarted({ batchId: "b1" }));
+    expect(caught).toMatchObject({ code: "LOG_UNGUARDED" });
+    expect(caught instanceof Error ? caught.message : "").toMatch(
+      /has lost its guard trigger\(s\) events_no_delete: appends are refused/,
+    );
+    expect(await store.headPosition()).toBe(0);
   });
 });
