@@ -27,7 +27,8 @@ export type PoolClient = pg.PoolClient;
 export const openPool = (url: string, max = 4): pg.Pool => {
   let pool: pg.Pool;
   try {
-    pool = new pg.Pool({ connectionString: url, max, types });
+    // A server that does not answer is an error after a while, not a wait without end.
+    pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 30_000 });
   } catch (e) {
     throw new StoreError("INVALID_ARGUMENT", `database URL ${redactedUrl(url)}: ${String(e)}`, {
       url: redactedUrl(url),

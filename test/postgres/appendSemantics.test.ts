@@ -3,6 +3,7 @@ import { type NewEvent, openAsyncStore, StoreError, VersionConflictError } from 
 import { openPool } from "../../src/postgres/connection.js";
 import { curated, generated, trainingStarted } from "../fixtures.js";
 import { BACKENDS, type Backend, migratedPostgresDatabase, rejection } from "./backends.js";
+import { freshDatabase } from "./database.js";
 
 const T = "2026-01-08T12:00:00Z";
 const clock = () => new Date("2026-01-08T12:00:00.000Z");
@@ -240,5 +241,23 @@ describe("PostgreSQL's one difference", () => {
       /has lost its guard trigger\(s\) events_no_delete: appends are refused/,
     );
     expect(await store.headPosition()).toBe(0);
+  });
+
+  it("reports a server it cannot reach as one StoreError that does not print the password", async () => {
+    const caught = await rejection(() => openAsyncStore("postgres://app:s3cret@127.0.0.1:1/artist"));
+    expect(caught).toBeInstanceOf(StoreError);
+    expect(caught).toMatchObject({ code: "STORE_BUSY" });
+    const message = caught instanceof Error ? caught.message : "";
+    expect(message).toMatch(/^cannot reach postgres:\/\/app:…@127.0.0.1:1\/artist: /);
+    expect(message).not.toContain("s3cret");
+  });
+
+  it("refuses a database without the schema, naming the command that migrates it", async () => {
+    const url = await freshDatabase();
+    const caught = await rejection(() => openAsyncStore(url));
+    expect(caught).toMatchObject({ code: "SCHEMA_MISSING" });
+    expect(caught instanceof Error ? caught.message : "").toMatch(
+      /has no ai-artist-store schema: run `npx artist-store migrate --db postgres:/,
+    );
   });
 });
