@@ -4,11 +4,11 @@ import { byteLines } from "../ingest/lines.js";
 import { openAsyncStore } from "../postgres/openAsyncStore.js";
 import { isPostgresUrl, redactedUrl } from "../postgres/url.js";
 import type { QueryByNameOptions, QueryName } from "../queries/byName.js";
-import { EXIT, type ExitCode, type Io, printJson } from "./common.js";
+import { EXIT, type ExitCode, type Io, printJson, UsageError } from "./common.js";
 
 /**
  * The PostgreSQL side of the commands that take a postgres:// URL (--db or DATABASE_URL):
- * migrate, emit, events, query and doctor. Each command checks `postgresTarget` first and
+ * migrate, emit, events, query, doctor and rebuild. Each command checks `postgresTarget` first and
  * hands over here; the rest of each command is SQLite's.
  */
 
@@ -133,4 +133,23 @@ export const doctorPostgres = async (io: Io, url: string, json: boolean | undefi
   else
     for (const c of checks) io.out(`${c.ok ? io.color.green("ok  ") : io.color.red("FAIL")} ${c.check}: ${c.detail}\n`);
   return ok ? EXIT.ok : EXIT.failure;
+};
+
+/** `rebuild` on PostgreSQL: every projection, in one transaction (no --only). */
+export const rebuildPostgres = async (
+  io: Io,
+  url: string,
+  only: unknown,
+  json: boolean | undefined,
+): Promise<ExitCode> => {
+  if (only !== undefined)
+    throw new UsageError("--only is not supported on PostgreSQL: rebuild derives every projection");
+  const { rebuildPostgresProjections } = await import("../postgres/rebuildProjections.js");
+  const result = await rebuildPostgresProjections(url);
+  if (json) printJson(io, { url: redactedUrl(url), ...result });
+  else
+    io.out(
+      `${redactedUrl(url)}: rebuilt every projection from ${result.events} event(s), up to position ${result.position}, in ${result.seconds.toFixed(1)} s\n`,
+    );
+  return EXIT.ok;
 };

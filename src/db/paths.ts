@@ -82,7 +82,7 @@ export const databasePath = (urlOrPath: string, cwd: string = process.cwd()): st
     throw new StoreError(
       "INVALID_ARGUMENT",
       `${redacted(urlOrPath)} names a PostgreSQL database: this works on a SQLite file only ` +
-        "(on PostgreSQL: openAsyncStore, and the commands migrate, emit, events, query and doctor)",
+        "(on PostgreSQL: openAsyncStore, and the commands migrate, emit, events, query, doctor and rebuild)",
       { scheme },
     );
   throw new StoreError(

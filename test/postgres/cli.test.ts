@@ -59,6 +59,10 @@ describe("the command line on a postgres:// URL", () => {
     expect(doctor.code).toBe(0);
     expect(json(doctor)).toMatchObject({ ok: true });
     expect(JSON.stringify(json(doctor))).not.toContain(new URL(url).password);
+
+    const rebuilt = cli(["rebuild", "--db", url, "--json"]);
+    expect(rebuilt.stderr).toBe("");
+    expect(json(rebuilt)).toMatchObject({ events: 3, position: 3 });
   });
 
   it("emit --follow acknowledges each line once committed", async () => {
@@ -75,7 +79,7 @@ describe("the command line on a postgres:// URL", () => {
   });
 
   it("refuses, naming the supported commands, a SQLite-only command given a postgres:// URL", async () => {
-    const r = cli(["rebuild", "--db", "postgres://u:secret@127.0.0.1:1/x"]);
+    const r = cli(["audit", "--db", "postgres://u:secret@127.0.0.1:1/x"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/names a PostgreSQL database: this works on a SQLite file only/);
     expect(r.stderr).not.toContain("secret");

@@ -11,6 +11,7 @@ import { parseProjectionNames } from "../../replay/tables.js";
 import type { Store } from "../../store/openStore.js";
 import { type Cli, EXIT, type Io, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
 import { heading } from "../format.js";
+import { postgresTarget, rebuildPostgres } from "../postgres.js";
 import { commandProgress, describeRebuild, type ProgressReporter } from "../progress.js";
 import { printQuery, QUERY_SHORT_NAMES, runQueries } from "./query.js";
 
@@ -67,6 +68,8 @@ export const registerProjections = (program: Command, { io, action }: Cli): void
   ).action(
     action((raw: unknown) => {
       const opts = Options.parse(raw);
+      const pg = postgresTarget(opts.db);
+      if (pg) return rebuildPostgres(io, pg, opts.only, opts.json);
       return withStore(io, opts.db, "rebuild", (store, progress) => {
         const result = rebuildProjections(store, { only: only(opts.only), onProgress: progress.onProgress });
         progress.finish(opts.json ? JSON.stringify(result, null, 2) : describeRebuild(result));
