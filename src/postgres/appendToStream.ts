@@ -16,8 +16,11 @@ export const LOG_LOCK = 0x61727469; // "arti"
 const NO_STREAM: StreamHead = { version: 0, type: "" };
 
 const HEAD_OF_LOG = `SELECT position, hash FROM events ORDER BY position DESC LIMIT 1`;
-const HEAD_OF_STREAM = `SELECT stream_version AS version, type FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1`;
-const BY_EVENT_ID = `SELECT position, stream_id AS "streamId", stream_version AS "streamVersion", type, data FROM events WHERE event_id = $1`;
+// One query each per batch, not per event: the heads of the batch's streams, and the events its given ids name.
+const HEADS_OF_STREAMS = `SELECT DISTINCT ON (stream_id) stream_id AS "streamId", stream_version AS version, type
+     FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_version DESC`;
+const BY_EVENT_IDS = `SELECT event_id AS "eventId", position, stream_id AS "streamId", stream_version AS "streamVersion", type, data
+     FROM events WHERE event_id = ANY($1::text[])`;
 const INSERT = `INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at, hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 const ADVANCE = `UPDATE projection_state SET position = $2 WHERE position = $1`;
@@ -39,18 +42,23 @@ const appendAll = async (c: PoolClient, events: readonly PreparedEvent[], record
   const tail = (await c.query<{ position: number; hash: string }>(HEAD_OF_LOG)).rows[0];
   const chain = { position: tail?.position ?? 0, hash: tail?.hash ?? GENESIS_HASH };
   const before = chain.position;
-  // Streams touched by this batch: later events see the earlier ones without another query.
+  // The heads of the batch's streams, kept up to date as it goes: later events see the earlier ones.
   const heads = new Map<string, StreamHead>();
+  for (const row of (await c.query(HEADS_OF_STREAMS, [[...new Set(events.map((e) => e.streamId))]])).rows)
+    heads.set(String(row.streamId), { version: Number(row.version), type: String(row.type) });
+  // The events already logged under the ids the batch gives, and those it logs: a retry may come in the same batch.
+  const given = events.filter((e) => e.idGiven).map((e) => e.eventId);
+  const byId = new Map<string, unknown>();
+  if (given.length > 0)
+    for (const row of (await c.query(BY_EVENT_IDS, [given])).rows) byId.set(String(row.eventId), row);
   const appended: AppendedEvent[] = [];
   for (const [index, e] of events.entries()) {
-    if (e.idGiven) {
-      const row = (await c.query(BY_EVENT_ID, [e.eventId])).rows[0];
-      if (row !== undefined) {
-        appended.push(retryOf(ExistingEvent.parse(row), e, index));
-        continue;
-      }
+    const existing = e.idGiven ? byId.get(e.eventId) : undefined;
+    if (existing !== undefined) {
+      appended.push(retryOf(ExistingEvent.parse(existing), e, index));
+      continue;
     }
-    const head = heads.get(e.streamId) ?? (await headOf(c, e.streamId));
+    const head = heads.get(e.streamId) ?? NO_STREAM;
     checkStream(e, head, index);
     const streamVersion = head.version + 1;
     const position = chain.position + 1;
@@ -71,6 +79,8 @@ const appendAll = async (c: PoolClient, events: readonly PreparedEvent[], record
     chain.position = position;
     chain.hash = hash;
     heads.set(e.streamId, { version: streamVersion, type: e.type });
+    if (e.idGiven)
+      byId.set(e.eventId, { position, streamId: e.streamId, streamVersion, type: e.type, data: e.dataJson });
     await projectOnPostgres(c, storedEvent(e, position, streamVersion, recordedAt));
     appended.push({
       position,
@@ -84,9 +94,4 @@ const appendAll = async (c: PoolClient, events: readonly PreparedEvent[], record
   // Only checkpoints that were in step before this append advance: a lag stays visible.
   if (chain.position > before) await c.query(ADVANCE, [before, chain.position]);
   return appended;
-};
-
-const headOf = async (c: PoolClient, streamId: string): Promise<StreamHead> => {
-  const row = (await c.query<StreamHead>(HEAD_OF_STREAM, [streamId])).rows[0];
-  return row ?? NO_STREAM;
 };
