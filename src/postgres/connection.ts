@@ -41,13 +41,18 @@ export const openPool = (url: string, max = 4): pg.Pool => {
 
 /**
  * Run fn inside one transaction on one connection of the pool: COMMIT when it returns,
- * ROLLBACK when it throws (and the error goes on).
+ * ROLLBACK when it throws (and the error goes on). `begin` may add statements without
+ * parameters to the BEGIN, sent in the same round trip.
  */
-export const inTransaction = async <T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+export const inTransaction = async <T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  begin = "BEGIN",
+): Promise<T> => {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query("BEGIN");
+    await client.query(begin);
     const result = await fn(client);
     await client.query("COMMIT");
     return result;
