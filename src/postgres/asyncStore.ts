@@ -51,7 +51,7 @@ export interface OpenAsyncStoreOptions {
   producer?: string;
   /** Connections to a PostgreSQL server this store may hold at once (default 4). */
   maxConnections?: number;
-  /** SQLite only: what to do with stale projections (see OpenStoreOptions.stale). */
+  /** What to do with stale projections: "warn" (default), "refuse" (STALE_PROJECTIONS) or "ignore" (see OpenStoreOptions.stale). */
   stale?: "warn" | "refuse" | "ignore";
   /** Where warnings go (default: console.warn). */
   onWarning?: (message: string) => void;

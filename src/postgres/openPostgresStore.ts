@@ -70,6 +70,31 @@ const guardsMissing = async (pool: Pool, url: string): Promise<StoreError | unde
       );
 };
 
+/**
+ * The projections whose tables this code did not build up to the log's head (the SQLite store's
+ * stale check): "warn" (default) reports them through onWarning, "refuse" throws STALE_PROJECTIONS.
+ */
+const checkStale = async (pool: Pool, url: string, options: OpenAsyncStoreOptions): Promise<void> => {
+  const mode = options.stale ?? "warn";
+  if (mode === "ignore") return;
+  const { rows } = await pool.query<{ projection: string; fingerprint: string; position: number; head: number }>(
+    `SELECT projection, fingerprint, position, (SELECT coalesce(max(position), 0) FROM events) AS head FROM projection_state`,
+  );
+  const head = rows[0]?.head ?? 0;
+  const why = POSTGRES_PROJECTIONS.flatMap((name) => {
+    const row = rows.find((r) => r.projection === name);
+    if (!row) return [`${name} (no record of the code that built it)`];
+    if (row.fingerprint !== postgresFingerprint(name)) return [`${name} (built by other projection code)`];
+    if (row.position !== head) return [`${name} (at log position ${row.position}, the log is at ${head})`];
+    return [];
+  });
+  if (why.length === 0) return;
+  const where = redactedUrl(url);
+  const message = `projection tables of ${where} are stale: ${why.join("; ")}: run \`npx artist-store rebuild --db ${where}\``;
+  if (mode === "refuse") throw new StoreError("STALE_PROJECTIONS", message, { url: where, stale: why });
+  (options.onWarning ?? console.warn)(`ai-artist-store: ${message}`);
+};
+
 /** Every failure of a call leaves as one StoreError. */
 const guarded =
   <A extends unknown[], R>(url: string, fn: (...args: A) => Promise<R>) =>
@@ -94,6 +119,7 @@ export const openPostgresStore = async (url: string, options: OpenAsyncStoreOpti
     await assertPostgresSchemaCurrent(pool, url);
     unguarded = await guardsMissing(pool, url);
     await claimEmptyStore(pool);
+    await checkStale(pool, url, options);
   } catch (e) {
     await pool.end();
     throw asPostgresFailure(e, url);

@@ -49,4 +49,23 @@ describe("rebuild on PostgreSQL", () => {
     );
     expect(await dumpPostgres(url)).toEqual(before);
   });
+
+  it("opens a store whose projections other code built only with a warning, or refuses it, until rebuilt", async () => {
+    const url = await migratedPostgresDatabase();
+    const store = await openAsyncStore(url);
+    await store.emit.batchStarted({ batchId: "b1" });
+    await store.close();
+    await sql(url, `UPDATE projection_state SET fingerprint = 'other' WHERE projection = 'creation_sessions'`);
+    const warnings: string[] = [];
+    await (await openAsyncStore(url, { onWarning: (m) => warnings.push(m) })).close();
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /are stale: creation_sessions \(built by other projection code\): run `npx artist-store rebuild --db postgres:/,
+      ),
+    ]);
+    const caught = await rejection(() => openAsyncStore(url, { stale: "refuse" }));
+    expect(caught).toMatchObject({ code: "STALE_PROJECTIONS" });
+    await rebuildPostgresProjections(url);
+    await (await openAsyncStore(url, { stale: "refuse" })).close();
+  });
 });
