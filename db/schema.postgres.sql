@@ -296,6 +296,8 @@ GRANT INSERT, SELECT, UPDATE ON projection_state TO artist_store_app;
 
 GRANT INSERT, SELECT, UPDATE ON quality_tiers TO artist_store_app;
 
+GRANT SELECT ON schema_migrations TO artist_store_app;
+
 GRANT INSERT, SELECT, UPDATE ON training_sessions TO artist_store_app;
 
 -- Dbmate schema migrations

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { postgresSchemaFile } from "../../src/db/paths.js";
+import { openAsyncStore } from "../../src/index.js";
 import { openPool } from "../../src/postgres/connection.js";
 import {
   appliedPostgresMigrations,
@@ -105,6 +106,11 @@ describe("the PostgreSQL migrations", () => {
     for (const sql of [`UPDATE events SET type = 'X'`, `DELETE FROM events`, `TRUNCATE events`])
       await expect(query(app, sql)).rejects.toThrow(/permission denied for table events/);
     await expect(query(app, `DELETE FROM generated_images`)).rejects.toThrow(/permission denied/);
+    // The whole store runs as the role: open, append with its projections, query.
+    const store = await openAsyncStore(app);
+    await store.emit.batchStarted({ batchId: "b2" });
+    expect((await store.queries.dailyCreationStatistics()).length).toBe(1);
+    await store.close();
     await query(url, `DROP OWNED BY ${login}; DROP ROLE ${login}`);
   });
 

@@ -65,8 +65,11 @@ END
 $$;
 REVOKE ALL ON events FROM PUBLIC;
 GRANT SELECT, INSERT ON events TO artist_store_app;
+-- The store checks the applied migrations when it opens (dbmate creates the table before the first migration).
+GRANT SELECT ON schema_migrations TO artist_store_app;
 
 -- migrate:down
+REVOKE ALL ON schema_migrations FROM artist_store_app;
 REVOKE ALL ON events FROM artist_store_app;
 DROP TABLE events;
 DROP FUNCTION events_next_position();
