@@ -10,7 +10,7 @@ import { recoverDatabase } from "../../src/maintenance/recover.js";
 import { verifyDatabase } from "../../src/maintenance/verify.js";
 import { auditProjections } from "../../src/operations.js";
 import { fileHash, migratedDb } from "../reliability/support.js";
-import { tempDir } from "../support.js";
+import { insertChained, tempDir } from "../support.js";
 
 /** A prompt with a marker that names its event, long enough that the log spans many pages. */
 const marker = (i: number) => `marker-${String(i).padStart(6, "0")}`;
@@ -144,11 +144,13 @@ describe("recoverDatabase", () => {
       for (const page of pagesOf(path, index)) damagePage(path, page);
     const damaged = fileHash(path);
 
-    const report = await recoverDatabase(path);
+    const phases = new Set<string>();
+    const report = await recoverDatabase(path, { onProgress: (p) => phases.add(p.phase) });
 
     expect(report.salvaged).toEqual([{ from: head + 1, to: last }]);
     expect(report.lost).toEqual([]);
     expect(report.complete).toBe(true);
+    expect([...phases]).toEqual(["scan", "rebuild"]);
     expect(fileHash(report.damagedKeptAt ?? "")).toBe(damaged);
     expectRecovered(path, last);
   });
@@ -270,5 +272,71 @@ describe("recoverDatabase", () => {
     ]);
     expect(report.salvaged).toEqual([{ from: head + 1, to: last }]);
     expectRecovered(path, last);
+  });
+  it("stops at an event whose content no longer matches its hash, and reports it and the rest lost (chain)", async () => {
+    const { path, head, last } = await storeWithBackup(20, 20);
+    // A digit changed inside the stored event at position 35, in the log's page only.
+    const page = eventPages(path, 35, 35).get(35) ?? 0;
+    const size = pageSizeOf(path);
+    const bytes = readFileSync(path).subarray((page - 1) * size, page * size);
+    overwrite(path, (page - 1) * size + bytes.indexOf(marker(35)), Buffer.from(marker(99)));
+
+    const report = await recoverDatabase(path);
+
+    expect(report.salvaged).toEqual([{ from: head + 1, to: 34 }]);
+    expect(report.lost).toEqual([
+      {
+        from: 35,
+        to: last,
+        reason: "chain",
+        message: expect.stringMatching(
+          /^the event at position 35 does not match its stored hash .*, and positions 36\.\.40 after it cannot be linked$/,
+        ),
+      },
+    ]);
+    expectRecovered(path, 34);
+  });
+
+  it("stops at an event that links but is not valid, and reports it and the rest lost (schema)", async () => {
+    const { path, head } = await storeWithBackup(20, 10);
+    const db = openConnection(path);
+    const t = "2026-01-08T12:00:00.000Z";
+    insertChained(
+      db,
+      `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at)
+       VALUES ('forged', 'image:img-1.png', 2, 'ImageCurated', 2, '{"filename":"img-2.png","status":"rejected"}', '{}', '${t}', '${t}')`,
+    );
+    db.close();
+    const store = openStore({ url: path });
+    store.append(events(100, 5));
+    store.close();
+    overwrite(path, 0, Buffer.alloc(100, 0));
+
+    const report = await recoverDatabase(path);
+
+    expect(report.salvaged).toEqual([{ from: head + 1, to: 30 }]);
+    expect(report.lost).toEqual([
+      {
+        from: 31,
+        to: 36,
+        reason: "schema",
+        message: expect.stringMatching(
+          /^the event at position 31 is not valid: stream id "image:img-1.png" does not match/,
+        ),
+      },
+    ]);
+    expectRecovered(path, 30);
+  });
+
+  it("links nothing onto a backup of another database, and names the positions where the two differ", async () => {
+    const other = await storeWithBackup(20, 0);
+    const { path, head, last } = await storeWithBackup(20, 10);
+
+    const report = await recoverDatabase(path, { backup: other.backup, dryRun: true });
+
+    expect(report.differing).toEqual([{ from: 1, to: head }]);
+    expect(report.salvaged).toEqual([]);
+    expect(report.lost).toEqual([expect.objectContaining({ from: head + 1, to: last, reason: "chain" })]);
+    expect(report.complete).toBe(false);
   });
 });
