@@ -155,6 +155,20 @@ describe("recoverDatabase", () => {
     expectRecovered(path, last);
   });
 
+  it("leaves a store that was open on the damaged file appending after the recovered head", async () => {
+    const { path, last } = await storeWithBackup(50, 20);
+    for (const page of pagesOf(path, "sqlite_autoindex_events_2")) damagePage(path, page);
+    const store = openStore({ url: path, onWarning: () => {} });
+    try {
+      await recoverDatabase(path);
+      const [appended] = store.append(events(1000, 1));
+      expect(appended?.position).toBe(last + 1);
+    } finally {
+      store.close();
+    }
+    expectRecovered(path, last + 1);
+  });
+
   it("salvages every event when the file's header is damaged", async () => {
     const { path, head, last } = await storeWithBackup();
     overwrite(path, 0, Buffer.alloc(100, 0));
