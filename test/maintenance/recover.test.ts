@@ -183,6 +183,25 @@ describe("recoverDatabase", () => {
     expectRecovered(path, last);
   });
 
+  it("salvages events whose payload spans overflow pages", async () => {
+    const { path, head, last } = await storeWithBackup(10, 0);
+    const store = openStore({ url: path });
+    store.append(
+      [20_000, 60_000, 5_000].map((size, k) => ({
+        type: "ImageGenerated" as const,
+        data: { filename: `big-${k}.png`, prompt: `${marker(900 + k)} ${"x".repeat(size)}`, modelId: "m" },
+      })),
+    );
+    store.close();
+    overwrite(path, 0, Buffer.alloc(100, 0));
+
+    const report = await recoverDatabase(path);
+
+    expect(report.salvaged).toEqual([{ from: head + 1, to: last + 3 }]);
+    expect(report.lost).toEqual([]);
+    expectRecovered(path, last + 3);
+  });
+
   it("salvages events that are only in the -wal the damaged file left", async () => {
     const { dir, path, head, last } = await storeWithBackup(50, 0);
     // A connection holding the database open keeps the WAL from being checkpointed into the file.
