@@ -85,6 +85,14 @@ Each line: {"type": "ImageGenerated", "data": {...}, "id"?: "...", "streamVersio
             "occurredAt"?: "2026-01-08T12:00:00Z", "metadata"?: {...}}
 streamVersion is the version the event will have in its stream (1 opens it); the line is
 rejected if the stream is not at streamVersion - 1 (expectedVersion, the library's name, works too).
+A stored event as \`events --nl\` prints it is taken back: eventId is its id (importing it again
+is a duplicate), streamId must be the stream its data names, an older schemaVersion is upcast;
+position and recordedAt belong to the store it came from and are ignored. \`events --json\`
+prints one array, not lines: export with \`events --nl\`.
+
+Example, copying a log into a new store:
+  $ artist-store events --db old.db --nl > log.jsonl
+  $ artist-store migrate --db new.db && artist-store emit log.jsonl --db new.db
 
 Exit code 1 if any line was rejected. With --follow each acknowledgement is
 {"line":n,"ok":true,"position":p,...} once the event is committed, or {"line":n,"ok":false,"error":{...}}.`,
