@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
-import { databasePath, databasePathFromEnv } from "../db/paths.js";
+import { databasePath, databasePathFromEnv, rememberTypedName } from "../db/paths.js";
 import { errnoCode, messageOf } from "../db/sqliteErrors.js";
 import { isoTime } from "../events/schemas.js";
 import { type OpenStoreOptions, openStore, type Store } from "../store/openStore.js";
@@ -108,7 +108,11 @@ export const withCommon = (cmd: Command, { json = true }: { json?: boolean } = {
 /** The database file a command works on: --db, else DATABASE_URL, else the default. */
 export const resolveDb = (db: string | undefined): string => {
   try {
-    return db === undefined ? databasePathFromEnv() : databasePath(db);
+    const url = process.env.DATABASE_URL?.trim() ? process.env.DATABASE_URL : undefined;
+    const path = db === undefined ? databasePathFromEnv() : databasePath(db);
+    // Hints repeat what was typed: a relative path stays relative, a URL stays a URL (the default needs no --db).
+    rememberTypedName(path, db ?? url);
+    return path;
   } catch (e) {
     throw new UsageError(messageOf(e));
   }
