@@ -80,6 +80,28 @@ describe("events | emit round trip", () => {
     expect(json(cli(["events", "--db", db, "--json"]))).toEqual([]);
   });
 
+  it("emit --follow takes stored events too, acknowledging each with the eventId it kept", async () => {
+    const dir = tempDir();
+    const source = join(dir, "source.db");
+    const target = join(dir, "target.db");
+    expect(cli(["demo", "--db", source, "--json"]).code).toBe(0);
+    expect(cli(["migrate", "--db", target]).code).toBe(0);
+    const exported = cli(["events", "--db", source, "--nl", "--limit", "3"]).stdout;
+    const r = cli(["emit", "--follow", "--db", target], { input: exported });
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual(
+      jsonLines(exported).map((e, i) => ({
+        line: i + 1,
+        ok: true,
+        position: i + 1,
+        eventId: (e as { eventId: string }).eventId,
+        streamId: (e as { streamId: string }).streamId,
+        streamVersion: (e as { streamVersion: number }).streamVersion,
+        duplicate: false,
+      })),
+    );
+  });
+
   it("says that `events --json` (one array) is not JSON lines, and writes nothing", () => {
     const dir = tempDir();
     const source = join(dir, "source.db");

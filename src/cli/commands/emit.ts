@@ -83,9 +83,11 @@ const withProgress = async <T>(
 ): Promise<T> => {
   const size = sizeOf(from);
   const progress = commandProgress(io, "emit", size === undefined ? "lines" : "bytes");
+  // A person typing lines into a terminal sees each line's outcome at the end; a redrawn count would garble what they type.
+  const typed = from === undefined && process.stdin.isTTY === true;
   try {
     // Bytes, not text: each line is checked to be UTF-8 before it is decoded (ingest/lines.ts).
-    if (!progress.drawn) return await run(byteLines(input));
+    if (!progress.drawn || typed) return await run(byteLines(input));
     return await run(
       size === undefined ? countingItems(byteLines(input), progress) : byteLines(countingBytes(input, size, progress)),
     );
