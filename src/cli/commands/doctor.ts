@@ -4,6 +4,7 @@ import { diagnose } from "../../maintenance/doctor.js";
 import { formatFinding } from "../../maintenance/verify.js";
 import { type Cli, EXIT, intArg, printJson, resolveDb, withCommon } from "../common.js";
 import { formatBytes, heading, keyValues, table } from "../format.js";
+import { commandProgress } from "../progress.js";
 
 const logHead = (head: { position: number; hash: string | null } | null) =>
   head ? `${head.position}:${head.hash ?? "(no hash)"}` : "an empty log";
@@ -46,11 +47,18 @@ free pages) are printed but leave the exit code at 0.`,
     .action(
       action((raw: unknown) => {
         const opts = Options.parse(raw);
-        const r = diagnose(resolveDb(opts.db), {
-          quick: opts.quick,
-          maxConsumerLag: opts.maxConsumerLag,
-          maxConsumerAgeSeconds: opts.maxConsumerAge,
-        });
+        const progress = commandProgress(io, "doctor");
+        let r: ReturnType<typeof diagnose>;
+        try {
+          r = diagnose(resolveDb(opts.db), {
+            quick: opts.quick,
+            maxConsumerLag: opts.maxConsumerLag,
+            maxConsumerAgeSeconds: opts.maxConsumerAge,
+            onProgress: progress.onProgress,
+          });
+        } finally {
+          progress.stop();
+        }
         const code = r.problems.length ? EXIT.failure : EXIT.ok;
         if (opts.json) {
           printJson(io, r);

@@ -71,6 +71,8 @@ export const registerEvents = (program: Command, { io, action }: Cli): void => {
 Events come in position order. Piped, the default is JSON lines, one stored event per line:
 {"position":1,"eventId":"...","streamId":"image:a.png","streamVersion":1,"type":"ImageGenerated",
  "schemaVersion":1,"data":{...},"metadata":{...},"occurredAt":"...","recordedAt":"..."}
+which \`emit\` takes back: \`events --nl > log.jsonl\` then \`emit log.jsonl --db other.db\` copies a
+log (eventId keeps it idempotent; position and recordedAt are the new store's).
 On a terminal the default is a table; --json, --nl (--jsonl), --csv and --table choose.
 Output is streamed: a slow reader slows the reading of the log, and a reader that
 goes away (\`events | head\`) stops it.
