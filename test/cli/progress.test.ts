@@ -102,31 +102,28 @@ describe("every long command", () => {
     expect([piped.code, piped.stderr]).toEqual([0, ""]);
   });
 
-  /** `script` (util-linux) runs a command on a pseudo-terminal: what a person at a terminal sees. */
-  const hasScript = spawnSync("script", ["--version"]).status === 0;
-  it.skipIf(!hasScript)(
-    "draws the bar on a terminal: emit of a file by bytes, of a pipe by lines, doctor, rebuild",
-    () => {
-      const { db, log, target } = demo();
-      const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-      const node = `${quote(process.execPath)} ${quote(CLI)}`;
-      const onTerminal = (command: string) =>
-        plain(
-          execFileSync("script", ["-qec", command, "/dev/null"], {
-            encoding: "utf8",
-            env: { ...process.env, TERM: "xterm" },
-          }),
-        );
-      expect(onTerminal(`${node} emit ${quote(log)} --db ${quote(target)}`)).toMatch(
-        /emit \[[█░]+\] [\d.]+ KiB\/[\d.]+ KiB \| [\d.]+ [KMG]i?B\/s \| ETA \d+s/,
+  /** `script` (util-linux; Debian's essential bsdutils) runs a command on a pseudo-terminal: what a person sees. */
+  it("draws the bar on a terminal: emit of a file by bytes, of a pipe by lines, doctor, rebuild", () => {
+    expect(spawnSync("script", ["--version"]).status, "the script program (bsdutils) is missing").toBe(0);
+    const { db, log, target } = demo();
+    const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+    const node = `${quote(process.execPath)} ${quote(CLI)}`;
+    const onTerminal = (command: string) =>
+      plain(
+        execFileSync("script", ["-qec", command, "/dev/null"], {
+          encoding: "utf8",
+          env: { ...process.env, TERM: "xterm" },
+        }),
       );
-      const fromPipe = onTerminal(`cat ${quote(log)} | ${node} emit --db ${quote(target)}`);
-      expect(fromPipe).toMatch(/emit \d[\d ]* lines \| [\d ]+ lines\/s/);
-      expect(fromPipe).not.toContain("ETA");
-      expect(onTerminal(`${node} doctor --quick --db ${quote(db)}`)).toMatch(
-        /doctor \[[█░]+\] \d+\/\d+ events \| .* ETA/,
-      );
-      expect(onTerminal(`${node} rebuild --db ${quote(db)}`)).toMatch(/rebuild \[[█░]+\] \d+\/\d+ events \| .* ETA/);
-    },
-  );
+    expect(onTerminal(`${node} emit ${quote(log)} --db ${quote(target)}`)).toMatch(
+      /emit \[[█░]+\] [\d.]+ KiB\/[\d.]+ KiB \| [\d.]+ [KMG]i?B\/s \| ETA \d+s/,
+    );
+    const fromPipe = onTerminal(`cat ${quote(log)} | ${node} emit --db ${quote(target)}`);
+    expect(fromPipe).toMatch(/emit \d[\d ]* lines \| [\d ]+ lines\/s/);
+    expect(fromPipe).not.toContain("ETA");
+    expect(onTerminal(`${node} doctor --quick --db ${quote(db)}`)).toMatch(
+      /doctor \[[█░]+\] \d+\/\d+ events \| .* ETA/,
+    );
+    expect(onTerminal(`${node} rebuild --db ${quote(db)}`)).toMatch(/rebuild \[[█░]+\] \d+\/\d+ events \| .* ETA/);
+  });
 });

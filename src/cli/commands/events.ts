@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { queryEvents } from "../../events/queryEvents.js";
+import { EVENT_FIELDS } from "../../events/readEvents.js";
 import { EVENT_TYPES, isEventType } from "../../events/schemas.js";
 import { type Cli, EXIT, forOnePass, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
 import { formatOf, withFormats, writeRows } from "../output.js";
@@ -21,19 +22,6 @@ const Options = z.object({
   table: z.boolean().optional(),
 });
 
-/** The fields of a stored event: the CSV header of an empty result. */
-const EVENT_FIELDS = [
-  "position",
-  "eventId",
-  "streamId",
-  "streamVersion",
-  "type",
-  "schemaVersion",
-  "data",
-  "metadata",
-  "occurredAt",
-  "recordedAt",
-];
 /** What a table shows of each event. */
 const TABLE_FIELDS = ["position", "type", "streamId", "streamVersion", "occurredAt", "data"];
 
