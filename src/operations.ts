@@ -1,5 +1,5 @@
 // Operators' API (`ai-artist-store/operations`): migrate, rebuild, audit and time travel; backup, restore,
-// retention, doctor and verify; the JSON-lines ingest of `artist-store emit`; filtered log reads and table digests;
+// retention, doctor, verify and recover; the JSON-lines ingest of `artist-store emit`; filtered log reads and table digests;
 // consumers (the `artist-store follow` protocol, listing, reset, delete).
 export { type FollowIo, type FollowOptions, type FollowResult, followConsumer } from "./consumers/follow.js";
 export { deleteConsumer, listConsumers, resetConsumer } from "./consumers/manage.js";
@@ -27,6 +27,14 @@ export {
   listBackups,
 } from "./maintenance/backup.js";
 export { type DoctorReport, diagnose } from "./maintenance/doctor.js";
+export {
+  type DamagedFile,
+  type LostRange,
+  type PositionRange,
+  type RecoverOptions,
+  type RecoverReport,
+  recoverDatabase,
+} from "./maintenance/recover.js";
 export { type RestoreOptions, type RestoreResult, restoreDatabase } from "./maintenance/restore.js";
 export { DOCUMENT_RETENTION, planRetention, type RetentionPolicy } from "./maintenance/retention.js";
 export {

@@ -4,11 +4,12 @@
 // then `events` into a slow reader, `events` into `head -1`, `query recent --limit 100000000` as JSON and as a
 // table, and `emit --atomic` of a file of that many lines. The suite (test/cli/memory*.test.ts) checks the
 // same at smaller sizes; this prints the figures of docs/performance.md#memory.
-import { closeSync, openSync, rmSync, writeSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createMigratedDatabase } from "../../src/replay/scratch.js";
 import { createLargeStore } from "../../test/cli/memory/largeStore.js";
+import { writeLines } from "../../test/cli/memory/lines.js";
 import { HEAP_FLAGS, measureCli, type Usage } from "../../test/cli/memory/measure.js";
 import { cleanUp, log, scratchDir } from "./support.js";
 
@@ -19,21 +20,6 @@ const { values } = parseArgs({
   },
 });
 const sizes = (list: string) => list.split(",").map(Number);
-
-const writeLines = (path: string, n: number): string => {
-  const fd = openSync(path, "w");
-  let chunk = "";
-  for (let i = 1; i <= n; i++) {
-    chunk += `{"type":"BatchStarted","data":{"batchId":"b${String(i).padStart(9, "0")}","theme":"landscapes"}}\n`;
-    if (chunk.length > 1 << 20) {
-      writeSync(fd, chunk);
-      chunk = "";
-    }
-  }
-  writeSync(fd, chunk);
-  closeSync(fd);
-  return path;
-};
 
 interface Row {
   name: string;

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
-import { databasePath, databasePathFromEnv } from "../db/paths.js";
+import { databasePath, databasePathFromEnv, rememberTypedName } from "../db/paths.js";
 import { errnoCode, messageOf } from "../db/sqliteErrors.js";
 import { isoTime } from "../events/schemas.js";
 import { type OpenStoreOptions, openStore, type Store } from "../store/openStore.js";
@@ -23,8 +23,9 @@ export interface Io {
    */
   write: (text: string) => Promise<boolean>;
   err: (text: string) => void;
-  /** stdout is a terminal (colours, tables, progress bars). */
+  /** stdout is a terminal (colours, tables). */
   tty: boolean;
+  /** stderr is a terminal that can redraw a line: progress bars (drawsProgress). */
   errTty: boolean;
   color: ReturnType<typeof pc.createColors>;
   errColor: ReturnType<typeof pc.createColors>;
@@ -39,6 +40,16 @@ export interface Cli {
 
 const colorAllowed = (stream: NodeJS.WriteStream) =>
   stream.isTTY === true && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
+
+/**
+ * Whether a command draws a progress bar on this stream: only on a terminal that can redraw a line, never into a
+ * pipe, a file or a CI log (where the summary line says it all). NO_COLOR does not matter: the bar has no colours.
+ * @example drawsProgress(process.stderr) // false under `2> log.txt`
+ */
+export const drawsProgress = (
+  stream: { isTTY?: boolean },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): boolean => stream.isTTY === true && env.TERM !== "dumb";
 
 /** The reader of stdout went away (`events | head`): that is its choice, not a failure. */
 const READER_GONE = new Set(["EPIPE", "ERR_STREAM_DESTROYED"]);
@@ -83,7 +94,7 @@ export const processIo = (): Io => ({
   write: stdoutWrite(),
   err: (text) => void process.stderr.write(text),
   tty: colorAllowed(process.stdout),
-  errTty: colorAllowed(process.stderr),
+  errTty: drawsProgress(process.stderr),
   color: pc.createColors(colorAllowed(process.stdout)),
   errColor: pc.createColors(colorAllowed(process.stderr)),
 });
@@ -111,7 +122,11 @@ export const withCommon = (cmd: Command, { json = true }: { json?: boolean } = {
 /** The database file a command works on: --db, else DATABASE_URL, else the default. */
 export const resolveDb = (db: string | undefined): string => {
   try {
-    return db === undefined ? databasePathFromEnv() : databasePath(db);
+    const url = process.env.DATABASE_URL?.trim() ? process.env.DATABASE_URL : undefined;
+    const path = db === undefined ? databasePathFromEnv() : databasePath(db);
+    // Hints repeat what was typed: a relative path stays relative, a URL stays a URL (the default needs no --db).
+    rememberTypedName(path, db ?? url);
+    return path;
   } catch (e) {
     throw new UsageError(messageOf(e));
   }

@@ -15,6 +15,7 @@ import { registerFollow } from "./commands/follow.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerProjections } from "./commands/projections.js";
 import { registerQuery } from "./commands/query.js";
+import { registerRecover } from "./commands/recover.js";
 import { registerServe } from "./commands/serve.js";
 import { registerVerify } from "./commands/verify.js";
 import { type Cli, EXIT, type ExitCode, type Io, processIo, UsageError } from "./common.js";
@@ -53,6 +54,7 @@ Examples:
   $ artist-store as-of --time 2026-01-08T12:00:00Z --query quality
   $ artist-store backup && artist-store backup prune
   $ artist-store doctor
+  $ artist-store recover --dry-run        a damaged file: the newest backup that verifies plus the events it still links
   $ artist-store verify                    walk the log's hash chain, check its schema and every event
   $ artist-store follow --consumer uploader --types ImageCurated   JSON lines out, acks in
   $ artist-store serve                     a read-only dashboard at http://127.0.0.1:4173/`,
@@ -73,6 +75,7 @@ Examples:
   registerQuery(program, cli);
   registerProjections(program, cli);
   registerBackup(program, cli);
+  registerRecover(program, cli);
   registerDoctor(program, cli);
   registerVerify(program, cli);
   registerConsumers(program, cli);

@@ -69,7 +69,8 @@ export const damagedDatabaseError = (dbPath: string, mark: DamageMark): StoreErr
   new StoreError(
     "CORRUPT_DATABASE",
     `database ${dbPath} is damaged (${mark.by} at ${mark.time}: ${mark.reason}): appends are refused; ` +
-      `restore it from a backup (\`${cliCommand("restore <backup>", dbPath)}\`)`,
+      `recover it from the newest backup and what the file still holds (\`${cliCommand("recover", dbPath)}\`), ` +
+      `or restore a backup (\`${cliCommand("restore <backup>", dbPath)}\`)`,
     { path: dbPath, mark },
   );
 

@@ -31,6 +31,8 @@ export type StoreErrorCode =
   | "CORRUPT_DATABASE"
   | "DATABASE_IN_USE"
   | "BACKUP_FAILED"
+  /** recover found no backup that verifies to start from. */
+  | "NO_BACKUP"
   | "CONSUMER_NOT_FOUND"
   | "CONSUMER_LEASED"
   | "LEASE_LOST"

@@ -98,9 +98,30 @@ export const databasePathFromEnv = (env: Readonly<Record<string, string | undefi
   databasePath(env.DATABASE_URL && env.DATABASE_URL.trim() !== "" ? env.DATABASE_URL : DEFAULT_DATABASE_URL);
 
 /**
+ * How the person at the command line named each database they opened (absolute path to the `--db` as typed, or the
+ * `DATABASE_URL` as given; undefined for the default): fix hints repeat it, so that they can be pasted where it was
+ * typed. Only the CLI fills it; a library caller's hints name the absolute path.
+ */
+const namedAs = new Map<string, string | undefined>();
+
+/**
+ * Remember how the command line named this database, for the hints made about it (see cliCommand).
+ * @example rememberTypedName(databasePath("data/a.db"), "data/a.db")
+ */
+export const rememberTypedName = (path: string, typed: string | undefined): void => {
+  namedAs.set(path, typed);
+};
+
+const shellWord = (word: string): string =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+
+/**
  * The command line that runs an artist-store command on this database, as a user of the installed package types it:
- * what error hints name. The path is quoted for a POSIX shell when it needs to be.
+ * what error hints name. The database is named as the command line named it (rememberTypedName), else by its path;
+ * it is quoted for a POSIX shell when it needs to be.
  * @example cliCommand("rebuild", "/srv/ai_artist.db") // "npx artist-store rebuild --db /srv/ai_artist.db"
  */
-export const cliCommand = (command: string, path: string): string =>
-  `npx artist-store ${command} --db ${/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`}`;
+export const cliCommand = (command: string, path: string): string => {
+  const typed = namedAs.has(path) ? namedAs.get(path) : path;
+  return typed === undefined ? `npx artist-store ${command}` : `npx artist-store ${command} --db ${shellWord(typed)}`;
+};

@@ -10,8 +10,8 @@ import { upcast } from "./upcast.js";
 export const EVENT_COLUMNS = `position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type,
   schema_version AS schemaVersion, data, metadata, occurred_at AS occurredAt, recorded_at AS recordedAt`;
 
-/** The aliases of EVENT_COLUMNS, in its order: the fields of a `.raw()` row. */
-const FIELDS = [
+/** The aliases of EVENT_COLUMNS, in its order: the fields of a `.raw()` row and of a stored event. */
+export const EVENT_FIELDS = [
   "position",
   "eventId",
   "streamId",
@@ -39,7 +39,7 @@ const describeValue = (v: unknown): string =>
 /** A row whose envelope does not have the log's column types: the log was written by foreign code. */
 const corruptRow = (fields: readonly unknown[], i: number, expected: string): StoreError => {
   const position = fields[0];
-  const field = FIELDS[i] ?? `column ${i + 1}`;
+  const field = EVENT_FIELDS[i] ?? `column ${i + 1}`;
   const where = typeof position === "number" ? ` at position ${position}` : "";
   return new StoreError(
     "CORRUPT_LOG",
@@ -66,7 +66,7 @@ const integer = (fields: readonly unknown[], i: number): number => {
  */
 export const fieldsOf = (raw: unknown): readonly unknown[] => {
   if (Array.isArray(raw)) return raw;
-  if (typeof raw === "object" && raw !== null) return FIELDS.map((f): unknown => Reflect.get(raw, f));
+  if (typeof raw === "object" && raw !== null) return EVENT_FIELDS.map((f): unknown => Reflect.get(raw, f));
   throw new StoreError("CORRUPT_LOG", `event row should be the columns of EVENT_COLUMNS, got ${describeValue(raw)}`, {
     value: raw,
   });
@@ -82,7 +82,12 @@ const parseJsonColumn = (fields: readonly unknown[], i: number, position: number
   try {
     return JSON.parse(json);
   } catch (e) {
-    throw corruptEvent(position, type, streamId, `${FIELDS[i] ?? `column ${i + 1}`} is not JSON (${messageOf(e)})`);
+    throw corruptEvent(
+      position,
+      type,
+      streamId,
+      `${EVENT_FIELDS[i] ?? `column ${i + 1}`} is not JSON (${messageOf(e)})`,
+    );
   }
 };
 

@@ -4,7 +4,8 @@ import type { AppendedEvent } from "../events/envelope.js";
 import { prepareEvent } from "../events/prepareEvent.js";
 import type { Store, StoreTransaction } from "../store/openStore.js";
 import { parseJsonLine } from "./jsonLine.js";
-import type { LineInput } from "./lines.js";
+import { type LineInput, lineText } from "./lines.js";
+import { isStoredShape, storedToEnvelope } from "./storedEvent.js";
 
 /** A line the store refused: its number, the StoreError code, and a message that names the line. */
 export interface Rejection {
@@ -24,15 +25,17 @@ const reject = (line: number, e: unknown): Rejection => {
   throw e;
 };
 
-type Parsed = { line: number; ok: true; envelope: unknown } | ({ ok: false } & Rejection);
+/** `array`: the line is (or opens) a JSON array, as `events --json` prints. */
+type Refused = { ok: false; array?: true } & Rejection;
+type Parsed = { line: number; ok: true; envelope: unknown } | Refused;
 
-const malformed = (line: number, reason: string): Parsed => ({
+const malformed = (line: number, reason: string): Refused => ({
   ok: false,
   line,
   code: "MALFORMED_JSON",
   message: `line ${line}: ${reason}`,
 });
-const invalid = (line: number, reason: string): Parsed => ({
+const invalid = (line: number, reason: string): Refused => ({
   ok: false,
   line,
   code: "INVALID_EVENT",
@@ -41,13 +44,33 @@ const invalid = (line: number, reason: string): Parsed => ({
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** A line's JSON and its own field (streamVersion); the event itself is validated by the append, or by `validate`. Undefined for a blank line. */
+/** What `events --json` prints, one array over many lines: not JSON lines, whichever line of it is read. */
+const ARRAY_INPUT =
+  "a JSON array, as `events --json` prints: emit reads JSON lines, one event object per line (`events --nl` prints them)";
+
+/** The line is, or opens, a JSON array (the first line of `events --json` is a lone "["). */
+const opensArray = (raw: LineInput, line: number): boolean => {
+  const decoded = lineText(raw, line);
+  return decoded.ok && decoded.text.trimStart().startsWith("[");
+};
+
+/**
+ * A line's JSON and its own fields (streamVersion; a stored event's eventId, streamId and
+ * schemaVersion); the event itself is validated by the append, or by `validate`. Undefined for a
+ * blank line.
+ */
 const parseLine = (raw: LineInput, line: number): Parsed | undefined => {
   const parsed = parseJsonLine(raw, line);
   if (parsed === undefined) return undefined;
-  if (!parsed.ok) return malformed(line, parsed.reason);
+  if (!parsed.ok)
+    return opensArray(raw, line) ? { ...malformed(line, ARRAY_INPUT), array: true } : malformed(line, parsed.reason);
   const { json } = parsed;
+  if (Array.isArray(json)) return { ...invalid(line, ARRAY_INPUT), array: true };
   if (!isObject(json)) return invalid(line, 'expected a JSON object {"type", "data", ...}');
+  if (isStoredShape(json)) {
+    const stored = storedToEnvelope(json);
+    return stored.ok ? { line, ok: true, envelope: stored.envelope } : invalid(line, stored.reason);
+  }
   if (!Object.hasOwn(json, "streamVersion")) return { line, ok: true, envelope: json };
   // A rest copy keeps every other own key as it is, __proto__ included, for the append to judge.
   const { streamVersion, ...rest } = json;
@@ -55,6 +78,12 @@ const parseLine = (raw: LineInput, line: number): Parsed | undefined => {
     return invalid(line, "streamVersion: expected an integer >= 1 (the version the event will have in its stream)");
   if (rest.expectedVersion !== undefined) return invalid(line, "give streamVersion or expectedVersion, not both");
   return { line, ok: true, envelope: { ...rest, expectedVersion: streamVersion - 1 } };
+};
+
+/** The input's first line is a JSON array: it is not JSON lines at all, so the run stops there, having written nothing. */
+const refuseArrayInput = (parsed: Parsed): void => {
+  if (!parsed.ok && parsed.array)
+    throw new StoreError("INVALID_ARGUMENT", parsed.message, { line: parsed.line, code: parsed.code });
 };
 
 /** The rejection the store would give this line whatever its state (a bad payload, an unknown type), if any. */
@@ -216,11 +245,14 @@ export const emitLines = async (
   };
 
   let batch: Pending[] = [];
+  let seen = false;
   try {
     for await (const raw of lines) {
       const n = ++report.lines;
       const parsed = parseLine(raw, n);
       if (parsed === undefined) continue;
+      if (!seen) refuseArrayInput(parsed);
+      seen = true;
       if (refused) {
         // Atomic, after the first bad line: nothing will be written; each line is checked on its own.
         if (parsed.ok) withoutInvalid([parsed]);
@@ -277,6 +309,7 @@ export const followLines = async (
     // The append validates the event: its refusal names the line as checkLine's would.
     const parsed = parseLine(raw, line);
     if (parsed === undefined) continue;
+    if (counts.accepted + counts.rejected === 0) refuseArrayInput(parsed);
     let result: LineResult;
     if (!parsed.ok) result = parsed;
     else {

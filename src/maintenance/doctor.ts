@@ -13,7 +13,7 @@ import { prepareHeadPosition } from "../events/readEvents.js";
 import { PROJECTIONS } from "../projections/index.js";
 import { createProjectionState, describeStale, type ProjectionStatus } from "../projections/projectionState.js";
 import { QUERY_NAMES, QUERY_SQL } from "../queries/index.js";
-import { formatFinding, type VerifyReport, verifyLog } from "./verify.js";
+import { formatFinding, type VerifyOptions, type VerifyReport, verifyLog } from "./verify.js";
 
 export interface IndexInfo {
   table: string;
@@ -152,7 +152,14 @@ export const diagnose = (
     quick = false,
     maxConsumerLag = 10_000,
     maxConsumerAgeSeconds = 3600,
-  }: { quick?: boolean; maxConsumerLag?: number; maxConsumerAgeSeconds?: number } = {},
+    onProgress,
+  }: {
+    quick?: boolean;
+    maxConsumerLag?: number;
+    maxConsumerAgeSeconds?: number;
+    /** The walk of the log (the part of the checks that grows with it), as verify reports it. */
+    onProgress?: VerifyOptions["onProgress"];
+  } = {},
 ): DoctorReport => {
   if (!existsSync(path))
     throw new StoreError("SCHEMA_MISSING", `database ${path} does not exist: run \`${cliCommand("migrate", path)}\``, {
@@ -225,7 +232,7 @@ export const diagnose = (
       );
     // verify's own migration and integrity findings would repeat the checks above, and so would a missing log.
     const verified = hasLog
-      ? verifyLog(db, path, { integrity: "skip" })
+      ? verifyLog(db, path, { integrity: "skip", onProgress })
       : { events: 0, head: null, counter: 0, findings: [], omitted: 0 };
     const log = {
       events: verified.events,

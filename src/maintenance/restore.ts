@@ -38,6 +38,8 @@ export interface RestoreOptions {
   now?: Date;
   /** How long to keep trying for the write lock while other connections hold it (default 30 s). */
   lockWaitMs?: number;
+  /** Keep the replaced database's file and -wal byte for byte, even when it is readable (recover keeps what it read from). */
+  keepReplacedBytes?: boolean;
 }
 
 /** The file a restore writes: a symlink's target (the link stays), else the path in its real folder. */
@@ -106,7 +108,7 @@ const replaceInPlace = async (source: Db, copy: VerifiedCopy, file: string, asid
 export const restoreDatabase = async (
   from: string,
   live: string,
-  { now = new Date(), lockWaitMs = 30_000 }: RestoreOptions = {},
+  { now = new Date(), lockWaitMs = 30_000, keepReplacedBytes = false }: RestoreOptions = {},
 ): Promise<RestoreResult> => {
   const path = resolve(live);
   if (!existsSync(from)) throw new StoreError("NOT_A_DATABASE", `backup ${from} does not exist`, { from });
@@ -136,7 +138,7 @@ export const restoreDatabase = async (
           target.state === "readable"
             ? () => {
                 assertLiveSchema(target.reader, file);
-                return keepAside(target.reader, file, kept);
+                return keepReplacedBytes ? keepBytes(file, kept) : keepAside(target.reader, file, kept);
               }
             : () => keepBytes(file, kept);
         try {

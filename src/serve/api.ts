@@ -19,6 +19,7 @@ export interface ApiContext {
   images: ImageFiles;
   backupDir: string;
   maxLag: number;
+  maxConsumerLag: number;
   now: () => Date;
 }
 
@@ -30,7 +31,7 @@ const asOfOf = (view: AsOfView | undefined) =>
 
 /**
  * Register the JSON API: every route a GET, every list paged, every parameter checked by zod.
- * @example registerApi(app, { store, asOf, images, backupDir, maxLag: 0, now: () => new Date() })
+ * @example registerApi(app, { store, asOf, images, backupDir, maxLag: 0, maxConsumerLag: 10_000, now: () => new Date() })
  */
 export const registerApi = (app: Hono, ctx: ApiContext): void => {
   const { store } = ctx;
@@ -53,6 +54,7 @@ export const registerApi = (app: Hono, ctx: ApiContext): void => {
       head: store.headPosition(),
       imagesDir: ctx.images.dir ?? null,
       maxLag: ctx.maxLag,
+      maxConsumerLag: ctx.maxConsumerLag,
       pageLimits: PAGE_LIMITS,
       eventTypes: EVENT_TYPES,
     }),
@@ -151,6 +153,7 @@ export const registerApi = (app: Hono, ctx: ApiContext): void => {
       statuses: store.projectionStatus(),
       backupDir: ctx.backupDir,
       maxLag: ctx.maxLag,
+      maxConsumerLag: ctx.maxConsumerLag,
       now: ctx.now(),
       integrity,
     });

@@ -20,6 +20,8 @@ export interface DashboardOptions {
   backupDir?: string;
   /** `/health` answers 503 when a projection lags the log by more than this many events (default 0). */
   maxLag?: number;
+  /** `/health` answers 503 when a named consumer lags the log by more than this many events (default 10,000, as doctor). */
+  maxConsumerLag?: number;
   asOf?: Partial<AsOfLimits>;
   /** Host names (without port) a request's Host header may name, against DNS rebinding: unset, any. */
   allowedHosts?: readonly string[];
@@ -105,6 +107,7 @@ export const createDashboardApp = (options: DashboardOptions) => {
     images,
     backupDir: options.backupDir ?? defaultBackupDir(store.path),
     maxLag: options.maxLag ?? 0,
+    maxConsumerLag: options.maxConsumerLag ?? 10_000,
     now: options.now ?? (() => new Date()),
   });
 

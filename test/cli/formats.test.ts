@@ -193,6 +193,15 @@ describe("options refused with one line (exit 2)", () => {
     [["events", "--to", "0"], /--to <position>.*expected an integer >= 1, got 0/],
     [["events", "--since", "2026-01-09", "--until", "2026-01-08"], /--until .* is not after --since/],
     [["emit", "--batch-size", "10001", "x.jsonl"], /--batch-size <n>.*expected an integer from 1 to 10000, got 10001/],
+    [["demo", "--seed", "-1"], /--seed <n>.*expected an integer >= 0, got -1/],
+    [["demo", "--day", "2026-1-8"], /--day <date>.*expected a day YYYY-MM-DD, got "2026-1-8"/],
+    [["doctor", "--max-consumer-lag", "-1"], /--max-consumer-lag <events>.*expected an integer >= 0, got -1/],
+    [["verify", "--max-findings", "0"], /--max-findings <n>.*expected an integer >= 1, got 0/],
+    [["follow", "--consumer", "c", "--window", "0"], /--window <n>.*expected an integer >= 1, got 0/],
+    [["as-of", "--position", "-1"], /--position <n>.*expected an integer >= 0, got -1/],
+    [["as-of", "--time", "yesterday"], /--time <time>.*expected an ISO-8601 time/],
+    [["events", "--type", "ImageDeleted"], /--type <types>.*unknown event type "ImageDeleted"/],
+    [["serve", "--port", "65536"], /--port 65536: at most 65535/],
   ])("%j", async (args, message) => {
     const r = await inProcess(args);
     expect(r.code).toBe(2);

@@ -1,9 +1,9 @@
-import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONNECTION_PRAGMAS } from "../../src/db/connection.js";
 import { createMigratedDatabase } from "../../src/replay/scratch.js";
 import { tempDir } from "../support.js";
+import { writeLines } from "./memory/lines.js";
 import { measureCli } from "./memory/measure.js";
 
 // `emit --atomic` streams the file into one transaction instead of holding every line. Appending
@@ -15,22 +15,6 @@ import { measureCli } from "./memory/measure.js";
 const SMALL = 50_000;
 const LARGE = 500_000;
 const PAGE_CACHE_KIB = -CONNECTION_PRAGMAS.cache_size;
-
-/** A JSON-lines file of n BatchStarted events, each opening its own stream. */
-const writeLines = (path: string, n: number): string => {
-  const fd = openSync(path, "w");
-  let chunk = "";
-  for (let i = 1; i <= n; i++) {
-    chunk += `{"type":"BatchStarted","data":{"batchId":"b${String(i).padStart(9, "0")}","theme":"landscapes"}}\n`;
-    if (chunk.length > 1 << 20) {
-      writeSync(fd, chunk);
-      chunk = "";
-    }
-  }
-  writeSync(fd, chunk);
-  closeSync(fd);
-  return path;
-};
 
 describe("bounded memory of emit --atomic", () => {
   it(`appends ${LARGE.toLocaleString("en")} lines in one transaction with the peak RSS of ${SMALL.toLocaleString("en")}, but for the page cache`, () => {

@@ -8,6 +8,7 @@ import { openStore } from "../../src/index.js";
 import { CLI, ROOT } from "../cli/run.js";
 import { tempDir } from "../support.js";
 
+// .ci/run installs python3 where the machine lacks it: the page's example is run, never skipped.
 const python = spawnSync("python3", ["--version"]).status === 0;
 
 /** The first ```python block of docs/consumers.md: the complete follower the page promises. */
@@ -27,7 +28,11 @@ const runExample = (dir: string, db: string) =>
     timeout: 120_000,
   });
 
-describe.skipIf(!python)("docs/consumers.md: the Python follower", () => {
+describe("docs/consumers.md: the Python follower", () => {
+  it("has python3 to run it with", () => {
+    expect(python, "python3 is missing: apt-get install python3 (.ci/run does)").toBe(true);
+  });
+
   it("handles every curated image once, acknowledges it, and on its next run only what is new", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "thumbnailer.py"), example());

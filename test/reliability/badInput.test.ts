@@ -401,10 +401,11 @@ const EVENT_CASES: EventCase[] = [
     message: /Unrecognized key: "width"/,
   },
   {
+    // Not streamId: a line that carries it is a stored event to emit (events | emit), checked as one.
     name: "an unknown envelope field",
-    event: image({}, { streamId: "image:new.png" }),
+    event: image({}, { stream: "image:new.png" }),
     code: "INVALID_EVENT",
-    message: /Unrecognized key: "streamId"/,
+    message: /Unrecognized key: "stream"/,
   },
   // Out-of-range scores and counts.
   {

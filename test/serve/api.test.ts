@@ -291,7 +291,7 @@ describe("the dashboard's JSON API on a known log", () => {
     expect(await versions("id=image:nobody.png")).toEqual([]);
   });
 
-  it("GET /api/health: the log head, each projection's lag, the newest backup and its age; consumers not reported yet", async () => {
+  it("GET /api/health: the log head, each projection's lag, the newest backup and its age; no consumer yet", async () => {
     const store = storeWith();
     const backups = join(dirname(store.path), "backups");
     mkdirSync(backups);
@@ -302,9 +302,10 @@ describe("the dashboard's JSON API on a known log", () => {
     const expected = {
       ok: true,
       maxLag: 0,
+      maxConsumerLag: 10_000,
       head: 10,
       projections: [fresh("generated_images"), fresh("training_sessions"), fresh("creation_sessions")],
-      consumers: null,
+      consumers: [],
       backups: {
         dir: backups,
         count: 2,

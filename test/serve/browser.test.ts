@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import { writePlaceholderImages } from "../../src/demo/placeholderImages.js";
-import { openStore } from "../../src/index.js";
+import { openStore, runConsumer } from "../../src/index.js";
 import { createMigratedDatabase } from "../../src/replay/scratch.js";
 import { type RunningDashboard, startDashboard } from "../../src/serve/server.js";
 import { ROOT } from "../cli/run.js";
@@ -15,6 +15,7 @@ import { ROOT } from "../cli/run.js";
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = join(ROOT, "screenshots");
 const INJECTED = "injected.png";
+const INJECTED_CONSUMER = `<img src=x onerror="window.__injected = 'consumer'">`;
 const INJECTED_PROMPT = `<script>window.__injected = "script"</script><img src=x onerror="window.__injected = 'img'">`;
 
 let browser: Browser;
@@ -38,6 +39,8 @@ beforeAll(async () => {
   const day = pipelineDay({ seed: 42 });
   writer.append(day);
   writePlaceholderImages(images, day);
+  // A consumer that has handled the day, named with markup: the health page lists it, 2 events behind, as text.
+  await runConsumer(writer, { name: INJECTED_CONSUMER, stopAtHead: true, batchSize: 1000, handle: () => {} });
   // A prompt and a tag that are markup: they must show as text, and nothing in them may run.
   writer.append([
     {
@@ -108,6 +111,18 @@ describe("the dashboard in a real browser (chromium)", () => {
     expect(errors).toEqual([]);
     expect(await page.locator("main h1").count()).toBe(1);
     expect(existsSync(join(SCREENSHOTS, `${name}.png`))).toBe(true);
+    await page.close();
+  });
+
+  it("lists each consumer on the health page with its position and lag, its name shown as text", async () => {
+    const { page, errors } = await visit("/status", "health-consumers");
+    expect(errors).toEqual([]);
+    const row = page.locator("#consumer-lag tbody tr");
+    expect(await row.count()).toBe(1);
+    const cells = await row.locator("td").allTextContents();
+    expect(cells.slice(0, 3)).toEqual([INJECTED_CONSUMER, (expected.head - 2).toLocaleString("en"), "2"]);
+    expect(cells[4]).toBe("nobody");
+    expect(await page.evaluate("window.__injected")).toBeUndefined();
     await page.close();
   });
 

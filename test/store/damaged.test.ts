@@ -50,7 +50,7 @@ const refusal = (fn: () => unknown): StoreError => {
 };
 
 const DAMAGED =
-  /^database \S+ is damaged \((an append|doctor) at .+\): appends are refused; restore it from a backup \(`npx artist-store restore <backup> --db \S+`\)$/;
+  /^database \S+ is damaged \((an append|doctor) at .+\): appends are refused; recover it from the newest backup and what the file still holds \(`npx artist-store recover --db \S+`\), or restore a backup \(`npx artist-store restore <backup> --db \S+`\)$/;
 
 describe("a database damaged in an index page", () => {
   it("refuses the append that meets the damage, then every append, in every process, until a restore", async () => {

@@ -37,8 +37,8 @@ export const render = async (main) => {
       "p",
       { class: health.ok ? "ok" : "error", id: "verdict" },
       health.ok
-        ? `Healthy: every projection within ${health.maxLag} events of the log.`
-        : `Lagging: a projection is more than ${health.maxLag} events behind the log (GET /health answers 503).`,
+        ? `Healthy: every projection within ${num(health.maxLag)} events of the log, every consumer within ${num(health.maxConsumerLag)}.`
+        : `Lagging: a projection is more than ${num(health.maxLag)} events behind the log, or a consumer more than ${num(health.maxConsumerLag)} (GET /health answers 503).`,
     ),
     el(
       "section",
@@ -76,15 +76,22 @@ export const render = async (main) => {
       "section",
       { class: "panel", id: "consumers" },
       el("h2", {}, "Consumers"),
-      health.consumers === null
-        ? el("p", { class: "muted" }, "This store reports no consumer checkpoints.")
+      health.consumers.length === 0
+        ? el("p", { class: "muted" }, "No named consumer follows this log.")
         : table(
             [
               ["consumer", (c) => c.name],
               ["position", (c) => num(c.position)],
-              ["lag", (c) => num(c.lag)],
+              ["lag (events)", (c) => num(c.lag)],
+              ["oldest unhandled", (c) => (c.lag === 0 ? "caught up" : `${age(Math.round(c.lagSeconds))} ago`)],
+              [
+                "held by",
+                (c) => (c.lease === null ? "nobody" : `${c.lease.holder}${c.lease.live ? "" : " (expired)"}`),
+              ],
+              ["", (c) => (c.lag > health.maxConsumerLag ? "over --max-consumer-lag" : "")],
             ],
             health.consumers,
+            { id: "consumer-lag" },
           ),
     ),
     el(

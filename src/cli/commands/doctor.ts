@@ -5,6 +5,7 @@ import { formatFinding } from "../../maintenance/verify.js";
 import { type Cli, EXIT, intArg, printJson, resolveDb, withCommon } from "../common.js";
 import { formatBytes, heading, keyValues, table } from "../format.js";
 import { doctorPostgres, postgresTarget } from "../postgres.js";
+import { commandProgress } from "../progress.js";
 
 const logHead = (head: { position: number; hash: string | null } | null) =>
   head ? `${head.position}:${head.hash ?? "(no hash)"}` : "an empty log";
@@ -49,11 +50,18 @@ free pages) are printed but leave the exit code at 0.`,
         const opts = Options.parse(raw);
         const pg = postgresTarget(opts.db);
         if (pg) return doctorPostgres(io, pg, opts.json);
-        const r = diagnose(resolveDb(opts.db), {
-          quick: opts.quick,
-          maxConsumerLag: opts.maxConsumerLag,
-          maxConsumerAgeSeconds: opts.maxConsumerAge,
-        });
+        const progress = commandProgress(io, "doctor");
+        let r: ReturnType<typeof diagnose>;
+        try {
+          r = diagnose(resolveDb(opts.db), {
+            quick: opts.quick,
+            maxConsumerLag: opts.maxConsumerLag,
+            maxConsumerAgeSeconds: opts.maxConsumerAge,
+            onProgress: progress.onProgress,
+          });
+        } finally {
+          progress.stop();
+        }
         const code = r.problems.length ? EXIT.failure : EXIT.ok;
         if (opts.json) {
           printJson(io, r);

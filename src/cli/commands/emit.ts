@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, fstatSync, mkdtempSync, rmSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, fstatSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -6,8 +6,9 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { emitLines, followLines, type LineResult } from "../../ingest/emitLines.js";
 import { byteLines } from "../../ingest/lines.js";
-import { type Cli, EXIT, intArg, openCliStore, printJson, UsageError, withCommon } from "../common.js";
+import { type Cli, EXIT, type Io, intArg, openCliStore, printJson, UsageError, withCommon } from "../common.js";
 import { emitPostgres, postgresTarget } from "../postgres.js";
+import { commandProgress, countingBytes, countingItems } from "../progress.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -61,6 +62,41 @@ const atomicInput = async (file: string | undefined): Promise<{ path: string | u
   }
 };
 
+/** The size of what is read, if it has one: a file, or stdin redirected from a file. */
+const sizeOf = (from: string | undefined): number | undefined => {
+  try {
+    const stat = from === undefined ? fstatSync(0) : statSync(from);
+    return stat.isFile() ? stat.size : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The input's lines, with progress on a terminal: bytes read of the size of a file (with its ETA), or a count of
+ * lines and their rate from a pipe, whose end nobody knows. Nothing is counted when no bar is drawn.
+ */
+const withProgress = async <T>(
+  io: Io,
+  from: string | undefined,
+  input: AsyncIterable<Uint8Array | string>,
+  run: (lines: AsyncIterable<Uint8Array>) => Promise<T>,
+): Promise<T> => {
+  const size = sizeOf(from);
+  const progress = commandProgress(io, "emit", size === undefined ? "lines" : "bytes");
+  // A person typing lines into a terminal sees each line's outcome at the end; a redrawn count would garble what they type.
+  const typed = from === undefined && process.stdin.isTTY === true;
+  try {
+    // Bytes, not text: each line is checked to be UTF-8 before it is decoded (ingest/lines.ts).
+    if (!progress.drawn || typed) return await run(byteLines(input));
+    return await run(
+      size === undefined ? countingItems(byteLines(input), progress) : byteLines(countingBytes(input, size, progress)),
+    );
+  } finally {
+    progress.stop();
+  }
+};
+
 export const registerEmit = (program: Command, { io, action }: Cli): void => {
   withCommon(
     program
@@ -86,6 +122,14 @@ Each line: {"type": "ImageGenerated", "data": {...}, "id"?: "...", "streamVersio
             "occurredAt"?: "2026-01-08T12:00:00Z", "metadata"?: {...}}
 streamVersion is the version the event will have in its stream (1 opens it); the line is
 rejected if the stream is not at streamVersion - 1 (expectedVersion, the library's name, works too).
+A stored event as \`events --nl\` prints it is taken back: eventId is its id (importing it again
+is a duplicate), streamId must be the stream its data names, an older schemaVersion is upcast;
+position and recordedAt belong to the store it came from and are ignored. \`events --json\`
+prints one array, not lines: export with \`events --nl\`.
+
+Example, copying a log into a new store:
+  $ artist-store events --db old.db --nl > log.jsonl
+  $ artist-store migrate --db new.db && artist-store emit log.jsonl --db new.db
 
 Exit code 1 if any line was rejected. With --follow each acknowledgement is
 {"line":n,"ok":true,"position":p,...} once the event is committed, or {"line":n,"ok":false,"error":{...}}.`,
@@ -105,14 +149,15 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
         try {
           spill = opts.atomic ? await atomicInput(file) : undefined;
           const from = spill ? spill.path : file === "-" ? undefined : file;
-          // Bytes, not text: each line is checked to be UTF-8 before it is decoded (ingest/lines.ts).
-          const lines = byteLines(from === undefined ? process.stdin : createReadStream(from));
+          const input = from === undefined ? process.stdin : createReadStream(from);
           if (opts.follow) {
             // Each acknowledgement waits for its reader: a reader that stops reading stops the appends.
-            const counts = await followLines(store, lines, (r) => io.write(`${JSON.stringify(ackOf(r))}\n`));
+            const counts = await followLines(store, byteLines(input), (r) => io.write(`${JSON.stringify(ackOf(r))}\n`));
             return counts.rejected > 0 ? EXIT.failure : EXIT.ok;
           }
-          const report = await emitLines(store, lines, { atomic: opts.atomic, batchSize: opts.batchSize });
+          const report = await withProgress(io, from, input, (lines) =>
+            emitLines(store, lines, { atomic: opts.atomic, batchSize: opts.batchSize }),
+          );
           if (opts.json)
             printJson(io, {
               ...report,

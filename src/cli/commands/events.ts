@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { queryEvents } from "../../events/queryEvents.js";
+import { EVENT_FIELDS } from "../../events/readEvents.js";
 import { EVENT_TYPES, isEventType } from "../../events/schemas.js";
 import { type Cli, EXIT, forOnePass, intArg, openCliStore, timeArg, UsageError, withCommon } from "../common.js";
 import { formatOf, withFormats, writeRows } from "../output.js";
@@ -22,19 +23,6 @@ const Options = z.object({
   table: z.boolean().optional(),
 });
 
-/** The fields of a stored event: the CSV header of an empty result. */
-const EVENT_FIELDS = [
-  "position",
-  "eventId",
-  "streamId",
-  "streamVersion",
-  "type",
-  "schemaVersion",
-  "data",
-  "metadata",
-  "occurredAt",
-  "recordedAt",
-];
 /** What a table shows of each event. */
 const TABLE_FIELDS = ["position", "type", "streamId", "streamVersion", "occurredAt", "data"];
 
@@ -72,6 +60,8 @@ export const registerEvents = (program: Command, { io, action }: Cli): void => {
 Events come in position order. Piped, the default is JSON lines, one stored event per line:
 {"position":1,"eventId":"...","streamId":"image:a.png","streamVersion":1,"type":"ImageGenerated",
  "schemaVersion":1,"data":{...},"metadata":{...},"occurredAt":"...","recordedAt":"..."}
+which \`emit\` takes back: \`events --nl > log.jsonl\` then \`emit log.jsonl --db other.db\` copies a
+log (eventId keeps it idempotent; position and recordedAt are the new store's).
 On a terminal the default is a table; --json, --nl (--jsonl), --csv and --table choose.
 Output is streamed: a slow reader slows the reading of the log, and a reader that
 goes away (\`events | head\`) stops it.

@@ -13,6 +13,7 @@ import { type Cli, EXIT, forOnePass, type Io, intArg, numberArg, openCliStore, w
 import { barChart, table } from "../format.js";
 import { formatOf, withFormats, writeRows } from "../output.js";
 import { postgresTarget, queryOnPostgres } from "../postgres.js";
+import { dailyTrend, TREND_MIN_DAYS } from "../trend.js";
 
 const Options = z.object({
   db: z.string().optional(),
@@ -35,6 +36,8 @@ interface QueryCommand {
   tableColumns?: readonly string[];
   /** A chart under the table, for the queries whose rows are few by nature (tiers, days). */
   chart?: (io: Io, rows: Record<string, unknown>[]) => string;
+  /** What people see instead of the table when the rows are many (unless --table asks for it). */
+  compact?: { from: number; print: (io: Io, rows: Record<string, unknown>[]) => string };
 }
 
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
@@ -73,8 +76,9 @@ const QUERIES: QueryCommand[] = [
   },
   {
     query: "dailyCreationStatistics",
-    description: "creation batches per UTC day, newest first, with a bar chart of images created and kept",
+    description: `creation batches per UTC day, newest first, with a bar chart of images created and kept; from ${TREND_MIN_DAYS} days on, a trend chart per metric (--table: every day)`,
     limit: "all",
+    compact: { from: TREND_MIN_DAYS, print: dailyTrend },
     chart: (io, rows) =>
       barChart(
         io,
@@ -157,8 +161,18 @@ export const registerQuery = (program: Command, { io, action }: Cli): void => {
         }
         const store = forOnePass(openCliStore(io, opts.db));
         try {
-          if (format === "table" && q.chart) io.out(human(io, q, runQueryByName(store.queries, q.query, opts)));
-          else
+          if (format === "table" && (q.chart || q.compact)) {
+            const rows = runQueryByName(store.queries, q.query, opts);
+            // Many rows: a compact view by default, and with --table every row (without a chart as long as they are).
+            const many = q.compact !== undefined && rows.length >= q.compact.from;
+            io.out(
+              !many
+                ? human(io, q, rows)
+                : opts.table
+                  ? table(io, rows, q.tableColumns)
+                  : (q.compact?.print(io, rows) ?? ""),
+            );
+          } else
             await writeRows(io, format, iterateQueryByName(store.db, q.query, opts), {
               columns: queryColumns(q.query),
               tableColumns: q.tableColumns,

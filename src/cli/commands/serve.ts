@@ -13,6 +13,7 @@ const Options = z.object({
   imagesDir: z.string().optional(),
   backupDir: z.string().optional(),
   maxLag: z.number().int(),
+  maxConsumerLag: z.number().int(),
   asOfMaxEvents: z.number().int(),
   asOfBudgetMs: z.number().int(),
 });
@@ -40,6 +41,12 @@ export const registerServe = (program: Command, { io, action }: Cli): void => {
     .option("--backup-dir <dir>", "folder of the backups (default: backups/ beside the database)")
     .option("--max-lag <n>", "GET /health answers 503 when a projection lags the log by more events", intArg(0), 0)
     .option(
+      "--max-consumer-lag <n>",
+      "GET /health answers 503 when a named consumer lags the log by more events",
+      intArg(0),
+      10_000,
+    )
+    .option(
       "--as-of-max-events <n>",
       "time travel replays at most this many events",
       intArg(0),
@@ -51,7 +58,8 @@ export const registerServe = (program: Command, { io, action }: Cli): void => {
       `
 The database is opened read-only (query_only); nothing in the dashboard writes. Pages:
 / (overview), /gallery, /training, /timeline, /stream?id=..., /status (health); the JSON
-API under /api/ (docs/dashboard.md); GET /health for monitors (503 past --max-lag).
+API under /api/ (docs/dashboard.md); GET /health for monitors (503 past --max-lag or
+--max-consumer-lag).
 Ctrl-C (SIGINT) or SIGTERM stops it.
 
 Examples:
@@ -70,6 +78,7 @@ Examples:
           imagesDir: resolve(opts.imagesDir ?? defaultImagesDir(path)),
           backupDir: opts.backupDir === undefined ? undefined : resolve(opts.backupDir),
           maxLag: opts.maxLag,
+          maxConsumerLag: opts.maxConsumerLag,
           asOf: { maxEvents: opts.asOfMaxEvents, budgetMs: opts.asOfBudgetMs },
           onWarning: (message) => io.err(`${io.errColor.yellow("warning:")} ${message}\n`),
         });

@@ -14,9 +14,10 @@ export interface IntegrityResult {
 
 /** What the health page and `GET /health` report. */
 export interface Health {
-  /** false when a projection (or, once they report, a consumer) lags the log by more than maxLag. */
+  /** false when a projection lags the log by more than maxLag events, or a consumer by more than maxConsumerLag. */
   ok: boolean;
   maxLag: number;
+  maxConsumerLag: number;
   head: number;
   projections: {
     projection: string;
@@ -24,8 +25,8 @@ export interface Health {
     position: number | null;
     lag: number;
   }[];
-  /** Consumer lag: null until this store's consumers report their checkpoints (see consumerLag.ts). */
-  consumers: ConsumerLag[] | null;
+  /** Every named consumer's checkpoint and lag (an empty list when none follows the log). */
+  consumers: ConsumerLag[];
   backups: {
     dir: string;
     count: number;
@@ -40,7 +41,7 @@ const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 /**
  * The log head, each projection's lag, consumers, the newest backup and its age, the last integrity check.
- * @example readHealth({ path: store.path, statuses: store.projectionStatus(), backupDir, maxLag: 0, now: new Date(), integrity: null, db: store.db })
+ * @example readHealth({ path: store.path, statuses: store.projectionStatus(), backupDir, maxLag: 0, maxConsumerLag: 10_000, now: new Date(), integrity: null, db: store.db })
  */
 export const readHealth = (input: {
   path: string;
@@ -48,6 +49,7 @@ export const readHealth = (input: {
   statuses: readonly ProjectionStatus[];
   backupDir: string;
   maxLag: number;
+  maxConsumerLag: number;
   now: Date;
   integrity: IntegrityResult | null;
 }): Health => {
@@ -58,13 +60,15 @@ export const readHealth = (input: {
     position: s.position ?? null,
     lag: Math.abs(head - (s.position ?? 0)),
   }));
-  const consumers = readConsumerLag(input.db);
+  const consumers = readConsumerLag(input.db, input.now);
   const backups = listBackups(input.path, input.backupDir);
   const last = backups[0];
-  const lags = [...projections.map((p) => p.lag), ...(consumers ?? []).map((c) => c.lag)];
+  // A consumer may lag by design (a nightly exporter), so it has its own threshold, as in `doctor`.
+  const ok = projections.every((p) => p.lag <= input.maxLag) && consumers.every((c) => c.lag <= input.maxConsumerLag);
   return {
-    ok: lags.every((lag) => lag <= input.maxLag),
+    ok,
     maxLag: input.maxLag,
+    maxConsumerLag: input.maxConsumerLag,
     head,
     projections,
     consumers,
