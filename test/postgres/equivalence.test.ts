@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { openConnection } from "../../src/db/connection.js";
 import { pipelineDay } from "../../src/demo/pipelineDay.js";
-import { type AsyncStore, type NewEvent, StoreError } from "../../src/index.js";
+import { chainHash } from "../../src/events/chain.js";
+import { type AsyncStore, type NewEvent, openStore, StoreError } from "../../src/index.js";
+import { openPool } from "../../src/postgres/connection.js";
+import { rebuildPostgresProjections } from "../../src/postgres/rebuildProjections.js";
+import { rebuildProjections } from "../../src/replay/rebuildProjections.js";
+import { curated, generated } from "../fixtures.js";
 import { BACKENDS } from "./backends.js";
 
 const T = (minute: number) => new Date(Date.UTC(2026, 0, 9, 10, minute, 7, 123)).toISOString();
@@ -173,6 +179,78 @@ describe("the same log on SQLite and on PostgreSQL", () => {
     const [sqlite, postgres] = await runOnBoth(batches);
     expect(sqlite?.tables.generated_images?.length).toBe(HOSTILE.length);
     expect(postgres?.outcomes).toEqual(sqlite?.outcomes);
+    expect(postgres?.tables).toEqual(sqlite?.tables);
+    expect(postgres?.queries).toEqual(sqlite?.queries);
+    expect(postgres?.events).toEqual(sqlite?.events);
+  });
+});
+
+/** An ImageCurated as code before schema version 2 wrote it (no diversityScore), with its place in the chain. */
+const v1Curation = (previous: { position: number; hash: string }, filename: string, version: number) => {
+  const at = "2026-01-08T12:30:00.000Z";
+  const data = JSON.stringify({ filename, status: "curated", finalScore: 8.5, isFeatured: false });
+  const row = [
+    previous.position + 1,
+    `v1-${filename}`,
+    `image:${filename}`,
+    version,
+    "ImageCurated",
+    1,
+    data,
+    "{}",
+    at,
+    at,
+  ];
+  return { row, hash: chainHash(previous.hash, row) };
+};
+const INSERT_V1 =
+  "INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at, hash) VALUES ";
+
+describe("v1 events written before the payload's schema changed", () => {
+  it("are upcast alike: the same rows after a rebuild on each backend, and a retry of one is a duplicate on both", async () => {
+    const results = await Promise.all(
+      BACKENDS.map(async (backend) => {
+        const { store, dump, url } = await backend.open({ clock: () => new Date("2026-01-09T12:00:00.000Z") });
+        // Ids of their own: the stores must agree on every column, event_id and hash included.
+        await store.append([
+          { ...generated("a.png", "2026-01-08T12:00:00Z"), id: "gen-a" },
+          { ...generated("b.png", "2026-01-08T12:01:00Z"), id: "gen-b" },
+        ]);
+        const [last] = (await store.readAll({ limit: 100 })).events.slice(-1);
+        const head = { position: last?.position ?? 0, hash: (await dump()).events?.at(-1)?.hash as string };
+        const { row, hash } = v1Curation(head, "a.png", 2);
+        // Written as the old code did, under the store's back: the projections learn of it by a rebuild.
+        if (backend.name === "sqlite") {
+          const db = openConnection(url.slice("sqlite:".length));
+          db.prepare(`${INSERT_V1}(${row.map(() => "?").join(", ")}, ?)`).run(...row, hash);
+          db.close();
+          const sync = openStore({ url: url.slice("sqlite:".length), stale: "ignore" });
+          rebuildProjections(sync);
+          sync.close();
+        } else {
+          const pool = openPool(url, 1);
+          await pool.query(`${INSERT_V1}(${[...row, hash].map((_, i) => `$${i + 1}`).join(", ")})`, [...row, hash]);
+          await pool.end();
+          await rebuildPostgresProjections(url);
+        }
+        const retry = await store.append([
+          { ...curated("a.png", "2026-01-08T12:30:00Z", { finalScore: 8.5 }), id: "v1-a.png" },
+        ]);
+        await store.append([
+          { ...curated("b.png", "2026-01-08T12:40:00Z", { finalScore: 7, diversityScore: 3 }), id: "cur-b" },
+        ]);
+        const events = (await store.readAll({ limit: 100 })).events;
+        return { retry, tables: await dump(), queries: await queryResults(store), events };
+      }),
+    );
+    const [sqlite, postgres] = results;
+    expect(sqlite?.retry).toMatchObject([{ duplicate: true, position: 3 }]);
+    expect(sqlite?.events[2]).toMatchObject({ schemaVersion: 1, data: { diversityScore: null, finalScore: 8.5 } });
+    expect(sqlite?.queries.recent).toEqual([
+      expect.objectContaining({ filename: "b.png", finalScore: 7, diversityScore: 3 }),
+      expect.objectContaining({ filename: "a.png", finalScore: 8.5, diversityScore: null }),
+    ]);
+    expect(postgres?.retry).toEqual(sqlite?.retry);
     expect(postgres?.tables).toEqual(sqlite?.tables);
     expect(postgres?.queries).toEqual(sqlite?.queries);
     expect(postgres?.events).toEqual(sqlite?.events);
