@@ -1,0 +1,87 @@
+// The hand-rolled log of issue 13, exactly: an events table with `position INTEGER PRIMARY KEY`,
+// `event_id` UNIQUE and UNIQUE(stream_id, stream_version), the payload as JSON.stringify text,
+// UUIDv7 ids, the store's own projection SQL as prepared statements, one BEGIN IMMEDIATE
+// transaction per call; no validation, no triggers, no chain, no checkpoint. What the store
+// costs over it is what its guarantees cost.
+import { uuidv7 } from "uuidv7";
+import type { Db } from "../../src/db/connection.js";
+import type { StoredEvent } from "../../src/events/envelope.js";
+import { streamIdOf } from "../../src/events/prepareEvent.js";
+import { eventTypes, OPENING_EVENTS } from "../../src/events/schemas.js";
+import type { NewEvent } from "../../src/index.js";
+import { createProjector } from "../../src/projections/index.js";
+
+/** Replace the migrated events table (and its guards) of a fresh bench database by the bare log. */
+export const HAND_ROLLED_LOG = `
+  DROP TABLE events;
+  CREATE TABLE events (
+    position INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    stream_id TEXT NOT NULL,
+    stream_version INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (stream_id, stream_version)
+  );`;
+
+/**
+ * A writer of workload events into the bare log and the store's projection tables.
+ * A careful hand-rolled log still reads a stream's head from the table (another
+ * process may have written it): once per call and stream, and not for an event that
+ * opens its stream (the UNIQUE index refuses a second version 1), as the store does.
+ */
+export const handRolledWriter = (db: Db) => {
+  db.exec(HAND_ROLLED_LOG);
+  const project = createProjector(db);
+  const insert = db.prepare(
+    `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const head = db
+    .prepare(`SELECT stream_version FROM events WHERE stream_id = ? ORDER BY stream_version DESC LIMIT 1`)
+    .pluck();
+  const write = db.transaction((events: readonly NewEvent[]) => {
+    const recordedAt = new Date().toISOString();
+    const versions = new Map<string, number>();
+    for (const e of events) {
+      const streamId = streamIdOf(e.data as StoredEvent["data"]);
+      const known = versions.get(streamId) ?? (OPENING_EVENTS.has(e.type) ? 0 : Number(head.get(streamId) ?? 0));
+      if (e.expectedVersion !== undefined && e.expectedVersion !== known)
+        throw new Error(`version conflict on ${streamId}`);
+      const streamVersion = known + 1;
+      versions.set(streamId, streamVersion);
+      const eventId = e.id ?? uuidv7();
+      const occurredAt = e.occurredAt ?? recordedAt;
+      const metadata = e.metadata ?? {};
+      const schemaVersion = eventTypes[e.type].version;
+      const { lastInsertRowid } = insert.run(
+        eventId,
+        streamId,
+        streamVersion,
+        e.type,
+        schemaVersion,
+        JSON.stringify(e.data),
+        JSON.stringify(metadata),
+        occurredAt,
+        recordedAt,
+      );
+      project({
+        position: Number(lastInsertRowid),
+        eventId,
+        streamId,
+        streamVersion,
+        type: e.type,
+        schemaVersion,
+        data: e.data,
+        metadata,
+        occurredAt,
+        recordedAt,
+      } as StoredEvent);
+    }
+  });
+  return (events: readonly NewEvent[]): void => write.immediate(events);
+};
