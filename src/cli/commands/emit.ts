@@ -106,7 +106,10 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
           const lines = byteLines(from === undefined ? process.stdin : createReadStream(from));
           if (opts.follow) {
             // Each acknowledgement waits for its reader: a reader that stops reading stops the appends.
-            const counts = await followLines(store, lines, (r) => io.write(`${JSON.stringify(ackOf(r))}\n`));
+            const counts = await followLines(store, lines, (r) => io.write(`${JSON.stringify(ackOf(r))}\n`)).finally(
+              // Its reader may have gone while a read of stdin was waiting: nothing more will be read.
+              () => process.stdin.destroy(),
+            );
             return counts.rejected > 0 ? EXIT.failure : EXIT.ok;
           }
           const report = await emitLines(store, lines, { atomic: opts.atomic, batchSize: opts.batchSize });
