@@ -7,7 +7,14 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { openConnection } from "../../src/db/connection.js";
 import { compareAppend, compareLogIndexes, workloadGroups } from "./append.js";
-import { CLI_EMIT_IMAGES, cliEmitRows, MODES, measureCliEmit } from "./cliEmit.js";
+import {
+  CLI_EMIT_IMAGES,
+  cliEmitRows,
+  compareFollowToFile,
+  followToFileRow,
+  MODES,
+  measureCliEmit,
+} from "./cliEmit.js";
 import { compareProcesses } from "./concurrent.js";
 import { consumerRows, consumerTable, measureConsumers } from "./consumers.js";
 import { dashboardRows, measureDashboard } from "./dashboard.js";
@@ -58,6 +65,8 @@ const processes = {
 };
 log("CLI emit (JSON lines through bin/artist-store.js) vs store.append with the same grouping");
 const cliEmit = await measureCliEmit(MODES(CLI_EMIT_IMAGES), size.rounds);
+log("CLI emit --follow < FILE (group commit) vs emit FILE on the same file");
+const emitFollow = await compareFollowToFile(CLI_EMIT_IMAGES.batched, size.rounds);
 log("rebuild and audit");
 const rebuild = size.rebuildEvents.map((n) => measureRebuild(n));
 log("consumers: delivery, follow latency, idle CPU, slow-reader memory");
@@ -81,6 +90,7 @@ const results = {
   logIndexes,
   processes,
   cliEmit,
+  emitFollow,
   rebuild: rebuild.map((r) => ({ ...r, ratioToRawBatched: r.rebuildEventsPerSec / appendBatched.rawEventsPerSec })),
   consumers,
   queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
@@ -145,6 +155,7 @@ speed.push(
     `≥ 1.00 (busy errors: ${processes.single.busyErrors})`,
   ],
   ...cliEmitRows(cliEmit),
+  followToFileRow(emitFollow),
   ...results.rebuild.map((r) => [
     `rebuild ${f(r.events)} events vs raw-direct batched`,
     f(r.events),

@@ -260,8 +260,12 @@ export const emitLines = async (
 
 /** Lines read ahead of the commits, at most: the reader waits while this many are waiting for theirs. */
 const FOLLOW_QUEUE = 1000;
-/** Lines per transaction, at most, when more than one is waiting. */
-const FOLLOW_GROUP = 500;
+/**
+ * Lines per transaction, at most, when more than one is waiting: it bounds how long a
+ * line waits for its acknowledgement and how long other writers wait for the lock;
+ * past a hundred lines a transaction's own cost is already a small share of theirs.
+ */
+const FOLLOW_GROUP = 100;
 
 /** A store failure (not the line's): the group is tried again line by line, each in its own transaction. */
 const isStoreFailure = (e: unknown): boolean =>
@@ -291,29 +295,45 @@ const commitAlone = (store: Store, { line, parsed }: FollowLine): LineResult => 
   }
 };
 
+/** The group's lines appended in one savepoint, as one batch; undefined when the store refuses any of them. */
+const appendAsBatch = (tx: StoreTransaction, group: readonly FollowLine[]): LineResult[] | undefined => {
+  const envelopes = group.flatMap(({ parsed }) => (parsed.ok ? [parsed.envelope] : []));
+  let appended: AppendedEvent[];
+  try {
+    appended = tx.appendUnknown(envelopes);
+  } catch {
+    return undefined;
+  }
+  let next = 0;
+  return group.map(({ line, parsed }) => (parsed.ok ? appendedLine(line, appended[next++]) : parsed));
+};
+
 /**
- * Lines in one transaction, each in a savepoint of it: a refused line undoes only
- * itself. Undefined when the store failed (busy, disk full, the commit): nothing of
- * the group is written, and its lines are tried again alone.
+ * Lines in one transaction: first as one batch, and if the store refuses any, each
+ * in a savepoint of its own, so a refused line undoes only itself. Undefined when the
+ * store failed (busy, disk full, the commit): nothing of the group is written, and
+ * its lines are tried again alone.
  */
 const commitGroup = (store: Store, group: readonly FollowLine[]): LineResult[] | undefined => {
   let tx: StoreTransaction | undefined;
   try {
     tx = store.beginTransaction();
-    const results: LineResult[] = [];
-    for (const { line, parsed } of group) {
-      if (!parsed.ok) {
-        results.push(parsed);
-        continue;
+    const inTx = tx;
+    const results = appendAsBatch(inTx, group) ?? [];
+    if (results.length === 0)
+      for (const { line, parsed } of group) {
+        if (!parsed.ok) {
+          results.push(parsed);
+          continue;
+        }
+        try {
+          results.push(appendedLine(line, inTx.appendUnknown([parsed.envelope])[0]));
+        } catch (e) {
+          // SQLite rolls a whole transaction back on some failures: the lines before this one are gone too.
+          if (isStoreFailure(e) || !store.db.inTransaction) return undefined;
+          results.push(failedLine(line, e));
+        }
       }
-      try {
-        results.push(appendedLine(line, tx.appendUnknown([parsed.envelope])[0]));
-      } catch (e) {
-        // SQLite rolls a whole transaction back on some failures: the lines before this one are gone too.
-        if (isStoreFailure(e) || !store.db.inTransaction) return undefined;
-        results.push(failedLine(line, e));
-      }
-    }
     tx.commit();
     return results;
   } catch {

@@ -18,7 +18,9 @@ const follow = async (lines: readonly string[], ack: (r: LineResult) => unknown 
   const store = createTestStore();
   onTestFinished(store.close);
   const reader = openConnection(store.path, { readonly: true });
-  onTestFinished(() => reader.close());
+  onTestFinished(() => {
+    reader.close();
+  });
   const committed = reader.prepare("SELECT count(*) FROM events").pluck();
   const at = reader.prepare("SELECT event_id FROM events WHERE position = ?").pluck();
   const acks: { result: LineResult; committed: number; atPosition: unknown }[] = [];
