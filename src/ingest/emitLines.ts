@@ -416,13 +416,15 @@ const readAhead = <T>(source: AsyncIterable<T>, limit: number) => {
  * commit of its transaction. Reading stays at most FOLLOW_QUEUE lines ahead, and a
  * group's acknowledgements are all taken (`ack` may return a promise: backpressure
  * from their reader) before the next group is written; an `ack` that returns false
- * stops the run.
+ * stops the run. `endOfGroup`, if given, runs after the acknowledgements of each
+ * transaction (to write them out at once); false from it stops the run too.
  * @example await followLines(store, rl, (ack) => process.stdout.write(JSON.stringify(ack) + "\n"));
  */
 export const followLines = async (
   store: Store,
   lines: AsyncIterable<LineInput>,
   ack: (result: LineResult) => unknown,
+  { endOfGroup }: { endOfGroup?: () => unknown } = {},
 ): Promise<{ accepted: number; rejected: number }> => {
   const counts = { accepted: 0, rejected: 0 };
   let line = 0;
@@ -445,6 +447,7 @@ export const followLines = async (
         // The next group waits until these acknowledgements are taken; false: their reader has gone, stop.
         if ((await ack(result)) === false) return counts;
       }
+      if (endOfGroup && (await endOfGroup()) === false) return counts;
     }
   } finally {
     await input.stop();

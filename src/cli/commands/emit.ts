@@ -105,8 +105,23 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
           // Bytes, not text: each line is checked to be UTF-8 before it is decoded (ingest/lines.ts).
           const lines = byteLines(from === undefined ? process.stdin : createReadStream(from));
           if (opts.follow) {
-            // Each acknowledgement waits for its reader: a reader that stops reading stops the appends.
-            const counts = await followLines(store, lines, (r) => io.write(`${JSON.stringify(ackOf(r))}\n`)).finally(
+            // A transaction's acknowledgements go out in one write, which waits for their reader:
+            // a reader that stops reading stops the appends.
+            let acks = "";
+            const counts = await followLines(
+              store,
+              lines,
+              (r) => {
+                acks += `${JSON.stringify(ackOf(r))}\n`;
+              },
+              {
+                endOfGroup: () => {
+                  const text = acks;
+                  acks = "";
+                  return io.write(text);
+                },
+              },
+            ).finally(
               // Its reader may have gone while a read of stdin was waiting: nothing more will be read.
               () => process.stdin.destroy(),
             );
