@@ -92,6 +92,12 @@ const results = {
   cliEmit,
   emitFollow,
   rebuild: rebuild.map((r) => ({ ...r, ratioToRawBatched: r.rebuildEventsPerSec / appendBatched.rawEventsPerSec })),
+  // rebuildLock.lockMs: the write lock of the largest rebuild of the run; lockRatio: largest over smallest (with --full, 2M over 200k).
+  rebuildLock: {
+    events: rebuild.map((r) => r.events),
+    lockMs: rebuild.at(-1)?.lockMs,
+    lockRatio: (rebuild.at(-1)?.lockMs ?? Number.NaN) / (rebuild[0]?.lockMs ?? Number.NaN),
+  },
   consumers,
   queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
   dashboard,
@@ -163,7 +169,7 @@ speed.push(
     f(appendBatched.rawEventsPerSec),
     f(r.ratioToRawBatched, 2),
     "",
-    `≥ 1.20; peak RSS ${f(r.peakRssMb)} MB`,
+    `≥ 1.20; peak RSS ${f(r.peakRssMb)} MB; write lock ${f(r.lockMs)} ms`,
   ]),
   ...results.rebuild.map((r) => [
     `audit ${f(r.events)} events`,
@@ -200,6 +206,8 @@ if (smallRebuild && largeRebuild) {
   const sizes = rebuild.map((r) => `${f(r.peakRssMb)} MB at ${f(r.events)} events`).join(", ");
   const ratio = f(largeRebuild.peakRssMb / smallRebuild.peakRssMb, 2);
   console.log(`peak RSS of rebuild: ${sizes} (ratio ${ratio}, target ≤ 1.20)`);
+  const locks = rebuild.map((r) => `${f(r.lockMs)} ms at ${f(r.events)} events`).join(", ");
+  console.log(`write lock of rebuild: ${locks} (ratio ${f(largeRebuild.lockMs / smallRebuild.lockMs, 2)}, target ≤ 2)`);
 }
 
 console.log(consumerTable(consumers));
