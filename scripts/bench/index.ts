@@ -20,6 +20,7 @@ import { consumerRows, consumerTable, measureConsumers } from "./consumers.js";
 import { dashboardRows, measureDashboard } from "./dashboard.js";
 import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
 import { measureRebuild } from "./rebuild.js";
+import { measureStartup } from "./startup.js";
 import { cleanUp, dropDb, freshDb, log } from "./support.js";
 
 const { values } = parseArgs({ options: { json: { type: "string" }, full: { type: "boolean", default: false } } });
@@ -67,6 +68,8 @@ log("CLI emit (JSON lines through bin/artist-store.js) vs store.append with the 
 const cliEmit = await measureCliEmit(MODES(CLI_EMIT_IMAGES), size.rounds);
 log("CLI emit --follow < FILE (group commit) vs emit FILE on the same file");
 const emitFollow = await compareFollowToFile(CLI_EMIT_IMAGES.batched, size.rounds);
+log("start-up of the compiled CLI: --version and query recent against node -e 0");
+const startup = measureStartup(15);
 log("rebuild and audit");
 const rebuild = size.rebuildEvents.map((n) => measureRebuild(n));
 log("consumers: delivery, follow latency, idle CPU, slow-reader memory");
@@ -91,6 +94,8 @@ const results = {
   processes,
   cliEmit,
   emitFollow,
+  // startup.versionRatio, startup.queryRatio: the compiled CLI against `node -e 0`, median of per-run ratios.
+  startup,
   rebuild: rebuild.map((r) => ({ ...r, ratioToRawBatched: r.rebuildEventsPerSec / appendBatched.rawEventsPerSec })),
   // rebuildLock.lockMs: the write lock of the largest rebuild of the run; lockRatio: largest over smallest (with --full, 2M over 200k).
   rebuildLock: {
@@ -162,6 +167,24 @@ speed.push(
   ],
   ...cliEmitRows(cliEmit),
   followToFileRow(emitFollow),
+  [
+    "start-up: artist-store --version (dist/) vs node -e 0",
+    "",
+    `${f(startup.versionMs)} ms`,
+    `${f(startup.nodeMs)} ms`,
+    f(startup.versionRatio, 2),
+    "",
+    "≤ 3",
+  ],
+  [
+    "start-up: artist-store query recent, demo database (dist/) vs node -e 0",
+    "",
+    `${f(startup.queryMs)} ms`,
+    `${f(startup.nodeMs)} ms`,
+    f(startup.queryRatio, 2),
+    "",
+    "≤ 5",
+  ],
   ...results.rebuild.map((r) => [
     `rebuild ${f(r.events)} events vs raw-direct batched`,
     f(r.events),
