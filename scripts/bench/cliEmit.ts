@@ -39,7 +39,7 @@ export const CLI_EMIT_IMAGES = { batched: 12_500, follow: 2_500, single: 1_500 }
 export const MODES = (images: { batched: number; follow: number; single: number }): Mode[] => [
   { name: "emit FILE (500 per transaction)", args: ["--json"], stdin: false, perAppend: 500, images: images.batched },
   {
-    name: "emit --follow, stdin (one per transaction)",
+    name: "emit --follow, stdin (group commit)",
     args: ["--follow"],
     stdin: true,
     perAppend: 1,
