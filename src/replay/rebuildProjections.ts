@@ -90,8 +90,11 @@ const storageClassMayDiffer = (db: Db, table: string): Set<string> => {
  * that stream's events) was identical in the snapshot and neither side has changed
  * it since: an append after the snapshot changes the live row its event names, and
  * the replay of the same event the scratch's twin. A summary table (`whole`:
- * quality_tiers, creation_days) is changed from other rows, which may be the ones
- * that differ, so it is compared whole under the lock; it is small. A write to the
+ * quality_tiers, creation_days) is changed from other rows: when the snapshot found
+ * rows that differ (or only some projections are rebuilt, and their handlers may read
+ * tables that are not), the live handler may change a summary row the replay leaves
+ * alone, so the summary is then compared whole under the lock (it is small);
+ * otherwise both sides started equal and apply the same events. A write to the
  * projection tables by another program between the snapshot and the swap is not
  * undone (audit reports it).
  */
@@ -134,14 +137,15 @@ const swapStatements = (db: Db, table: string, index: number, whole: boolean) =>
     ],
     largestRowid: (): number => z.number().int().nullable().parse(largestRowid.get()) ?? 0,
     /** Under the lock: add the keys changed since the snapshot. */
+    found: db.prepare(`SELECT count(*) FROM temp.${keys}`).pluck(),
     changed: [
       db.prepare(`INSERT INTO temp.${keys} SELECT * FROM ${ASIDE}.${touched}`),
-      whole
-        ? db.prepare(
-            `INSERT INTO temp.${keys} SELECT ${of("l")} FROM main.${t} AS l WHERE ? IS NOT NULL UNION ALL SELECT ${of("r")} FROM ${ASIDE}.${t} AS r`,
-          )
-        : db.prepare(`INSERT INTO temp.${keys} SELECT ${of("l")} FROM main.${t} AS l WHERE l.rowid > ?`),
+      db.prepare(`INSERT INTO temp.${keys} SELECT ${of("l")} FROM main.${t} AS l WHERE l.rowid > ?`),
     ],
+    whole,
+    all: db.prepare(
+      `INSERT INTO temp.${keys} SELECT ${of("l")} FROM main.${t} AS l UNION ALL SELECT ${of("r")} FROM ${ASIDE}.${t} AS r`,
+    ),
     checked: db.prepare(`SELECT count(*) FROM ${distinctKeys}`).pluck(),
     /** Under the lock: the swap of those keys' rows, and the counter. */
     swap: [
@@ -188,13 +192,15 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
     const swaps = tables.map((table, i) => swapStatements(store.db, table, i, !perStream.has(table)));
     try {
       // One read snapshot: the scratch caught up to its head (the log is read in it), then the rows that differ.
-      const largest = store.db
+      const { largest, summariesWhole } = store.db
         .transaction(() => {
           aside.catchUp();
-          return swaps.map((s) => {
+          const largest = swaps.map((s) => {
             for (const statement of s.suspects) statement.run();
             return s.largestRowid();
           });
+          const found = swaps.reduce((n, s) => n + z.number().parse(s.found.get()), 0);
+          return { largest, summariesWhole: found > 0 || only.length < PROJECTION_NAMES.length };
         })
         .deferred();
       // Deferred on purpose: BEGIN IMMEDIATE would also lock the attached scratch, which the replayer still writes.
@@ -209,6 +215,7 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
           const [touched, added] = s.changed;
           touched?.run();
           added?.run(largest[i] ?? 0);
+          if (s.whole && summariesWhole) s.all.run();
           checked += z.number().parse(s.checked.get());
           for (const statement of s.swap) statement.run();
         }
