@@ -3,6 +3,7 @@ import { type Db, openConnection } from "../../src/db/connection.js";
 import { type WorkloadOptions, workload } from "../../src/demo/workload.js";
 import { type NewEvent, openStore } from "../../src/index.js";
 import { projectionDigests } from "../../src/replay/tables.js";
+import { handRolledWriter } from "./handRolled.js";
 import { rawDirectWriter } from "./rawDirect.js";
 import { dropDb, freshDb, measure, median, pairwise } from "./support.js";
 
@@ -46,6 +47,18 @@ export const runRaw = (groups: Groups, digest = false): PathRun => {
   return result;
 };
 
+/** Write the groups (one transaction each) into the hand-rolled log of issue 13 and the store's projections. */
+export const runHandRolled = (groups: Groups, digest = false): PathRun => {
+  const path = freshDb("hand");
+  const db = openConnection(path);
+  const write = handRolledWriter(db);
+  const m = timeGroups(groups, write);
+  const result = { seconds: m.wall, cpuSeconds: m.cpu, digest: digest ? tablesDigest(db) : undefined };
+  db.close();
+  dropDb(path);
+  return result;
+};
+
 /** Append the groups (one append call each) through the store. */
 export const runAppend = (groups: Groups, digest = false, setupSql = ""): PathRun => {
   const path = freshDb("append");
@@ -67,34 +80,56 @@ export interface Comparison {
   rounds: number;
   rawEventsPerSec: number;
   appendEventsPerSec: number;
+  handRolledEventsPerSec: number;
   /** Median over rounds of append/raw, each round measured back to back. */
-  ratio: number;
+  ratioToRawDirect: number;
   /** The same ratio from CPU time (user + system) of this process: barely moved by other processes on a shared machine. */
-  cpuRatio: number;
+  cpuRatioToRawDirect: number;
+  /** Median over rounds of append/hand-rolled (issue 13's target 1), wall and CPU. */
+  ratioToHandRolled: number;
+  cpuRatioToHandRolled: number;
+  /** The hand-rolled log against raw-direct: what a log costs at all. */
+  handRolledRatioToRawDirect: number;
+  handRolledCpuRatioToRawDirect: number;
+  /** All three paths left the same projection tables (first round). */
   sameEndState: boolean;
 }
 
-/** Raw-direct and append, alternating, `rounds` times on fresh databases; the ratio is the median of per-round ratios. */
+/**
+ * Raw-direct, the hand-rolled log and append, alternating, `rounds` times on fresh
+ * databases; each ratio is the median of per-round ratios.
+ */
 export const compareAppend = (groups: Groups, rounds: number): Comparison => {
   let events = 0;
   for (const g of groups()) events += g.length;
   const raw: PathRun[] = [];
+  const hand: PathRun[] = [];
   const app: PathRun[] = [];
   let sameEndState = true;
   for (let r = 0; r < rounds; r++) {
     const a = runRaw(groups, r === 0);
+    const h = runHandRolled(groups, r === 0);
     const b = runAppend(groups, r === 0);
-    if (r === 0) sameEndState = a.digest === b.digest;
+    if (r === 0) sameEndState = a.digest === b.digest && h.digest === b.digest;
     raw.push(a);
+    hand.push(h);
     app.push(b);
   }
+  const perSec = (runs: PathRun[]) => events / median(runs.map((r) => r.seconds));
+  const wall = (x: PathRun, y: PathRun) => x.seconds / y.seconds;
+  const cpu = (x: PathRun, y: PathRun) => x.cpuSeconds / y.cpuSeconds;
   return {
     events,
     rounds,
-    rawEventsPerSec: events / median(raw.map((r) => r.seconds)),
-    appendEventsPerSec: events / median(app.map((r) => r.seconds)),
-    ratio: median(pairwise(raw, app, (r, a) => r.seconds / a.seconds)),
-    cpuRatio: median(pairwise(raw, app, (r, a) => r.cpuSeconds / a.cpuSeconds)),
+    rawEventsPerSec: perSec(raw),
+    appendEventsPerSec: perSec(app),
+    handRolledEventsPerSec: perSec(hand),
+    ratioToRawDirect: median(pairwise(raw, app, wall)),
+    cpuRatioToRawDirect: median(pairwise(raw, app, cpu)),
+    ratioToHandRolled: median(pairwise(hand, app, wall)),
+    cpuRatioToHandRolled: median(pairwise(hand, app, cpu)),
+    handRolledRatioToRawDirect: median(pairwise(raw, hand, wall)),
+    handRolledCpuRatioToRawDirect: median(pairwise(raw, hand, cpu)),
     sameEndState,
   };
 };

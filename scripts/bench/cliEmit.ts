@@ -39,7 +39,7 @@ export const CLI_EMIT_IMAGES = { batched: 12_500, follow: 2_500, single: 1_500 }
 export const MODES = (images: { batched: number; follow: number; single: number }): Mode[] => [
   { name: "emit FILE (500 per transaction)", args: ["--json"], stdin: false, perAppend: 500, images: images.batched },
   {
-    name: "emit --follow, stdin (one per transaction)",
+    name: "emit --follow, stdin (group commit)",
     args: ["--follow"],
     stdin: true,
     perAppend: 1,
@@ -186,6 +186,68 @@ export const compareCliEmit = async (mode: Mode, rounds: number): Promise<CliEmi
   };
 };
 
+export interface FollowToFile {
+  lines: number;
+  rounds: number;
+  fileLinesPerSec: number;
+  followLinesPerSec: number;
+  /** Median over rounds of `emit --follow` lines/s ÷ `emit FILE` lines/s on the same file (issue 13's target 3: ≥ 0.8). */
+  ratioToEmitFile: number;
+  cpuRatioToEmitFile: number;
+}
+
+/**
+ * `emit --follow < FILE` (group commit) against `emit FILE` (500 per transaction) on the same
+ * file, alternating, each less its own start-up measured in the same round.
+ */
+export const compareFollowToFile = async (images: number, rounds: number): Promise<FollowToFile> => {
+  const [file, follow] = MODES({ batched: images, follow: images, single: images });
+  if (!file || !follow) throw new Error("MODES lost its first two modes");
+  const input = join(scratchDir, "follow-file.jsonl");
+  const empty = join(scratchDir, "empty.jsonl");
+  const lines = writeJsonl({ images }, input);
+  writeFileSync(empty, "");
+  const net = {
+    file: [] as { seconds: number; cpuSeconds: number }[],
+    follow: [] as { seconds: number; cpuSeconds: number }[],
+  };
+  for (let r = 0; r < rounds; r++)
+    for (const [name, mode] of [
+      ["file", file],
+      ["follow", follow],
+    ] as const) {
+      const startDb = freshDb("cli-empty");
+      const start = await runCli(startDb, mode, empty);
+      dropDb(startDb);
+      const db = freshDb("cli-emit");
+      const run = await runCli(db, mode, input);
+      dropDb(db);
+      const accepted = acceptedOf(mode, run);
+      if (accepted !== lines) throw new Error(`${mode.name}: ${accepted} of ${lines} lines accepted`);
+      net[name].push({ seconds: run.seconds - start.seconds, cpuSeconds: run.cpuSeconds - start.cpuSeconds });
+    }
+  rmSync(input);
+  return {
+    lines,
+    rounds,
+    fileLinesPerSec: lines / median(net.file.map((n) => n.seconds)),
+    followLinesPerSec: lines / median(net.follow.map((n) => n.seconds)),
+    ratioToEmitFile: median(pairwise(net.file, net.follow, (a, b) => a.seconds / b.seconds)),
+    cpuRatioToEmitFile: median(pairwise(net.file, net.follow, (a, b) => a.cpuSeconds / b.cpuSeconds)),
+  };
+};
+
+/** The row of the suite's speed table for compareFollowToFile. */
+export const followToFileRow = (c: FollowToFile): string[] => [
+  "CLI (tsx) emit --follow < FILE vs emit FILE, same file",
+  f(c.lines),
+  f(c.followLinesPerSec),
+  f(c.fileLinesPerSec),
+  f(c.ratioToEmitFile, 2),
+  f(c.cpuRatioToEmitFile, 2),
+  "≥ 0.80; start-up excluded",
+];
+
 /** Every mode, in order. */
 export const measureCliEmit = async (modes: readonly Mode[], rounds: number): Promise<CliEmitFigures[]> => {
   const out: CliEmitFigures[] = [];
@@ -218,12 +280,14 @@ export const cliEmitRows = (figures: readonly CliEmitFigures[]): string[][] =>
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   log(`CLI emit through ${CLI}`);
   const figures = await measureCliEmit(MODES(CLI_EMIT_IMAGES), 3);
-  cleanUp();
   const table = new Table({
     head: ["figure", "lines", "lines/s", "baseline events/s", "ratio (wall)", "ratio (CPU)", "note"],
     style: { head: [], border: [] },
   });
   table.push(...cliEmitRows(figures));
+  log("  emit --follow < FILE vs emit FILE");
+  table.push(followToFileRow(await compareFollowToFile(CLI_EMIT_IMAGES.batched, 3)));
+  cleanUp();
   console.log(table.toString());
   console.log(`CLI: ${CLI}`);
 }

@@ -10,6 +10,7 @@ const worker = fileURLToPath(new URL("./rebuildWorker.ts", import.meta.url));
 const WorkerResult = z.object({
   events: z.number(),
   rebuildMs: z.number(),
+  lockMs: z.number(),
   auditMs: z.number(),
   auditOk: z.boolean(),
   rssOpenKb: z.number(),
@@ -20,6 +21,8 @@ export interface RebuildFigures {
   events: number;
   buildLogSeconds: number;
   rebuildEventsPerSec: number;
+  /** How long the rebuild's swap held the store's write lock (the tail's catch-up and the swap). */
+  lockMs: number;
   auditEventsPerSec: number;
   auditOk: boolean;
   peakRssMb: number;
@@ -47,6 +50,7 @@ export const measureRebuild = (events: number): RebuildFigures => {
     events: r.events,
     buildLogSeconds,
     rebuildEventsPerSec: r.events / (r.rebuildMs / 1000),
+    lockMs: r.lockMs,
     auditEventsPerSec: r.events / (r.auditMs / 1000),
     auditOk: r.auditOk,
     peakRssMb: r.rssRebuildKb / 1024,

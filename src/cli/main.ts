@@ -1,40 +1,60 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
-import { z } from "zod";
+import type { Command } from "commander";
 import { StoreError } from "../db/errors.js";
 import { packageRoot } from "../db/paths.js";
 import { messageOf } from "../db/sqliteErrors.js";
-import { registerBackup } from "./commands/backup.js";
-import { registerConsumers } from "./commands/consumers.js";
-import { registerDemo } from "./commands/demo.js";
-import { registerDoctor } from "./commands/doctor.js";
-import { registerEmit } from "./commands/emit.js";
-import { registerEvents } from "./commands/events.js";
-import { registerFollow } from "./commands/follow.js";
-import { registerMigrate } from "./commands/migrate.js";
-import { registerProjections } from "./commands/projections.js";
-import { registerQuery } from "./commands/query.js";
-import { registerRecover } from "./commands/recover.js";
-import { registerServe } from "./commands/serve.js";
-import { registerVerify } from "./commands/verify.js";
-import { type Cli, EXIT, type ExitCode, type Io, processIo, UsageError } from "./common.js";
+import type { Cli, ExitCode, Io } from "./common.js";
 
 /** The package's version, from the package.json beside db/migrations (the clone's, or the installed package's). */
-const VERSION = z
-  .object({ version: z.string() })
-  .parse(JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8"))).version;
+const version = (): string => {
+  const parsed: unknown = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8"));
+  const v: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "version") : undefined;
+  if (typeof v !== "string") throw new Error(`${join(packageRoot, "package.json")} has no version`);
+  return v;
+};
+
+type Register = (program: Command, cli: Cli) => void;
+
+/**
+ * Each command module and the commands it registers, in the order of the help. A module
+ * is loaded only when one of its commands runs (or for the help): loading all of them
+ * was most of the CLI's start-up (docs/performance.md). A new command: one line here.
+ */
+const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ["demo"], load: async () => (await import("./commands/demo.js")).registerDemo },
+  { names: ["migrate"], load: async () => (await import("./commands/migrate.js")).registerMigrate },
+  { names: ["emit"], load: async () => (await import("./commands/emit.js")).registerEmit },
+  { names: ["events"], load: async () => (await import("./commands/events.js")).registerEvents },
+  { names: ["follow"], load: async () => (await import("./commands/follow.js")).registerFollow },
+  { names: ["query"], load: async () => (await import("./commands/query.js")).registerQuery },
+  {
+    names: ["rebuild", "audit", "as-of"],
+    load: async () => (await import("./commands/projections.js")).registerProjections,
+  },
+  { names: ["backup", "restore"], load: async () => (await import("./commands/backup.js")).registerBackup },
+  { names: ["recover"], load: async () => (await import("./commands/recover.js")).registerRecover },
+  { names: ["doctor"], load: async () => (await import("./commands/doctor.js")).registerDoctor },
+  { names: ["verify"], load: async () => (await import("./commands/verify.js")).registerVerify },
+  { names: ["consumers"], load: async () => (await import("./commands/consumers.js")).registerConsumers },
+  { names: ["serve"], load: async () => (await import("./commands/serve.js")).registerServe },
+];
 
 /** One line naming the problem: the first line of the message, nothing more. */
 const oneLine = (e: unknown): string => messageOf(e).split("\n")[0] ?? "";
 
-/** Build the whole command tree. */
-export const buildProgram = (io: Io, onExit: (code: ExitCode) => void): Command => {
+/** The command tree with the modules of `command` registered (every module when undefined: the help, an unknown command). */
+const buildProgram = async (
+  io: Io,
+  onExit: (code: ExitCode) => void,
+  command: string | undefined,
+): Promise<Command> => {
+  const { Command } = await import("commander");
   const program = new Command("artist-store")
     .description(
       "The AI-artist event store: emit and read events, query the projections, migrate, back up, restore and inspect the SQLite database.",
     )
-    .version(VERSION, "-V, --version")
+    .version(version(), "-V, --version")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (s, write) => write(s) })
@@ -67,19 +87,9 @@ Examples:
         onExit(await fn(...args));
       },
   };
-  registerDemo(program, cli);
-  registerMigrate(program, cli);
-  registerEmit(program, cli);
-  registerEvents(program, cli);
-  registerFollow(program, cli);
-  registerQuery(program, cli);
-  registerProjections(program, cli);
-  registerBackup(program, cli);
-  registerRecover(program, cli);
-  registerDoctor(program, cli);
-  registerVerify(program, cli);
-  registerConsumers(program, cli);
-  registerServe(program, cli);
+  const named = COMMANDS.filter((c) => command !== undefined && c.names.includes(command));
+  for (const register of await Promise.all((named.length > 0 ? named : COMMANDS).map((c) => c.load())))
+    register(program, cli);
   return program;
 };
 
@@ -109,11 +119,29 @@ const withDbAfterCommand = (argv: readonly string[]): string[] => {
  * Run the command line with these arguments (process.argv shape) and return the exit code.
  * @example process.exitCode = await runCli(process.argv);
  */
-export const runCli = async (argv: readonly string[], io: Io = processIo()): Promise<ExitCode> => {
+export const runCli = async (argv: readonly string[], given?: Io): Promise<ExitCode> => {
+  const args = withDbAfterCommand(argv);
+  const [, , first, ...rest] = args;
+  // The version alone needs no command module, nor the store (start-up: docs/performance.md).
+  if ((first === "--version" || first === "-V") && rest.length === 0) {
+    const text = `${version()}\n`;
+    if (given) given.out(text);
+    else process.stdout.write(text);
+    return 0;
+  }
+  const [{ CommanderError }, { EXIT, processIo, UsageError }] = await Promise.all([
+    import("commander"),
+    import("./common.js"),
+  ]);
+  const io = given ?? processIo();
   let code: ExitCode = EXIT.ok;
-  const program = buildProgram(io, (c) => (code = c));
   try {
-    await program.parseAsync(withDbAfterCommand(argv));
+    const program = await buildProgram(
+      io,
+      (c) => (code = c),
+      args.slice(2).find((a) => !a.startsWith("-")),
+    );
+    await program.parseAsync(args);
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -91,6 +91,8 @@ const toJson = (value: unknown, field: string, index: number, type: EventType): 
 
 /** Refuse a payload (or metadata) whose JSON is over its limit, in UTF-8 bytes. */
 const checkSize = (json: string, field: string, limit: number, index: number, type: EventType): void => {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most payloads need no count.
+  if (json.length * 3 <= limit) return;
   const bytes = Buffer.byteLength(json);
   if (bytes > limit)
     throw eventError("PAYLOAD_TOO_LARGE", { index, type }, `${field} is ${bytes} bytes, over the ${limit}-byte limit`, {

@@ -290,51 +290,203 @@ export const emitLines = async (
   return report;
 };
 
+/** Lines read ahead of the commits, at most: the reader waits while this many are waiting for theirs. */
+const FOLLOW_QUEUE = 1000;
+/**
+ * Lines per transaction, at most, when more than one is waiting: it bounds how long a
+ * line waits for its acknowledgement and how long other writers wait for the lock;
+ * past a hundred lines a transaction's own cost is already a small share of theirs.
+ */
+const FOLLOW_GROUP = 100;
+
+/** A store failure (not the line's): the group is tried again line by line, each in its own transaction. */
+const isStoreFailure = (e: unknown): boolean =>
+  !(e instanceof StoreError) || ["STORE_BUSY", "DISK_FULL", "DISK_IO_ERROR", "CORRUPT_DATABASE"].includes(e.code);
+
+/** The acknowledgement of a line whose append threw: a refusal naming the line, or the failure that kept it out. */
+const failedLine = (line: number, e: unknown): LineResult =>
+  e instanceof StoreError
+    ? { ok: false, ...reject(line, e) }
+    : // Even a failure outside the store's vocabulary (disk full) is acknowledged, so the caller knows this line is not durable.
+      { ok: false, line, code: errorCode(e) ?? "INTERNAL", message: `line ${line}: ${messageOf(e)}` };
+
+const appendedLine = (line: number, appended: AppendedEvent | undefined): LineResult =>
+  appended
+    ? { line, ok: true, appended }
+    : { ok: false, line, code: "INTERNAL", message: `line ${line}: append returned nothing` };
+
+type FollowLine = { line: number; parsed: Parsed };
+
+/** One line in its own transaction (the append validates the event: its refusal names the line as checkLine's would). */
+const commitAlone = (store: Store, { line, parsed }: FollowLine): LineResult => {
+  if (!parsed.ok) return parsed;
+  try {
+    return appendedLine(line, store.appendUnknown([parsed.envelope])[0]);
+  } catch (e) {
+    return failedLine(line, e);
+  }
+};
+
+/** The group's lines appended in one savepoint, as one batch; undefined when the store refuses any of them. */
+const appendAsBatch = (tx: StoreTransaction, group: readonly FollowLine[]): LineResult[] | undefined => {
+  const envelopes = group.flatMap(({ parsed }) => (parsed.ok ? [parsed.envelope] : []));
+  let appended: AppendedEvent[];
+  try {
+    appended = tx.appendUnknown(envelopes);
+  } catch {
+    return undefined;
+  }
+  let next = 0;
+  return group.map(({ line, parsed }) => (parsed.ok ? appendedLine(line, appended[next++]) : parsed));
+};
+
+/**
+ * Lines in one transaction: first as one batch, and if the store refuses any, each
+ * in a savepoint of its own, so a refused line undoes only itself. Undefined when the
+ * store failed (busy, disk full, the commit): nothing of the group is written, and
+ * its lines are tried again alone.
+ */
+const commitGroup = (store: Store, group: readonly FollowLine[]): LineResult[] | undefined => {
+  let tx: StoreTransaction | undefined;
+  try {
+    tx = store.beginTransaction();
+    const inTx = tx;
+    const results = appendAsBatch(inTx, group) ?? [];
+    if (results.length === 0)
+      for (const { line, parsed } of group) {
+        if (!parsed.ok) {
+          results.push(parsed);
+          continue;
+        }
+        try {
+          results.push(appendedLine(line, inTx.appendUnknown([parsed.envelope])[0]));
+        } catch (e) {
+          // SQLite rolls a whole transaction back on some failures: the lines before this one are gone too.
+          if (isStoreFailure(e) || !store.db.inTransaction) return undefined;
+          results.push(failedLine(line, e));
+        }
+      }
+    tx.commit();
+    return results;
+  } catch {
+    return undefined;
+  } finally {
+    tx?.rollback();
+  }
+};
+
+/**
+ * The lines of `source` as they arrive, read ahead of the caller into a bounded queue:
+ * `take` waits for at least one line and returns every line waiting (at most `max`).
+ */
+const readAhead = <T>(source: AsyncIterable<T>, limit: number) => {
+  const iterator = source[Symbol.asyncIterator]();
+  const queue: T[] = [];
+  let done = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  let room: (() => void) | undefined;
+  let reading = false;
+  const signal = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const pump = (async () => {
+    try {
+      while (!done) {
+        if (queue.length >= limit) await new Promise<void>((resolve) => (room = resolve));
+        if (done) break;
+        reading = true;
+        const next = await iterator.next();
+        reading = false;
+        if (next.done || done) break;
+        queue.push(next.value);
+        signal();
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      done = true;
+      signal();
+    }
+  })();
+  return {
+    /** Every line waiting (at most `max`), after waiting for one; [] at the end of the input. */
+    take: async (max: number): Promise<T[]> => {
+      while (queue.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
+      // One turn of the event loop first: lines already in the pipe join this group.
+      if (!done && queue.length < max) await new Promise((resolve) => setImmediate(resolve));
+      if (queue.length === 0 && failure) throw failure.error;
+      const taken = queue.splice(0, max);
+      room?.();
+      room = undefined;
+      return taken;
+    },
+    /**
+     * Stop reading (at the end, or when the reader of the acknowledgements has gone). A read
+     * still waiting for input is not waited for: its source ends it when closed.
+     */
+    stop: async () => {
+      const waiting = reading;
+      done = true;
+      room?.();
+      room = undefined;
+      const closed = iterator.return?.();
+      if (!waiting) {
+        await closed;
+        await pump;
+      } else closed?.catch(() => {});
+    },
+  };
+};
+
 /**
  * The long-lived mode for pipelines in other languages: append each line as it
- * arrives, in its own transaction, and acknowledge it once it is committed. The next
- * line is read once `ack` is done (it may return a promise: backpressure from the
- * reader of the acknowledgements); an `ack` that returns false stops the run.
+ * arrives and acknowledge it once it is committed. Lines that arrive while a commit
+ * is running go into the next transaction together (group commit), each in its own
+ * savepoint, so a bad line is refused alone; each is acknowledged, in order, after the
+ * commit of its transaction. Reading stays at most FOLLOW_QUEUE lines ahead, and a
+ * group's acknowledgements are all taken (`ack` may return a promise: backpressure
+ * from their reader) before the next group is written; an `ack` that returns false
+ * stops the run. `endOfGroup`, if given, runs after the acknowledgements of each
+ * transaction (to write them out at once); false from it stops the run too.
  * @example await followLines(store, rl, (ack) => process.stdout.write(JSON.stringify(ack) + "\n"));
  */
 export const followLines = async (
   store: Store,
   lines: AsyncIterable<LineInput>,
   ack: (result: LineResult) => unknown,
+  { endOfGroup }: { endOfGroup?: () => unknown } = {},
 ): Promise<{ accepted: number; rejected: number }> => {
-  let line = 0;
   const counts = { accepted: 0, rejected: 0 };
-  for await (const raw of lines) {
-    line++;
-    // The append validates the event: its refusal names the line as checkLine's would.
-    const parsed = parseLine(raw, line);
-    if (parsed === undefined) continue;
-    if (counts.accepted + counts.rejected === 0) refuseArrayInput(parsed);
-    let result: LineResult;
-    if (!parsed.ok) result = parsed;
-    else {
-      try {
-        const [appended] = store.appendUnknown([parsed.envelope]);
-        result = appended
-          ? { line, ok: true, appended }
-          : { ok: false, line, code: "INTERNAL", message: `line ${line}: append returned nothing` };
-      } catch (e) {
-        // Even a failure outside the store's vocabulary (disk full) is acknowledged, so the caller knows this line is not durable.
-        result =
-          e instanceof StoreError
-            ? { ok: false, ...reject(line, e) }
-            : {
-                ok: false,
-                line,
-                code: errorCode(e) ?? "INTERNAL",
-                message: `line ${line}: ${messageOf(e)}`,
-              };
+  let line = 0;
+  let seen = false;
+  const input = readAhead(lines, FOLLOW_QUEUE);
+  try {
+    for (;;) {
+      const raws = await input.take(FOLLOW_GROUP);
+      if (raws.length === 0) break;
+      const group: FollowLine[] = [];
+      for (const raw of raws) {
+        line++;
+        const parsed = parseLine(raw, line);
+        if (parsed === undefined) continue;
+        if (!seen) refuseArrayInput(parsed);
+        seen = true;
+        group.push({ line, parsed });
       }
+      const results =
+        (group.length > 1 ? commitGroup(store, group) : undefined) ?? group.map((l) => commitAlone(store, l));
+      for (const result of results) {
+        if (result.ok) counts.accepted++;
+        else counts.rejected++;
+        // The next group waits until these acknowledgements are taken; false: their reader has gone, stop.
+        if ((await ack(result)) === false) return counts;
+      }
+      if (endOfGroup && (await endOfGroup()) === false) return counts;
     }
-    if (result.ok) counts.accepted++;
-    else counts.rejected++;
-    // The next line waits until this acknowledgement is taken; false: its reader has gone, stop.
-    if ((await ack(result)) === false) break;
+  } finally {
+    await input.stop();
   }
   return counts;
 };

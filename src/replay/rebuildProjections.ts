@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { withBusyRetry } from "../db/sqliteErrors.js";
 import { columnsOf, keyOf, quote } from "../db/tableInfo.js";
-import { PROJECTION_NAMES, type ProjectionName } from "../projections/index.js";
+import { PROJECTION_NAMES, PROJECTIONS, type ProjectionName } from "../projections/index.js";
 import { createProjectionState } from "../projections/projectionState.js";
 import type { Store } from "../store/openStore.js";
 import type { OnProgress } from "./replay.js";
@@ -30,6 +30,11 @@ export interface RebuildResult {
   durationMs: number;
   /** How long the swap transaction took (waiting for the write lock, the final catch-up, the copy): what emitters waited at most. */
   lockMs: number;
+  /**
+   * Rows (keys) compared under the write lock: those that differed in the snapshot before it,
+   * and those the events appended since touched. A rebuild of correct tables checks few.
+   */
+  rowsCheckedUnderLock: number;
 }
 
 /** A column's type affinity, by SQLite's rules on its declared type (https://sqlite.org/datatype3.html#determination_of_column_affinity). */
@@ -68,37 +73,100 @@ const storageClassMayDiffer = (db: Db, table: string): Set<string> => {
 };
 
 /**
- * Make `main.<table>` equal to the scratch's, touching only the rows that
- * differ: delete every live row without an identical twin aside (same key,
- * same values, same storage classes), insert the scratch rows now missing, copy
- * the AUTOINCREMENT counter. A rebuild of correct tables writes nothing, so the
- * lock is held for one read of both tables. No UPDATE: the identity triggers
- * would refuse to correct a tampered created_at.
+ * Make `main.<table>` equal to the scratch's, touching only the rows that differ:
+ * delete every live row without an identical twin aside (same key, same values,
+ * same storage classes), insert the scratch rows now missing, copy the
+ * AUTOINCREMENT counter. No UPDATE: the identity triggers would refuse to correct a
+ * tampered created_at.
+ *
+ * Comparing whole tables under the write lock made the lock grow with the log
+ * (docs/performance.md), so the comparison runs in two steps. Outside the lock, in
+ * one read snapshot of the store, with the scratch caught up to that snapshot's head:
+ * the keys of the rows that differ (`suspects`), and the table's largest rowid.
+ * Under the lock, after the tail's catch-up: only those keys, the keys the tail's
+ * replay touched aside (triggers on the scratch's table record them) and the live
+ * rows added since the snapshot (rowid above its largest) are compared and swapped.
+ * Every other row of a projection's first table (one row per stream, changed only by
+ * that stream's events) was identical in the snapshot and neither side has changed
+ * it since: an append after the snapshot changes the live row its event names, and
+ * the replay of the same event the scratch's twin. A summary table (`whole`:
+ * quality_tiers, creation_days) is changed from other rows: when the snapshot found
+ * rows that differ (or only some projections are rebuilt, and their handlers may read
+ * tables that are not), the live handler may change a summary row the replay leaves
+ * alone, so the summary is then compared whole under the lock (it is small);
+ * otherwise both sides started equal and apply the same events. A write to the
+ * projection tables by another program between the snapshot and the swap is not
+ * undone (audit reports it).
  */
-const swapStatements = (db: Db, table: string) => {
+const swapStatements = (db: Db, table: string, index: number, whole: boolean) => {
   const t = quote(table);
   const key = keyOf(db, table);
   const columns = columnsOf(db, table);
   const typed = storageClassMayDiffer(db, table);
-  const inserted = (key[0] === "rowid" ? ["rowid", ...columns] : columns).map(quote).join(", ");
+  const withKey = key[0] === "rowid" ? ["rowid", ...columns] : columns;
+  const inserted = withKey.map(quote).join(", ");
   const sameKey = key.map((k) => `l.${quote(k)} IS r.${quote(k)}`).join(" AND ");
   const sameValue = (c: string) =>
     `l.${quote(c)} IS r.${quote(c)}${typed.has(c) ? ` AND typeof(l.${quote(c)}) = typeof(r.${quote(c)})` : ""}`;
   const sameRow = columns.map(sameValue).join(" AND ");
-  return [
-    db.prepare(
-      `DELETE FROM main.${t} AS l WHERE NOT EXISTS (SELECT 1 FROM ${ASIDE}.${t} r WHERE ${sameKey} AND ${sameRow})`,
+  const slots = key.map((_, j) => `c${j}`);
+  const keys = `rebuild_keys_${index}`;
+  const touched = `rebuild_touched_${index}`;
+  const of = (alias: string) => key.map((k) => `${alias}.${quote(k)}`).join(", ");
+  const byKey = (alias: string) => key.map((k, j) => `${alias}.${quote(k)} = k.${slots[j]}`).join(" AND ");
+  const distinctKeys = `(SELECT DISTINCT ${slots.join(", ")} FROM temp.${keys}) AS k`;
+  const record = (row: "NEW" | "OLD") =>
+    `INSERT INTO ${touched} VALUES (${key.map((k) => `${row}.${quote(k)}`).join(", ")});`;
+  db.exec(`DROP TABLE IF EXISTS temp.${keys}; CREATE TEMP TABLE ${keys} (${slots.join(", ")})`);
+  db.exec(
+    `CREATE TABLE ${ASIDE}.${touched} (${slots.join(", ")});
+     CREATE TRIGGER ${ASIDE}.${touched}_insert AFTER INSERT ON ${t} BEGIN ${record("NEW")} END;
+     CREATE TRIGGER ${ASIDE}.${touched}_update AFTER UPDATE ON ${t} BEGIN ${record("OLD")} ${record("NEW")} END;
+     CREATE TRIGGER ${ASIDE}.${touched}_delete AFTER DELETE ON ${t} BEGIN ${record("OLD")} END;`,
+  );
+  const largestRowid = db.prepare(`SELECT max(rowid) FROM main.${t}`).pluck();
+  return {
+    /** In the snapshot: record the keys that differ; returns the largest live rowid. */
+    suspects: [
+      db.prepare(
+        `INSERT INTO temp.${keys} SELECT ${of("l")} FROM main.${t} AS l WHERE NOT EXISTS (SELECT 1 FROM ${ASIDE}.${t} r WHERE ${sameKey} AND ${sameRow})`,
+      ),
+      db.prepare(
+        `INSERT INTO temp.${keys} SELECT ${of("r")} FROM ${ASIDE}.${t} AS r WHERE NOT EXISTS (SELECT 1 FROM main.${t} l WHERE ${sameKey})`,
+      ),
+    ],
+    largestRowid: (): number => z.number().int().nullable().parse(largestRowid.get()) ?? 0,
+    /** Under the lock: add the keys changed since the snapshot. */
+    found: db.prepare(`SELECT count(*) FROM temp.${keys}`).pluck(),
+    changed: [
+      db.prepare(`INSERT INTO temp.${keys} SELECT * FROM ${ASIDE}.${touched}`),
+      db.prepare(`INSERT INTO temp.${keys} SELECT ${of("l")} FROM main.${t} AS l WHERE l.rowid > ?`),
+    ],
+    whole,
+    all: db.prepare(
+      `INSERT INTO temp.${keys} SELECT ${of("l")} FROM main.${t} AS l UNION ALL SELECT ${of("r")} FROM ${ASIDE}.${t} AS r`,
     ),
-    db.prepare(
-      `INSERT INTO main.${t} (${inserted}) SELECT ${inserted} FROM ${ASIDE}.${t} r WHERE NOT EXISTS (SELECT 1 FROM main.${t} l WHERE ${sameKey})`,
-    ),
-    db.prepare(`DELETE FROM main.sqlite_sequence WHERE name = ?`).bind(table),
-    db
-      .prepare(
-        `INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM ${ASIDE}.sqlite_sequence WHERE name = ?`,
-      )
-      .bind(table),
-  ];
+    checked: db.prepare(`SELECT count(*) FROM ${distinctKeys}`).pluck(),
+    /** Under the lock: the swap of those keys' rows, and the counter. */
+    swap: [
+      db.prepare(
+        `DELETE FROM main.${t} WHERE rowid IN (SELECT l.rowid FROM ${distinctKeys} CROSS JOIN main.${t} AS l
+           WHERE ${byKey("l")} AND NOT EXISTS (SELECT 1 FROM ${ASIDE}.${t} r WHERE ${sameKey} AND ${sameRow}))`,
+      ),
+      db.prepare(
+        `INSERT INTO main.${t} (${inserted}) SELECT ${withKey.map((c) => `r.${quote(c)}`).join(", ")}
+           FROM ${distinctKeys} CROSS JOIN ${ASIDE}.${t} AS r
+           WHERE ${byKey("r")} AND NOT EXISTS (SELECT 1 FROM main.${t} l WHERE ${sameKey})`,
+      ),
+      db.prepare(`DELETE FROM main.sqlite_sequence WHERE name = ?`).bind(table),
+      db
+        .prepare(
+          `INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM ${ASIDE}.sqlite_sequence WHERE name = ?`,
+        )
+        .bind(table),
+    ],
+    drop: () => db.exec(`DROP TABLE IF EXISTS temp.${keys}`),
+  };
 };
 
 /** Catch-up rounds outside the lock before the swap takes the rest under it. */
@@ -119,27 +187,54 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
   const tables = tablesOf(only);
   return replayAside(store, { rounds: MAX_ROUNDS, onProgress: options.onProgress }, (aside) => {
     const state = createProjectionState(store.db);
-    const swaps = tables.map((table) => swapStatements(store.db, table));
-    // Deferred on purpose: BEGIN IMMEDIATE would also lock the attached scratch, which the replayer still writes.
-    // The first statement (a no-op write on main) takes the store's write lock, waiting in the busy timeout.
-    const lock = store.db.prepare(`UPDATE main.projection_state SET position = position WHERE 0`);
-    const swap = store.db.transaction(() => {
-      const lockedAt = performance.now();
-      lock.run();
-      const position = aside.catchUp();
-      for (const statements of swaps) for (const statement of statements) statement.run();
-      state.record(only, position);
-      return { lockedAt, position };
-    });
-    const { lockedAt, position } = withBusyRetry(() => swap());
-    const lockMs = performance.now() - lockedAt;
-    return {
-      events: aside.done,
-      position,
-      projections: [...only],
-      tables,
-      durationMs: performance.now() - started,
-      lockMs,
-    };
+    // A projection's first table has a row per stream; the others summarise rows (see swapStatements).
+    const perStream = new Set<string>(only.map((name) => PROJECTIONS[name].tables[0]));
+    const swaps = tables.map((table, i) => swapStatements(store.db, table, i, !perStream.has(table)));
+    try {
+      // One read snapshot: the scratch caught up to its head (the log is read in it), then the rows that differ.
+      const { largest, summariesWhole } = store.db
+        .transaction(() => {
+          aside.catchUp();
+          const largest = swaps.map((s) => {
+            for (const statement of s.suspects) statement.run();
+            return s.largestRowid();
+          });
+          const found = swaps.reduce((n, s) => n + z.number().parse(s.found.get()), 0);
+          return { largest, summariesWhole: found > 0 || only.length < PROJECTION_NAMES.length };
+        })
+        .deferred();
+      // Deferred on purpose: BEGIN IMMEDIATE would also lock the attached scratch, which the replayer still writes.
+      // The first statement (a no-op write on main) takes the store's write lock, waiting in the busy timeout.
+      const lock = store.db.prepare(`UPDATE main.projection_state SET position = position WHERE 0`);
+      const swap = store.db.transaction(() => {
+        const lockedAt = performance.now();
+        lock.run();
+        const position = aside.catchUp();
+        let checked = 0;
+        for (const [i, s] of swaps.entries()) {
+          const [touched, added] = s.changed;
+          touched?.run();
+          added?.run(largest[i] ?? 0);
+          if (s.whole && summariesWhole) s.all.run();
+          checked += z.number().parse(s.checked.get());
+          for (const statement of s.swap) statement.run();
+        }
+        state.record(only, position);
+        return { lockedAt, position, checked };
+      });
+      const { lockedAt, position, checked } = withBusyRetry(() => swap());
+      const lockMs = performance.now() - lockedAt;
+      return {
+        events: aside.done,
+        position,
+        projections: [...only],
+        tables,
+        durationMs: performance.now() - started,
+        lockMs,
+        rowsCheckedUnderLock: checked,
+      };
+    } finally {
+      for (const s of swaps) s.drop();
+    }
   });
 };

@@ -276,6 +276,13 @@ describe("validation", () => {
       "PAYLOAD_TOO_LARGE",
       /over the 65536-byte limit/,
     ],
+    [
+      // Fewer characters than the limit, more bytes: the size is counted in UTF-8, not in characters.
+      "a payload over 64 KiB in UTF-8 but not in characters",
+      { type: "ImageGenerated", data: { filename: "a.png", prompt: "€".repeat(22_000), modelId: "m" } },
+      "PAYLOAD_TOO_LARGE",
+      /data is 660\d\d bytes, over the 65536-byte limit/,
+    ],
   ])("rejects %s with a field-path message and writes nothing", (_, event, code, message) => {
     const store = createTestStore();
     onTestFinished(store.close);

@@ -153,16 +153,17 @@ const StoredData = z.object({ type: z.string(), data: z.string() });
  * What a follower (killed or not) left in the log, against its plan. Every list is
  * empty when all is well: each acknowledged line is in the log where its
  * acknowledgement said, each refused line absent, each stored event exactly its
- * line, and the only committed line past the last acknowledgement is the one
- * right after it (the kill came between its commit and its acknowledgement).
- * `firstMayBeDuplicate`: line 1 is a resend of a line an earlier follower committed unacknowledged.
+ * line, and the lines committed past the last acknowledgement are a run right after
+ * it, in plan order (the lines of one group commit whose acknowledgements the kill
+ * cut off): no line is committed after a good line that is not.
+ * `mayBeDuplicate`: lines 1..n are resends of lines an earlier follower committed unacknowledged.
  * @example expect(checkFollower(db, f, plan).lost).toEqual([]);
  */
 export const checkFollower = (
   db: Db,
   follower: Follower,
   plan: readonly PlannedLine[],
-  { firstMayBeDuplicate = false }: { firstMayBeDuplicate?: boolean } = {},
+  { mayBeDuplicate = 0 }: { mayBeDuplicate?: number } = {},
 ) => {
   const byId = db.prepare(
     `SELECT position, stream_id AS streamId, stream_version AS streamVersion FROM events WHERE event_id = ?`,
@@ -201,7 +202,7 @@ export const checkFollower = (
       ack.eventId === e.id &&
       ack.streamId === e.streamId &&
       ack.streamVersion === e.streamVersion &&
-      (!ack.duplicate || (firstMayBeDuplicate && i === 0));
+      (!ack.duplicate || i < mayBeDuplicate);
     if (!asPlanned) {
       out.misacknowledged.push(`${where}: ${JSON.stringify(ack)}`);
       continue;
@@ -211,13 +212,18 @@ export const checkFollower = (
       out.lost.push(`${where}: acknowledged at ${ack.position}, in the log ${JSON.stringify(row)}`);
     committed.push(e);
   }
-  // Past the last acknowledgement: at most the very next line may be committed.
+  // Past the last acknowledgement: a run of committed lines, then none.
   const next = follower.acknowledgements.length;
+  let runEnded = false;
   for (let i = next; i < count; i++) {
     const planned = plan[offset + i];
     const id = planned?.event?.id ?? planned?.refusedId;
-    if (id === undefined || !stored(id)) continue;
-    if (i === next && planned?.event) {
+    if (id === undefined) continue;
+    if (!stored(id)) {
+      if (planned?.event) runEnded = true;
+      continue;
+    }
+    if (!runEnded && planned?.event) {
       out.committedUnacknowledged.push(id);
       committed.push(planned.event);
     } else out.committedOutOfOrder.push(`plan line ${offset + i + 1}`);

@@ -151,8 +151,26 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
           const from = spill ? spill.path : file === "-" ? undefined : file;
           const input = from === undefined ? process.stdin : createReadStream(from);
           if (opts.follow) {
-            // Each acknowledgement waits for its reader: a reader that stops reading stops the appends.
-            const counts = await followLines(store, byteLines(input), (r) => io.write(`${JSON.stringify(ackOf(r))}\n`));
+            // A transaction's acknowledgements go out in one write, which waits for their reader:
+            // a reader that stops reading stops the appends.
+            let acks = "";
+            const counts = await followLines(
+              store,
+              byteLines(input),
+              (r) => {
+                acks += `${JSON.stringify(ackOf(r))}\n`;
+              },
+              {
+                endOfGroup: () => {
+                  const text = acks;
+                  acks = "";
+                  return io.write(text);
+                },
+              },
+            ).finally(
+              // Its reader may have gone while a read of stdin was waiting: nothing more will be read.
+              () => process.stdin.destroy(),
+            );
             return counts.rejected > 0 ? EXIT.failure : EXIT.ok;
           }
           const report = await withProgress(io, from, input, (lines) =>
