@@ -14,16 +14,21 @@ const lines = createInterface({ input: process.stdin });
 process.stdout.write("ready\n");
 lines.once("line", () => {
   let busyErrors = 0;
+  // Each append's time from call to return, waiting for the write lock included: the latency a pipeline sees.
+  const latenciesMs: number[] = [];
   const t0 = process.hrtime.bigint();
-  for (const g of groups)
+  for (const g of groups) {
+    const started = process.hrtime.bigint();
     try {
       store.append(g);
     } catch (e) {
       if (e instanceof StoreError && e.code === "STORE_BUSY") busyErrors++;
       else throw e;
     }
+    latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   store.close();
-  process.stdout.write(`${JSON.stringify({ events: events.length, seconds, busyErrors })}\n`);
+  process.stdout.write(`${JSON.stringify({ events: events.length, seconds, busyErrors, latenciesMs })}\n`);
   lines.close();
 });

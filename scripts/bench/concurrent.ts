@@ -7,7 +7,12 @@ import { dropDb, freshDb, median, pairwise } from "./support.js";
 
 const worker = fileURLToPath(new URL("./appendWorker.ts", import.meta.url));
 
-const WorkerResult = z.object({ events: z.number(), seconds: z.number(), busyErrors: z.number() });
+const WorkerResult = z.object({
+  events: z.number(),
+  seconds: z.number(),
+  busyErrors: z.number(),
+  latenciesMs: z.array(z.number()),
+});
 type WorkerResult = z.output<typeof WorkerResult>;
 
 /** Start `processes` appenders on one database, release them together, and time until the last one finishes. */
@@ -15,7 +20,7 @@ const runProcesses = async (
   processes: number,
   images: number,
   perAppend: number,
-): Promise<{ eventsPerSec: number; events: number; busyErrors: number }> => {
+): Promise<{ eventsPerSec: number; events: number; busyErrors: number; latenciesMs: number[] }> => {
   const path = freshDb("concurrent");
   const children = Array.from({ length: processes }, (_, i) =>
     spawn(
@@ -52,7 +57,12 @@ const runProcesses = async (
   );
   dropDb(path);
   const events = results.reduce((s, r) => s + r.events, 0);
-  return { eventsPerSec: events / seconds, events, busyErrors: results.reduce((s, r) => s + r.busyErrors, 0) };
+  return {
+    eventsPerSec: events / seconds,
+    events,
+    busyErrors: results.reduce((s, r) => s + r.busyErrors, 0),
+    latenciesMs: results.flatMap((r) => r.latenciesMs),
+  };
 };
 
 export interface ConcurrencyFigures {
@@ -63,7 +73,17 @@ export interface ConcurrencyFigures {
   manyProcessesEventsPerSec: number;
   ratio: number;
   busyErrors: number;
+  /** Per-append latency (call to return, the wait for the write lock included), one process and many. */
+  oneProcessLatencyMs: { p50: number; p99: number };
+  manyProcessesLatencyMs: { p50: number; p99: number };
 }
+
+/** The p50 and p99 of a list of latencies. */
+const percentiles = (xs: readonly number[]): { p50: number; p99: number } => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+};
 
 /** One process, then `processes` processes, alternating `rounds` times; the same images in total each time. */
 export const compareProcesses = async (
@@ -74,6 +94,8 @@ export const compareProcesses = async (
 ): Promise<ConcurrencyFigures> => {
   const one: number[] = [];
   const many: number[] = [];
+  const oneLatencies: number[] = [];
+  const manyLatencies: number[] = [];
   let busyErrors = 0;
   let events = 0;
   for (let r = 0; r < rounds; r++) {
@@ -81,6 +103,8 @@ export const compareProcesses = async (
     const b = await runProcesses(processes, images, perAppend);
     one.push(a.eventsPerSec);
     many.push(b.eventsPerSec);
+    oneLatencies.push(...a.latenciesMs);
+    manyLatencies.push(...b.latenciesMs);
     busyErrors += a.busyErrors + b.busyErrors;
     events = b.events;
   }
@@ -92,5 +116,7 @@ export const compareProcesses = async (
     manyProcessesEventsPerSec: median(many),
     ratio: median(pairwise(many, one, (m, o) => m / o)),
     busyErrors,
+    oneProcessLatencyMs: percentiles(oneLatencies),
+    manyProcessesLatencyMs: percentiles(manyLatencies),
   };
 };
