@@ -41,6 +41,25 @@ export const ExistingEvent = z.object({
 });
 
 /**
+ * The columns an event is stored with, in EVENT_COLUMNS order (hash aside): what the insert writes
+ * and what the chain hashes, on SQLite and on PostgreSQL alike.
+ * @example chainHash(previous, storedRow(e, 7, 1, "2026-01-08T12:00:00.000Z"))
+ */
+export const storedRow = (e: PreparedEvent, position: number, streamVersion: number, recordedAt: string) =>
+  [
+    position,
+    e.eventId,
+    e.streamId,
+    streamVersion,
+    e.type,
+    e.schemaVersion,
+    e.dataJson,
+    e.metadataJson,
+    e.occurredAt,
+    recordedAt,
+  ] as const;
+
+/**
  * The stream rules of one event against its stream's head: the expected version, opened once,
  * never before it was opened, nothing after it was closed. Both backends apply them.
  * @example checkStream(prepared, { version: 0, type: "" }, 0) // throws STREAM_NOT_FOUND for an ImageCurated
@@ -174,18 +193,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     const streamVersion = head.version + 1;
     const tail = chainTail();
     const position = tail.counter + 1;
-    const row = [
-      position,
-      e.eventId,
-      e.streamId,
-      streamVersion,
-      e.type,
-      e.schemaVersion,
-      e.dataJson,
-      e.metadataJson,
-      e.occurredAt,
-      recordedAt,
-    ] as const;
+    const row = storedRow(e, position, streamVersion, recordedAt);
     const hash = chainHash(tail.hash, row);
     try {
       insert.run(...row, hash);

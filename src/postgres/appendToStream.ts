@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { checkStream, ExistingEvent, retryOf, type StreamHead, storedEvent } from "../events/appendToStream.js";
+import {
+  checkStream,
+  ExistingEvent,
+  retryOf,
+  type StreamHead,
+  storedEvent,
+  storedRow,
+} from "../events/appendToStream.js";
 import { chainHash, GENESIS_HASH } from "../events/chain.js";
 import type { AppendedEvent } from "../events/envelope.js";
 import type { PreparedEvent } from "../events/prepareEvent.js";
@@ -80,18 +87,7 @@ const appendAll = async (c: PoolClient, events: readonly PreparedEvent[], record
     checkStream(e, head, index);
     const streamVersion = head.version + 1;
     const position = chain.position + 1;
-    const row = [
-      position,
-      e.eventId,
-      e.streamId,
-      streamVersion,
-      e.type,
-      e.schemaVersion,
-      e.dataJson,
-      e.metadataJson,
-      e.occurredAt,
-      recordedAt,
-    ] as const;
+    const row = storedRow(e, position, streamVersion, recordedAt);
     const hash = chainHash(chain.hash, row);
     await c.query(INSERT, [...row, hash]);
     chain.position = position;
