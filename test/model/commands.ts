@@ -1,7 +1,9 @@
-// Random event sequences for the reference-model property tests (SQLite's in property.test.ts,
-// both backends' in test/postgres/property.test.ts).
+// Random event sequences for the reference-model property tests, and their replay against the model
+// (SQLite's in property.test.ts, PostgreSQL's in test/postgres/property.test.ts).
 import fc from "fast-check";
-import type { NewEvent } from "../../src/index.js";
+import { expect } from "vitest";
+import { type AppendedEvent, type NewEvent, StoreError } from "../../src/index.js";
+import { appendToModel, emptyModel, type ModelState, type Outcome } from "./referenceModel.js";
 
 // Small key pools, so that random sequences collide: duplicates, conflicts, closed and unknown streams.
 const filename = fc.constantFrom("a.png", "b.png", "c.png");
@@ -112,3 +114,42 @@ export const command = fc.oneof(
   },
   { weight: 1, arbitrary: fc.nat().map((retry) => ({ retry })) },
 );
+
+/**
+ * Send each command's batch (a retry resends an earlier one) to `append` and to the reference model,
+ * expecting the same outcome each time: the positions, versions and duplicates, or the error code.
+ * Returns the model's state after the last, for the tables to be compared with it.
+ */
+/** One value of `command`. */
+type CommandOf = { batch: NewEvent[] } | { retry: number };
+
+export const appendAlongsideModel = async (
+  commands: readonly CommandOf[],
+  clock: string,
+  append: (batch: NewEvent[]) => AppendedEvent[] | Promise<AppendedEvent[]>,
+): Promise<ModelState> => {
+  let model = emptyModel();
+  const sent: NewEvent[][] = [];
+  for (const c of commands) {
+    const batch = "batch" in c ? c.batch : sent[c.retry % Math.max(sent.length, 1)];
+    if (!batch) continue;
+    sent.push(batch);
+    const expected = appendToModel(model, batch, clock);
+    let actual: Outcome;
+    try {
+      actual = {
+        ok: (await append(batch)).map(({ position, streamVersion, duplicate }) => ({
+          position,
+          streamVersion,
+          duplicate,
+        })),
+      };
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      actual = { error: e.code };
+    }
+    expect(actual).toEqual(expected.outcome);
+    model = expected.state;
+  }
+  return model;
+};

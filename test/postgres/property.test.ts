@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type NewEvent, openAsyncStore, StoreError } from "../../src/index.js";
-import { command } from "../model/commands.js";
-import { appendToModel, emptyModel, modelRows, type Outcome } from "../model/referenceModel.js";
+import { openAsyncStore } from "../../src/index.js";
+import { appendAlongsideModel, command } from "../model/commands.js";
+import { modelRows } from "../model/referenceModel.js";
 import { migratedPostgresDatabase, postgresRows } from "./backends.js";
 
 const CLOCK = "2026-01-08T12:00:00.000Z";
@@ -14,29 +14,7 @@ describe("the PostgreSQL store against the pure reference model", () => {
         const url = await migratedPostgresDatabase();
         const store = await openAsyncStore(url, { clock: () => new Date(CLOCK), maxConnections: 1 });
         try {
-          let model = emptyModel();
-          const sent: NewEvent[][] = [];
-          for (const c of commands) {
-            const batch = "batch" in c ? c.batch : sent[c.retry % Math.max(sent.length, 1)];
-            if (!batch) continue;
-            sent.push(batch);
-            const expected = appendToModel(model, batch, CLOCK);
-            let actual: Outcome;
-            try {
-              actual = {
-                ok: (await store.append(batch)).map(({ position, streamVersion, duplicate }) => ({
-                  position,
-                  streamVersion,
-                  duplicate,
-                })),
-              };
-            } catch (e) {
-              if (!(e instanceof StoreError)) throw e;
-              actual = { error: e.code };
-            }
-            expect(actual).toEqual(expected.outcome);
-            model = expected.state;
-          }
+          const model = await appendAlongsideModel(commands, CLOCK, (batch) => store.append(batch));
           for (const table of ["generated_images", "training_sessions", "creation_sessions"] as const)
             expect(await postgresRows(url, table)).toEqual(modelRows(model, table));
           const events = (await store.readAll({ limit: 100_000 })).events;
