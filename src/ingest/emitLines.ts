@@ -122,6 +122,28 @@ export interface EmitReport {
   lastPosition: number | null;
 }
 
+/** A report of no lines yet. */
+export const emptyReport = (): EmitReport => ({
+  lines: 0,
+  accepted: 0,
+  duplicates: 0,
+  rejected: [],
+  firstPosition: null,
+  lastPosition: null,
+});
+
+/** Count what one append returned: events accepted, duplicates among them, the range of new positions. */
+export const recordAppended = (report: EmitReport, appended: readonly AppendedEvent[]): void => {
+  for (const a of appended) {
+    report.accepted++;
+    if (a.duplicate) report.duplicates++;
+    else {
+      report.firstPosition ??= a.position;
+      report.lastPosition = a.position;
+    }
+  }
+};
+
 /**
  * How emitLines groups lines into transactions.
  * @example await emitLines(store, lines, { atomic: true })
@@ -153,25 +175,8 @@ export const emitLines = async (
   options: EmitLinesOptions = {},
 ): Promise<EmitReport> => {
   const batchSize = options.batchSize ?? 500;
-  const report: EmitReport = {
-    lines: 0,
-    accepted: 0,
-    duplicates: 0,
-    rejected: [],
-    firstPosition: null,
-    lastPosition: null,
-  };
-  const record = (appended: readonly AppendedEvent[]) => {
-    for (const a of appended) {
-      report.accepted++;
-      if (a.duplicate) {
-        report.duplicates++;
-        continue;
-      }
-      report.firstPosition ??= a.position;
-      report.lastPosition = a.position;
-    }
-  };
+  const report = emptyReport();
+  const record = (appended: readonly AppendedEvent[]) => recordAppended(report, appended);
   // A failure that is not about the line (the lock stayed taken, the disk is full) stops the run; say what is already durable.
   const stopped = (e: unknown, line: number): never => {
     const note = options.atomic
@@ -198,7 +203,7 @@ export const emitLines = async (
     transaction?.rollback();
     transaction = undefined;
     refused = true;
-    Object.assign(report, { accepted: 0, duplicates: 0, firstPosition: null, lastPosition: null });
+    Object.assign(report, { ...emptyReport(), lines: report.lines, rejected: report.rejected });
   };
   /** Atomic: the batch again line by line, up to the first line refused; it is reported, the rest checked on their own. */
   const refuseFirstBad = (pending: readonly Pending[], append: (envelope: unknown) => AppendedEvent[]): void => {

@@ -1,7 +1,14 @@
 import { messageNamingEvent, StoreError } from "../db/errors.js";
 import { messageOf } from "../db/sqliteErrors.js";
 import type { AppendedEvent } from "../events/envelope.js";
-import { checkLine, type EmitReport, type LineResult, type Rejection } from "../ingest/emitLines.js";
+import {
+  checkLine,
+  type EmitReport,
+  emptyReport,
+  type LineResult,
+  type Rejection,
+  recordAppended,
+} from "../ingest/emitLines.js";
 import type { AsyncStore } from "./asyncStore.js";
 
 type LineInput = Parameters<typeof checkLine>[0];
@@ -27,24 +34,8 @@ export const emitLinesAsync = async (
   clock: () => Date,
   options: { atomic?: boolean; batchSize?: number } = {},
 ): Promise<EmitReport> => {
-  const report: EmitReport = {
-    lines: 0,
-    accepted: 0,
-    duplicates: 0,
-    rejected: [],
-    firstPosition: null,
-    lastPosition: null,
-  };
-  const record = (appended: readonly AppendedEvent[]) => {
-    for (const a of appended) {
-      report.accepted++;
-      if (a.duplicate) report.duplicates++;
-      else {
-        report.firstPosition ??= a.position;
-        report.lastPosition = a.position;
-      }
-    }
-  };
+  const report = emptyReport();
+  const record = (appended: readonly AppendedEvent[]) => recordAppended(report, appended);
   type Pending = { line: number; envelope: unknown };
   const appendOne = async (b: Pending) => {
     try {
@@ -86,7 +77,7 @@ export const emitLinesAsync = async (
   }
   if (!options.atomic || report.rejected.length === 0) await flush(batch);
   if (options.atomic && report.rejected.length > 0)
-    Object.assign(report, { accepted: 0, duplicates: 0, firstPosition: null, lastPosition: null });
+    Object.assign(report, { ...emptyReport(), lines: report.lines, rejected: report.rejected });
   report.rejected.sort((a, b) => a.line - b.line);
   return report;
 };
