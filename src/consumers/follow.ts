@@ -113,6 +113,8 @@ export const followConsumer = async (store: Store, options: FollowOptions, io: F
   const checkpoints = createCheckpoints(store.db);
   const read = createBatchReader(store.db, { types: o.types, streamPrefix: o.streamPrefix });
   const ensured = checkpoints.ensure(o.name, o.from);
+  // A follower keeps its connection for hours: the refresh SQLite recommends for long-lived connections.
+  store.keepStatisticsFresh();
   noteIgnoredStart(options, ensured, o.onWarning);
   const lease = createLease(checkpoints, o.name, o.holder, o.leaseMs);
   const wakeup = createWakeup(store.path);

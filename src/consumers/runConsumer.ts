@@ -165,6 +165,8 @@ export const runConsumer = async <T extends EventType = EventType>(
   const checkpoints = createCheckpoints(store.db);
   const read = createBatchReader(store.db, { types: o.types, streamPrefix: o.streamPrefix });
   const ensured = checkpoints.ensure(o.name, o.from);
+  // A consumer keeps its connection for hours: the refresh SQLite recommends for long-lived connections.
+  store.keepStatisticsFresh();
   noteIgnoredStart(options, ensured, o.onWarning);
   const lease = createLease(checkpoints, o.name, o.holder, o.leaseMs);
   const inTransaction = handleInTransaction && transactional(store, lease, handleInTransaction, o.name);

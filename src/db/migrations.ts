@@ -1,5 +1,5 @@
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { resolveBinary } from "dbmate";
@@ -67,7 +67,20 @@ export const runDbmate = (path: string, args: readonly string[], options: Dbmate
       args: [...args],
     });
   }
+  if (options.dumpSchema) withoutStatisticsTables(options.schemaFile ?? schemaFile);
   return result.stdout;
+};
+
+/**
+ * Drop the statistics tables (sqlite_stat1, sqlite_stat4) from a schema dump: ANALYZE creates
+ * them, not a migration, and a store refreshes them as it closes (src/db/statistics.ts), so a
+ * dump of a live database equals the committed db/schema.sql.
+ */
+const withoutStatisticsTables = (file: string): void => {
+  if (!existsSync(file)) return;
+  const dump = readFileSync(file, "utf8");
+  const kept = dump.replace(/^CREATE TABLE sqlite_stat\d\(.*\);\n/gm, "");
+  if (kept !== dump) writeFileSync(file, kept);
 };
 
 /**

@@ -111,3 +111,14 @@ export const withBusyRetry = <T>(write: () => T): T => {
     }
   }
 };
+
+/**
+ * Why a refresh of the planner's statistics (PRAGMA optimize, ANALYZE) did not run, as the SQLite
+ * code that stopped it: any SQLite failure (a writer holding the lock, a read-only or full file)
+ * leaves the statistics as they were, and the command that ran it succeeds. Anything else is a bug: rethrown.
+ */
+export const skippedStatistics = (e: unknown): string => {
+  const code = sqliteCode(e);
+  if (code === undefined) throw e;
+  return code;
+};

@@ -4,6 +4,7 @@ import { StoreError } from "../db/errors.js";
 import { runDbmate } from "../db/migrations.js";
 import { cliCommand } from "../db/paths.js";
 import { withBusyRetry } from "../db/sqliteErrors.js";
+import { optimizeBeforeClose } from "../db/statistics.js";
 import { chainHash, GENESIS_HASH, shortHash } from "./chain.js";
 import { EVENT_COLUMNS, fieldsOf } from "./readEvents.js";
 
@@ -86,6 +87,8 @@ export const backfillChain = (db: Db, options: BackfillOptions = {}): { hashed: 
 /**
  * Apply the pending dbmate migrations to a database (creating it if needed), then
  * finish what SQL alone cannot: the chain hashes of the events already in the log.
+ * Last, `PRAGMA optimize`, which SQLite recommends after a schema change: the tables
+ * with rows and an index without statistics are analyzed (best effort).
  * Everything that migrates a database goes through here (the CLI's `migrate`,
  * `openStore({ migrate: true })`, the migrated template of tests and replays).
  * @example migrateDatabase("data/ai_artist.db") // { hashed: 0 }
@@ -94,7 +97,9 @@ export const migrateDatabase = (path: string, options: BackfillOptions = {}): { 
   runDbmate(path, ["up"]);
   const db = openConnection(path);
   try {
-    return backfillChain(db, options);
+    const result = backfillChain(db, options);
+    optimizeBeforeClose(db, 1000);
+    return result;
   } finally {
     db.close();
   }

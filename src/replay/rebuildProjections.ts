@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/connection.js";
 import { withBusyRetry } from "../db/sqliteErrors.js";
+import { analyzeTables } from "../db/statistics.js";
 import { columnsOf, keyOf, quote } from "../db/tableInfo.js";
 import { PROJECTION_NAMES, PROJECTIONS, type ProjectionName } from "../projections/index.js";
 import { createProjectionState } from "../projections/projectionState.js";
@@ -185,7 +186,7 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
   const started = performance.now();
   const only = options.only ?? PROJECTION_NAMES;
   const tables = tablesOf(only);
-  return replayAside(store, { rounds: MAX_ROUNDS, onProgress: options.onProgress }, (aside) => {
+  const result = replayAside(store, { rounds: MAX_ROUNDS, onProgress: options.onProgress }, (aside) => {
     const state = createProjectionState(store.db);
     // A projection's first table has a row per stream; the others summarise rows (see swapStatements).
     const perStream = new Set<string>(only.map((name) => PROJECTIONS[name].tables[0]));
@@ -237,4 +238,7 @@ export const rebuildProjections = (store: Store, options: RebuildOptions = {}): 
       for (const s of swaps) s.drop();
     }
   });
+  // The swapped-in tables' statistics, after the swap and outside its lock (best effort, bounded by ANALYSIS_LIMIT).
+  analyzeTables(store.db, tables, 1000);
+  return result;
 };

@@ -5,6 +5,7 @@ import { StoreError } from "../db/errors.js";
 import { assertSchemaCurrent } from "../db/migrations.js";
 import { cliCommand, databasePath, databasePathFromEnv } from "../db/paths.js";
 import { asWriteFailure, withBusyRetry } from "../db/sqliteErrors.js";
+import { keepStatisticsFresh, optimizeBeforeClose } from "../db/statistics.js";
 import { createAppender } from "../events/appendToStream.js";
 import { migrateDatabase } from "../events/backfillChain.js";
 import { missingGuards } from "../events/chain.js";
@@ -97,6 +98,13 @@ export interface Store {
   /** Whether each projection's tables were built by this code and reached the log's head. */
   projectionStatus(): ProjectionStatus[];
   readonly queries: Queries;
+  /**
+   * For a process that keeps the store open (serve, follow, emit --follow, a consumer): refresh the
+   * planner's statistics now and every hour until close (docs/operations.md#planner-statistics).
+   * Best effort; a read-only store refreshes them through a short-lived writable connection. Idempotent.
+   */
+  keepStatisticsFresh(): void;
+  /** Close the connection; a writable one first runs `PRAGMA optimize`, as SQLite recommends. */
   close(): void;
 }
 
@@ -260,6 +268,21 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     batchFinished: emitOne("BatchFinished"),
   };
 
+  let stopRefreshing: (() => void) | undefined;
+  // A read-only connection cannot write statistics: a short-lived writable one does, where the file allows.
+  const statisticsConnection = () => {
+    if (!db.open) return undefined;
+    if (!options.readOnly) return { db, done: () => {} };
+    let writer: Db;
+    try {
+      writer = openConnection(path, { busyTimeoutMs: 0 });
+    } catch (e) {
+      if (e instanceof StoreError) return undefined;
+      throw e;
+    }
+    return { db: writer, done: () => writer.close() };
+  };
+
   return {
     path,
     db,
@@ -271,7 +294,14 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
     ...log,
     projectionStatus: state.status,
     queries: createQueries(db),
-    close: () => db.close(),
+    keepStatisticsFresh: () => {
+      stopRefreshing ??= keepStatisticsFresh(statisticsConnection);
+    },
+    close: () => {
+      stopRefreshing?.();
+      if (db.open && !options.readOnly && !open) optimizeBeforeClose(db);
+      db.close();
+    },
   };
 };
 export type { StoredEvent };

@@ -151,6 +151,7 @@ Exit code 1 if any line was rejected. With --follow each acknowledgement is
           const from = spill ? spill.path : file === "-" ? undefined : file;
           const input = from === undefined ? process.stdin : createReadStream(from);
           if (opts.follow) {
+            store.keepStatisticsFresh();
             // A transaction's acknowledgements go out in one write, which waits for their reader:
             // a reader that stops reading stops the appends.
             let acks = "";
