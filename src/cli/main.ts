@@ -35,6 +35,7 @@ const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Registe
   { names: ["backup", "restore"], load: async () => (await import("./commands/backup.js")).registerBackup },
   { names: ["recover"], load: async () => (await import("./commands/recover.js")).registerRecover },
   { names: ["doctor"], load: async () => (await import("./commands/doctor.js")).registerDoctor },
+  { names: ["optimize"], load: async () => (await import("./commands/optimize.js")).registerOptimize },
   { names: ["verify"], load: async () => (await import("./commands/verify.js")).registerVerify },
   { names: ["consumers"], load: async () => (await import("./commands/consumers.js")).registerConsumers },
   { names: ["serve"], load: async () => (await import("./commands/serve.js")).registerServe },
@@ -74,6 +75,7 @@ Examples:
   $ artist-store as-of --time 2026-01-08T12:00:00Z --query quality
   $ artist-store backup && artist-store backup prune
   $ artist-store doctor
+  $ artist-store optimize                  refresh the query planner's statistics (doctor's fix)
   $ artist-store recover --dry-run        a damaged file: the newest backup that verifies plus the events it still links
   $ artist-store verify                    walk the log's hash chain, check its schema and every event
   $ artist-store follow --consumer uploader --types ImageCurated   JSON lines out, acks in

@@ -146,3 +146,19 @@ export const missingStatistics = (db: Db, tables: readonly string[]): MissingSta
     return missing.length ? [{ table, indexes: missing }] : [];
   });
 };
+
+const Planned = z.array(z.tuple([z.string()]));
+
+/**
+ * `PRAGMA optimize=0x10002` under ANALYSIS_LIMIT, not best effort (what `artist-store optimize`
+ * runs): errors reach the caller. Returns the tables it analyzed, as optimize's debug mode names them.
+ * @example analyzeWhereNeeded(db) // ["events", "generated_images"]
+ */
+export const analyzeWhereNeeded = (db: Db): string[] =>
+  withAnalysisLimit(db, () => {
+    const planned = Planned.parse(db.prepare("PRAGMA optimize=0x10003").raw().all()).map(([sql]) =>
+      sql.replace(/^ANALYZE "main"\."(.*)"$/, "$1").replaceAll('""', '"'),
+    );
+    db.exec("PRAGMA optimize=0x10002");
+    return planned;
+  });

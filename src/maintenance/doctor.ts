@@ -8,6 +8,7 @@ import { integrityProblems } from "../db/integrity.js";
 import { type MigrationStatus, migrationStatus } from "../db/migrations.js";
 import { cliCommand } from "../db/paths.js";
 import { messageOf } from "../db/sqliteErrors.js";
+import { type MissingStatistics, missingStatistics } from "../db/statistics.js";
 import { quote, tableNames } from "../db/tableInfo.js";
 import { prepareHeadPosition } from "../events/readEvents.js";
 import { PROJECTIONS } from "../projections/index.js";
@@ -54,6 +55,11 @@ export interface DoctorReport {
   damaged: DamageMark | null;
   indexes: IndexInfo[];
   queryPlans: QueryPlan[];
+  /**
+   * The planner's statistics for the tables the documented queries read: `missing` lists those
+   * with rows and an index sqlite_stat1 has no entry for (a warning, fixed by `artist-store optimize`).
+   */
+  statistics: { tables: string[]; missing: MissingStatistics[] };
   /** Things that are wrong (exit code 1). */
   problems: string[];
   /** Things worth a look (exit code 0). */
@@ -139,6 +145,12 @@ export const explainQuery = (db: Db, query: string, sql: string): QueryPlan => {
     return [];
   });
   return { query, plan, warnings };
+};
+
+/** The tables the documented queries read (from their plans), and those of them without statistics. */
+const queryStatistics = (db: Db, plans: readonly QueryPlan[]) => {
+  const tables = [...new Set(plans.flatMap((p) => tablesIn(p.plan.map((line) => line.trim()))))].sort();
+  return { tables, missing: missingStatistics(db, tables) };
 };
 
 /**
@@ -252,6 +264,12 @@ export const diagnose = (
       }
     });
     warnings.push(...queryPlans.flatMap((p) => p.warnings));
+    const statistics = queryStatistics(db, queryPlans);
+    for (const m of statistics.missing)
+      warnings.push(
+        `no planner statistics for ${m.table} (${m.indexes.join(", ")}): the query planner guesses; ` +
+          `run \`${cliCommand("optimize", path)}\``,
+      );
     const files = { databaseBytes: sizeOf(path), walBytes: sizeOf(`${path}-wal`), shmBytes: sizeOf(`${path}-shm`) };
     const pages = {
       pageSize: z.number().parse(db.pragma("page_size", { simple: true })),
@@ -277,6 +295,7 @@ export const diagnose = (
       damaged,
       indexes: indexesOf(db),
       queryPlans,
+      statistics,
       problems,
       warnings,
     };

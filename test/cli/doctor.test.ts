@@ -77,6 +77,42 @@ describe("artist-store doctor", () => {
       expect(human.stdout).toContain(section);
   });
 
+  it("warns of missing planner statistics with the fix, and is healthy after `artist-store optimize`", () => {
+    const db = join(tempDir(), "doc.db");
+    cli(["demo", "--db", db, "--json"]);
+    const c = openConnection(db);
+    c.exec("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4");
+    c.close();
+    type Report = {
+      statistics: { tables: string[]; missing: { table: string; indexes: string[] }[] };
+      warnings: string[];
+      problems: string[];
+    };
+    const before = cli(["doctor", "--db", db, "--json"]);
+    expect(before.code).toBe(0);
+    const sick = json(before) as Report;
+    expect(sick.statistics.tables).toEqual(expect.arrayContaining(["generated_images", "training_sessions"]));
+    expect(sick.statistics.missing.map((m) => m.table)).toContain("generated_images");
+    expect(sick.warnings).toContainEqual(
+      expect.stringMatching(
+        /^no planner statistics for generated_images \(.*idx_status_score.*\): .*run `(npx )?artist-store optimize --db .*doc\.db`$/,
+      ),
+    );
+    expect(sick.problems).toEqual([]);
+    const human = cli(["doctor", "--db", db, "--quick"]);
+    expect(human.stdout).toMatch(/warning: no planner statistics for generated_images/);
+    expect(human.stdout).toMatch(/\nhealthy, \d+ warning\(s\)\n$/);
+
+    const fix = cli(["optimize", "--db", db, "--json"]);
+    expect(fix.code).toBe(0);
+    expect(json(fix)).toMatchObject({ analyzed: expect.arrayContaining(["events", "generated_images"]), missing: [] });
+    expect(cli(["optimize", "--db", db]).stdout).toMatch(/: statistics already current \(\d+ ms\)\n$/);
+    const after = json(cli(["doctor", "--db", db, "--json"])) as Report;
+    expect(after.statistics.missing).toEqual([]);
+    expect(after.warnings).toEqual([]);
+    expect(cli(["doctor", "--db", db, "--quick"]).stdout).toMatch(/\nhealthy\n$/);
+  });
+
   it("exits 1 and names the problem when migrations are pending", () => {
     const db = join(tempDir(), "behind.db");
     cli(["migrate", "--db", db]);
