@@ -1,7 +1,7 @@
 import { brokenChain, chainHash, GENESIS_HASH, linkProblem } from "../events/chain.js";
 import { EVENT_COLUMNS, fieldsOf, parseEventRow } from "../events/readEvents.js";
 import { LOG_LOCK } from "./appendToStream.js";
-import { inTransaction } from "./connection.js";
+import { inTransaction, type Pool } from "./connection.js";
 import { withPool } from "./operations.js";
 import { POSTGRES_PROJECTIONS, postgresFingerprint, projectOnPostgres } from "./projections.js";
 import { redactedUrl } from "./url.js";
@@ -25,36 +25,42 @@ export interface PostgresRebuild {
  * @example await rebuildPostgresProjections("postgres://owner@db/artist")
  */
 export const rebuildPostgresProjections = (url: string, pageSize = 1000): Promise<PostgresRebuild> =>
-  withPool(url, (pool) =>
-    inTransaction(pool, async (c) => {
-      const started = performance.now();
-      await c.query(`SELECT pg_advisory_xact_lock($1)`, [LOG_LOCK]);
-      await c.query(
-        `TRUNCATE generated_images, training_sessions, creation_sessions, quality_tiers, creation_days, projection_state`,
-      );
-      const link = { position: 0, hash: GENESIS_HASH };
-      let events = 0;
-      for (;;) {
-        const { rows } = await c.query({ text: PAGE, values: [link.position, pageSize], rowMode: "array" });
-        for (const row of rows) {
-          const fields = fieldsOf(row);
-          const hash = chainHash(link.hash, fields);
-          const problem = linkProblem(fields, hash);
-          if (problem) throw brokenChain(redactedUrl(url), Number(fields[0]), problem);
-          const event = parseEventRow(fields);
-          await projectOnPostgres(c, event);
-          link.position = event.position;
-          link.hash = hash;
-          events++;
-        }
-        if (rows.length < pageSize) break;
+  withPool(url, async (pool) => {
+    const rebuilt = await rebuildInTransaction(pool, url, pageSize);
+    // Tables emptied and filled again: the planner's statistics of them, after the commit (outside the log's lock).
+    await pool.query(`ANALYZE ${REBUILT_TABLES.join(", ")}`);
+    return rebuilt;
+  });
+
+const REBUILT_TABLES = ["generated_images", "training_sessions", "creation_sessions", "quality_tiers", "creation_days"];
+
+const rebuildInTransaction = (pool: Pool, url: string, pageSize: number): Promise<PostgresRebuild> =>
+  inTransaction(pool, async (c) => {
+    const started = performance.now();
+    await c.query(`SELECT pg_advisory_xact_lock($1)`, [LOG_LOCK]);
+    await c.query(`TRUNCATE ${REBUILT_TABLES.join(", ")}, projection_state`);
+    const link = { position: 0, hash: GENESIS_HASH };
+    let events = 0;
+    for (;;) {
+      const { rows } = await c.query({ text: PAGE, values: [link.position, pageSize], rowMode: "array" });
+      for (const row of rows) {
+        const fields = fieldsOf(row);
+        const hash = chainHash(link.hash, fields);
+        const problem = linkProblem(fields, hash);
+        if (problem) throw brokenChain(redactedUrl(url), Number(fields[0]), problem);
+        const event = parseEventRow(fields);
+        await projectOnPostgres(c, event);
+        link.position = event.position;
+        link.hash = hash;
+        events++;
       }
-      for (const name of POSTGRES_PROJECTIONS)
-        await c.query(`INSERT INTO projection_state (projection, fingerprint, position) VALUES ($1, $2, $3)`, [
-          name,
-          postgresFingerprint(name),
-          link.position,
-        ]);
-      return { events, position: link.position, seconds: (performance.now() - started) / 1000 };
-    }),
-  );
+      if (rows.length < pageSize) break;
+    }
+    for (const name of POSTGRES_PROJECTIONS)
+      await c.query(`INSERT INTO projection_state (projection, fingerprint, position) VALUES ($1, $2, $3)`, [
+        name,
+        postgresFingerprint(name),
+        link.position,
+      ]);
+    return { events, position: link.position, seconds: (performance.now() - started) / 1000 };
+  });

@@ -27,6 +27,31 @@ describe("rebuild on PostgreSQL", () => {
     expect(await dumpPostgres(url)).toEqual(live);
   });
 
+  it("analyzes the tables it rebuilt, for the planner's statistics", async () => {
+    const url = await migratedPostgresDatabase();
+    const store = await openAsyncStore(url);
+    await store.append(pipelineDay({ seed: 5, imagesPerBatch: [5, 10] }));
+    await store.close();
+    await rebuildPostgresProjections(url);
+    const pool = openPool(url, 1);
+    try {
+      const { rows } = await pool.query(
+        `SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL ORDER BY relname`,
+      );
+      expect(rows.map((r) => r.relname)).toEqual(
+        expect.arrayContaining([
+          "creation_days",
+          "creation_sessions",
+          "generated_images",
+          "quality_tiers",
+          "training_sessions",
+        ]),
+      );
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("refuses a log whose chain is broken, naming the position, and changes nothing", async () => {
     const url = await migratedPostgresDatabase();
     const store = await openAsyncStore(url);
