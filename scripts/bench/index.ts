@@ -22,6 +22,7 @@ import { measurePostgres } from "./postgres.js";
 import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
 import { measureRebuild } from "./rebuild.js";
 import { measureStartup } from "./startup.js";
+import { measureStatistics, statisticsLines } from "./statistics.js";
 import { cleanUp, dropDb, freshDb, log } from "./support.js";
 
 const { values } = parseArgs({ options: { json: { type: "string" }, full: { type: "boolean", default: false } } });
@@ -80,6 +81,8 @@ const loaded = loadImages(size.queryImages);
 const documented = measureDocumentedQueries(loaded.path);
 log("queries: the document's index table");
 const indexes = measureIndexTable(loaded.path);
+log("queries: without the planner's statistics and with them (alternating rounds), and what refreshing them costs");
+const statistics = measureStatistics(loaded.path, size.queryImages, size.rounds);
 dropDb(loaded.path);
 log("PostgreSQL: append batched and single from 1, 4 and 8 processes vs raw-direct to the same tables");
 const postgres = await measurePostgres({
@@ -112,6 +115,9 @@ const results = {
   },
   consumers,
   queries: { images: size.queryImages, loadSeconds: loaded.seconds, documented, indexes },
+  // statistics.analyzeMs; statistics.withoutStats.<query>.p50Ms|p99Ms, statistics.withStats.<query>.p50Ms|p99Ms;
+  // statistics.plans.<query>.without|with (docs/performance.md#planner-statistics).
+  statistics,
   dashboard,
   postgres,
 };
@@ -271,6 +277,7 @@ for (const i of indexes)
     `${i.planWith} / ${i.planWithout}`,
   ]);
 console.log(indexTable.toString());
+console.log(statisticsLines(statistics).join("\n"));
 console.log(dashboardRows(dashboard).toString());
 const load = `load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end`;
 console.log(

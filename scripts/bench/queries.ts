@@ -93,7 +93,7 @@ export const loadImages = (images: number): { path: string; seconds: number } =>
 };
 
 /** Run fn until `iterations` samples or `budgetMs` spent; p50 and p99 in milliseconds. */
-const latency = (fn: () => unknown, iterations: number, budgetMs: number) => {
+export const latency = (fn: () => unknown, iterations: number, budgetMs: number) => {
   fn();
   const samples: number[] = [];
   const start = performance.now();
