@@ -6,7 +6,13 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { type Db, openConnection } from "../../src/db/connection.js";
-import { ANALYSIS_LIMIT, analyzeTables, analyzeWhereNeeded, optimizeBeforeClose } from "../../src/db/statistics.js";
+import {
+  ANALYSIS_LIMIT,
+  analyzeTables,
+  analyzeWhereNeeded,
+  optimizeBeforeClose,
+  refreshStatistics,
+} from "../../src/db/statistics.js";
 import { openStore, QUERY_NAMES } from "../../src/index.js";
 
 type QueryName = (typeof QUERY_NAMES)[number];
@@ -37,6 +43,8 @@ export interface StatisticsFigures {
   fullAnalyzeMs: number;
   /** What rebuild adds after its swap: ANALYZE of the projection tables within the limit, wall ms. */
   rebuildAnalyzeMs: number;
+  /** What a long-lived process runs at open (PRAGMA optimize=0x10002 within the limit), statistics current: wall ms. */
+  refreshAtOpenMs: number;
   /** PRAGMA optimize before close, on a connection that ran the five queries, statistics current: wall ms. */
   optimizeAtCloseMs: number;
   withoutStats: Record<string, Latency>;
@@ -119,6 +127,9 @@ export const measureStatistics = (path: string, images: number, rounds = 3): Sta
   log(`  optimize at close would run: ${JSON.stringify(atClose.prepare("PRAGMA optimize=0xffff").raw().all())}`);
   const optimizeAtClose = measure(() => optimizeBeforeClose(atClose, 5000));
   atClose.close();
+  const atOpen = openConnection(path);
+  const refreshAtOpen = measure(() => refreshStatistics(atOpen, 5000));
+  atOpen.close();
 
   const samples: Record<"without" | "with", Record<string, Latency[]>> = { without: {}, with: {} };
   const toggle = openConnection(path);
@@ -153,6 +164,7 @@ export const measureStatistics = (path: string, images: number, rounds = 3): Sta
     fullAnalyzeMs: full.wall * 1000,
     rebuildAnalyzeMs: rebuildAnalyze.wall * 1000,
     optimizeAtCloseMs: optimizeAtClose.wall * 1000,
+    refreshAtOpenMs: refreshAtOpen.wall * 1000,
     withoutStats,
     withStats,
     ratios: Object.fromEntries(
@@ -177,7 +189,7 @@ export const statisticsLines = (s: StatisticsFigures): string[] => {
   return [
     `planner statistics at ${s.images.toLocaleString("en")} images (median of ${s.rounds} alternating rounds):`,
     `  optimize (0x10002, analysis_limit ${s.analysisLimit}): ${f(s.analyzeMs, 1)} ms wall, ${f(s.analyzeCpuMs, 1)} ms CPU, analyzed ${s.analyzed.join(", ")}`,
-    `  full ANALYZE (no limit): ${f(s.fullAnalyzeMs, 1)} ms; rebuild's ANALYZE of its tables: ${f(s.rebuildAnalyzeMs, 1)} ms; optimize at close, statistics current: ${f(s.optimizeAtCloseMs, 2)} ms`,
+    `  full ANALYZE (no limit): ${f(s.fullAnalyzeMs, 1)} ms; rebuild's ANALYZE of its tables: ${f(s.rebuildAnalyzeMs, 1)} ms; statistics current: optimize at close ${f(s.optimizeAtCloseMs, 2)} ms, at a long-lived open ${f(s.refreshAtOpenMs, 2)} ms`,
     ...QUERY_NAMES.flatMap((q) => {
       const w = s.withoutStats[q];
       const h = s.withStats[q];
