@@ -7,6 +7,7 @@ import { missingStatistics } from "../../src/db/statistics.js";
 import { openStore } from "../../src/index.js";
 import { rebuildProjections } from "../../src/operations.js";
 import { createMigratedDatabase } from "../../src/replay/scratch.js";
+import { startDashboard } from "../../src/serve/server.js";
 import { createTestStore } from "../../src/testing/index.js";
 import { cli } from "../cli/run.js";
 import { curated, generated } from "../fixtures.js";
@@ -104,6 +105,18 @@ describe("planner statistics", () => {
     expect(missing(path)).toEqual([]);
     expect(reader.queries.recentHighQualityImages({ minScore: 0 }).length).toBeGreaterThan(0);
     reader.close();
+  });
+
+  it("are refreshed when the dashboard starts, which serves from its read-only connection", async () => {
+    const path = withoutStatistics();
+    const dashboard = await startDashboard({ url: path, port: 0, host: "127.0.0.1" });
+    try {
+      expect(missing(path)).toEqual([]);
+      const response = await fetch(`${dashboard.url}api/images`);
+      expect(response.status).toBe(200);
+    } finally {
+      await dashboard.close();
+    }
   });
 
   it("give way to a writer holding the lock: the close succeeds and leaves them missing", () => {
