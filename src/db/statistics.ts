@@ -90,11 +90,13 @@ const withAnalysisLimit = <T>(db: Db, work: () => T): T => {
  * Keep a long-lived connection's statistics fresh: `refreshStatistics` now, then `PRAGMA optimize`
  * every `intervalMs` on an unref'd timer (it never keeps the process alive). Returns the stop.
  * `connection` gives the connection to refresh each time (a read-only store opens a writable one).
+ * SQLite loads statistics with the schema and ANALYZE does not change the schema: a refresh
+ * reaches the connection that ran it and connections opened after it, not others already open.
  * @example const stop = keepStatisticsFresh(() => ({ db, done: () => {} })); … stop();
  */
 export const keepStatisticsFresh = (
   connection: () => { db: Db; done: () => void } | undefined,
-  intervalMs = REFRESH_INTERVAL_MS,
+  { intervalMs = REFRESH_INTERVAL_MS, now = true }: { intervalMs?: number; now?: boolean } = {},
 ): (() => void) => {
   const run = (refresh: (db: Db) => Refresh) => {
     const c = connection();
@@ -105,7 +107,7 @@ export const keepStatisticsFresh = (
       c.done();
     }
   };
-  run((db) => refreshStatistics(db));
+  if (now) run((db) => refreshStatistics(db));
   const timer = setInterval(() => run((db) => optimizeBeforeClose(db)), intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -32,8 +32,7 @@ const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"];
  * @example const dashboard = await startDashboard({ port: 0, host: "127.0.0.1" }); console.log(dashboard.url); await dashboard.close();
  */
 export const startDashboard = async (options: StartDashboardOptions): Promise<RunningDashboard> => {
-  const store = openStore({ url: options.url, readOnly: true, onWarning: options.onWarning });
-  store.keepStatisticsFresh();
+  const store = openStore({ url: options.url, readOnly: true, longLived: true, onWarning: options.onWarning });
   const shown = options.host.includes(":") ? `[${options.host}]` : options.host;
   // Bound to a loopback address, it answers only to loopback names: a web page cannot reach it by DNS rebinding.
   const loopback = LOOPBACK_NAMES.includes(shown);

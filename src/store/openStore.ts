@@ -5,7 +5,7 @@ import { StoreError } from "../db/errors.js";
 import { assertSchemaCurrent } from "../db/migrations.js";
 import { cliCommand, databasePath, databasePathFromEnv } from "../db/paths.js";
 import { asWriteFailure, withBusyRetry } from "../db/sqliteErrors.js";
-import { keepStatisticsFresh, optimizeBeforeClose } from "../db/statistics.js";
+import { keepStatisticsFresh, optimizeBeforeClose, refreshStatistics } from "../db/statistics.js";
 import { createAppender } from "../events/appendToStream.js";
 import { migrateDatabase } from "../events/backfillChain.js";
 import { missingGuards } from "../events/chain.js";
@@ -26,7 +26,10 @@ export interface OpenStoreOptions {
   url?: string;
   /** Apply pending dbmate migrations first (creating the file if needed). */
   migrate?: boolean;
-  /** A read-only connection (`query_only`): appends fail, nothing is written on open (the dashboard uses it). */
+  /**
+   * A read-only connection (`query_only`): appends fail, nothing is written on open (the dashboard
+   * uses it), unless `longLived` refreshes the planner's statistics.
+   */
   readOnly?: boolean;
   /** Where event times come from when the emitter gives none (tests pin it). */
   clock?: () => Date;
@@ -41,6 +44,12 @@ export interface OpenStoreOptions {
   stale?: "warn" | "refuse" | "ignore";
   /** Where warnings go (default: console.warn). */
   onWarning?: (message: string) => void;
+  /**
+   * A process that keeps the store open for hours (serve): `keepStatisticsFresh()` from the start.
+   * A read-only store refreshes them before its connection opens: SQLite loads statistics when a
+   * connection reads the schema, so only then do its own queries plan with them.
+   */
+  longLived?: boolean;
 }
 
 /**
@@ -101,7 +110,8 @@ export interface Store {
   /**
    * For a process that keeps the store open (serve, follow, emit --follow, a consumer): refresh the
    * planner's statistics now and every hour until close (docs/operations.md#planner-statistics).
-   * Best effort; a read-only store refreshes them through a short-lived writable connection. Idempotent.
+   * Best effort; a read-only store refreshes them through a short-lived writable connection, which
+   * its own connection does not see until it is opened again (`longLived` refreshes before). Idempotent.
    */
   keepStatisticsFresh(): void;
   /** Close the connection; a writable one first runs `PRAGMA optimize`, as SQLite recommends. */
@@ -125,6 +135,7 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
       `database ${path} does not exist: run \`${cliCommand("migrate", path)}\` (or openStore({ migrate: true }))`,
       { path },
     );
+  if (options.longLived && options.readOnly) refreshThroughWriter(path);
   const db: Db = openConnection(path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readOnly });
   let state: ReturnType<typeof createProjectionState>;
   let unguarded: StoreError | undefined;
@@ -269,19 +280,11 @@ export const openStore = (options: OpenStoreOptions = {}): Store => {
   };
 
   let stopRefreshing: (() => void) | undefined;
-  // A read-only connection cannot write statistics: a short-lived writable one does, where the file allows.
   const statisticsConnection = () => {
     if (!db.open) return undefined;
-    if (!options.readOnly) return { db, done: () => {} };
-    let writer: Db;
-    try {
-      writer = openConnection(path, { busyTimeoutMs: 0 });
-    } catch (e) {
-      if (e instanceof StoreError) return undefined;
-      throw e;
-    }
-    return { db: writer, done: () => writer.close() };
+    return options.readOnly ? writerOf(path) : { db, done: () => {} };
   };
+  if (options.longLived) stopRefreshing = keepStatisticsFresh(statisticsConnection, { now: !options.readOnly });
 
   return {
     path,
@@ -327,4 +330,29 @@ const checkStale = (path: string, state: ReturnType<typeof createProjectionState
   if (mode === "refuse")
     throw new StoreError("STALE_PROJECTIONS", message, { path, stale: statuses.filter((s) => s.state !== "fresh") });
   (options.onWarning ?? console.warn)(`ai-artist-store: ${message}`);
+};
+
+/**
+ * A short-lived writable connection for a read-only store's statistics (query_only cannot write
+ * them), or undefined where the file or its folder cannot be written.
+ */
+const writerOf = (path: string): { db: Db; done: () => void } | undefined => {
+  let writer: Db;
+  try {
+    writer = openConnection(path, { busyTimeoutMs: 0 });
+  } catch (e) {
+    if (e instanceof StoreError) return undefined;
+    throw e;
+  }
+  return { db: writer, done: () => writer.close() };
+};
+
+const refreshThroughWriter = (path: string): void => {
+  const writer = writerOf(path);
+  if (!writer) return;
+  try {
+    refreshStatistics(writer.db);
+  } finally {
+    writer.done();
+  }
 };

@@ -6,6 +6,7 @@ import { type Db, openConnection } from "../../src/db/connection.js";
 import { missingStatistics } from "../../src/db/statistics.js";
 import { openStore } from "../../src/index.js";
 import { rebuildProjections } from "../../src/operations.js";
+import { QUERY_SQL } from "../../src/queries/index.js";
 import { createMigratedDatabase } from "../../src/replay/scratch.js";
 import { startDashboard } from "../../src/serve/server.js";
 import { createTestStore } from "../../src/testing/index.js";
@@ -97,12 +98,19 @@ describe("planner statistics", () => {
     expect(missing(path)).toEqual(["events", "generated_images"]);
   });
 
-  it("are refreshed for a long-lived read-only store (serve) through a short-lived writable connection", () => {
+  it("are refreshed for a long-lived read-only store (serve) before it opens, so its own queries plan with them", () => {
     const path = withoutStatistics();
-    const reader = openStore({ url: path, readOnly: true });
-    reader.keepStatisticsFresh();
+    const reader = openStore({ url: path, readOnly: true, longLived: true });
     reader.keepStatisticsFresh();
     expect(missing(path)).toEqual([]);
+    // The planner finds recent images' index by itself only with statistics (the store's SQL names it).
+    const unpinned = QUERY_SQL.recentHighQualityImages.replace(" INDEXED BY idx_status_created", "");
+    expect(
+      reader.db
+        .prepare(`EXPLAIN QUERY PLAN ${unpinned}`)
+        .all({ minScore: 7, limit: 10 })
+        .map((r) => z.object({ detail: z.string() }).parse(r).detail),
+    ).toEqual(["SEARCH generated_images USING INDEX idx_status_created (status=?)"]);
     expect(reader.queries.recentHighQualityImages({ minScore: 0 }).length).toBeGreaterThan(0);
     reader.close();
   });
