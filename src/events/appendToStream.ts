@@ -16,8 +16,8 @@ const StreamHead = z.object({ version: z.number().int(), type: z.string() });
 export type StreamHead = z.output<typeof StreamHead>;
 type Head = StreamHead;
 const NO_STREAM: Head = { version: 0, type: "" };
-/** Events per multi-row INSERT (a batch's remainder goes in one by one). */
-const CHUNK = 50;
+/** Events per multi-row INSERT, largest first: a batch goes in chunks of 50, its remainder in chunks of 10, the rest one by one. */
+const CHUNKS = [50, 10] as const;
 const LogHead = z.tuple([z.number().int().nullable(), z.string().nullable(), z.number().int().nullable()]);
 
 /**
@@ -236,21 +236,25 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     return { position, eventId: e.eventId, streamId: e.streamId, streamVersion, type: e.type, duplicate: false };
   };
 
-  // A full chunk of events goes into the log in one multi-row INSERT: one statement instead of
-  // CHUNK, the same triggers and indexes for every row.
-  const insertChunk = db.prepare(
-    `INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at, hash)
-     VALUES ${Array.from({ length: CHUNK }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-  );
-  const chunkArgs: unknown[] = new Array(CHUNK * 11);
+  // A chunk of events goes into the log in one multi-row INSERT: one statement instead of one per
+  // event, the same triggers and indexes for every row.
+  const chunkInserts = CHUNKS.map((size) => ({
+    size,
+    statement: db.prepare(
+      `INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at, hash)
+       VALUES ${Array.from({ length: size }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+    ),
+    args: new Array<unknown>(size * 11),
+  }));
 
   /**
-   * Append events[from, from + CHUNK) with one INSERT, or return undefined having changed
+   * Append events[from, from + size) with one INSERT, or return undefined having changed
    * nothing: when an event breaks a stream rule, or the log refuses the statement (a retry, a
    * stream opened elsewhere), SQLite undoes that statement alone and the caller appends the chunk
    * event by event, which finds the same error at the same index, or the retries, as ever.
    */
   const appendChunk = (
+    { size, statement, args }: (typeof chunkInserts)[number],
     events: readonly PreparedEvent[],
     from: number,
     recordedAt: string,
@@ -268,7 +272,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
       }
       return undefined;
     };
-    for (let k = 0; k < CHUNK; k++) {
+    for (let k = 0; k < size; k++) {
       const e = events[from + k] as PreparedEvent;
       let p: ReturnType<typeof place>;
       try {
@@ -276,15 +280,15 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
       } catch {
         return restore();
       }
-      for (let c = 0; c < 10; c++) chunkArgs[k * 11 + c] = p.row[c];
-      chunkArgs[k * 11 + 10] = p.hash;
+      for (let c = 0; c < 10; c++) args[k * 11 + c] = p.row[c];
+      args[k * 11 + 10] = p.hash;
       chain = { counter: p.position, hash: p.hash };
       undo.push([e.streamId, heads.get(e.streamId)]);
       heads.set(e.streamId, { version: p.streamVersion, type: e.type });
       placed.push(p);
     }
     try {
-      insertChunk.run(chunkArgs);
+      statement.run(args);
     } catch (err) {
       // Some failures (a full disk) roll the whole transaction back: nothing is left to retry in.
       if (!db.inTransaction) throw err;
@@ -304,13 +308,14 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     const heads = new Map<string, Head>();
     const appended: AppendedEvent[] = [];
     let index = 0;
-    for (; index + CHUNK <= events.length; index += CHUNK) {
-      const chunk = appendChunk(events, index, recordedAt, heads);
-      if (chunk) appended.push(...chunk);
-      else
-        for (let k = index; k < index + CHUNK; k++)
-          appended.push(appendOne(events[k] as PreparedEvent, k, recordedAt, heads));
-    }
+    for (const insert of chunkInserts)
+      for (; index + insert.size <= events.length; index += insert.size) {
+        const chunk = appendChunk(insert, events, index, recordedAt, heads);
+        if (chunk) appended.push(...chunk);
+        else
+          for (let k = index; k < index + insert.size; k++)
+            appended.push(appendOne(events[k] as PreparedEvent, k, recordedAt, heads));
+      }
     for (; index < events.length; index++)
       appended.push(appendOne(events[index] as PreparedEvent, index, recordedAt, heads));
     const last = appended.findLast((e) => !e.duplicate);

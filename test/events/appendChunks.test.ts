@@ -3,7 +3,7 @@ import { type NewEvent, StoreError } from "../../src/index.js";
 import { createTestStore, snapshot } from "../../src/testing/index.js";
 import { curated, generated } from "../fixtures.js";
 
-// A batch goes into the log in multi-row INSERTs of a fixed size (50 events), and a chunk the log
+// A batch goes into the log in multi-row INSERTs of fixed sizes (50 events, then 10), and a chunk the log
 // refuses is appended again event by event: these pin that nothing of that shows, whatever the
 // index of the refused event in its chunk. The batches are long enough for three chunks.
 const T = "2026-01-08T12:00:00Z";
@@ -90,5 +90,25 @@ describe("an append of more events than one multi-row INSERT holds", () => {
     expect(e).toMatchObject({ code: "IDEMPOTENCY_CONFLICT", details: { eventId: "old-0", position: 1 } });
     expect(e.message).toMatch(/^event 99: /);
     expect(snapshot(store)).toEqual(before);
+  });
+
+  it("goes in chunks of 10 when shorter than 50: a refusal in one names its index, a retry in one is a duplicate", () => {
+    const store = createTestStore({ clock });
+    onTestFinished(store.close);
+    const [first] = store.append([generated("taken.png", T), ...images(1, "old")]);
+    const before = snapshot(store);
+    const refused = images(37);
+    refused[23] = generated("taken.png", T);
+    const e = refusal(() => store.append(refused));
+    expect(e.message).toMatch(/^event 23: ImageGenerated for image:taken\.png, which already exists/);
+    expect(snapshot(store)).toEqual(before);
+
+    const retried = images(37);
+    retried[14] = images(1, "old")[0] as NewEvent;
+    const appended = store.append(retried);
+    expect(appended[14]).toMatchObject({ position: (first?.position ?? 0) + 1, duplicate: true });
+    expect(appended.filter((a) => !a.duplicate).map((a) => a.position)).toEqual(
+      Array.from({ length: 36 }, (_, i) => i + 3),
+    );
   });
 });
