@@ -260,7 +260,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     recordedAt: string,
     heads: Map<string, Head>,
   ): AppendedEvent[] | undefined => {
-    const savedChain = chainTail();
+    const savedChain = chain;
     const undo: [string, Head | undefined][] = [];
     const placed: { position: number; streamVersion: number }[] = [];
     const restore = () => {
