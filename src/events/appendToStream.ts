@@ -248,32 +248,30 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
   }));
 
   /**
-   * Append events[from, from + size) with one INSERT, or return undefined having changed
-   * nothing: when an event breaks a stream rule, or the log refuses the statement (a retry, a
-   * stream opened elsewhere), SQLite undoes that statement alone and the caller appends the chunk
-   * event by event, which finds the same error at the same index, or the retries, as ever.
+   * Append a chunk (its first event at `from` in the batch) with one INSERT, or return undefined
+   * having changed nothing: when an event breaks a stream rule, or the log refuses the statement (a
+   * retry, a stream opened elsewhere), SQLite undoes that statement alone and the caller appends
+   * the chunk event by event, which finds the same error at the same index, or the retries, as ever.
    */
   const appendChunk = (
-    { size, statement, args }: (typeof chunkInserts)[number],
-    events: readonly PreparedEvent[],
+    { statement, args }: (typeof chunkInserts)[number],
+    chunk: readonly PreparedEvent[],
     from: number,
     recordedAt: string,
     heads: Map<string, Head>,
   ): AppendedEvent[] | undefined => {
     const savedChain = chain;
     const undo: [string, Head | undefined][] = [];
-    const placed: { position: number; streamVersion: number }[] = [];
+    const placed: { e: PreparedEvent; position: number; streamVersion: number }[] = [];
     const restore = () => {
       chain = savedChain;
-      for (let i = undo.length - 1; i >= 0; i--) {
-        const [streamId, head] = undo[i] as [string, Head | undefined];
+      for (const [streamId, head] of undo.reverse()) {
         if (head) heads.set(streamId, head);
         else heads.delete(streamId);
       }
       return undefined;
     };
-    for (let k = 0; k < size; k++) {
-      const e = events[from + k] as PreparedEvent;
+    for (const [k, e] of chunk.entries()) {
       let p: ReturnType<typeof place>;
       try {
         p = place(e, from + k, recordedAt, heads);
@@ -285,7 +283,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
       chain = { counter: p.position, hash: p.hash };
       undo.push([e.streamId, heads.get(e.streamId)]);
       heads.set(e.streamId, { version: p.streamVersion, type: e.type });
-      placed.push(p);
+      placed.push({ e, position: p.position, streamVersion: p.streamVersion });
     }
     try {
       statement.run(args);
@@ -294,8 +292,7 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
       if (!db.inTransaction) throw err;
       return restore();
     }
-    return placed.map(({ position, streamVersion }, k) => {
-      const e = events[from + k] as PreparedEvent;
+    return placed.map(({ e, position, streamVersion }) => {
       project(storedEvent(e, position, streamVersion, recordedAt));
       return { position, eventId: e.eventId, streamId: e.streamId, streamVersion, type: e.type, duplicate: false };
     });
@@ -307,17 +304,18 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     // Streams touched by this batch: later events see the earlier ones without another query.
     const heads = new Map<string, Head>();
     const appended: AppendedEvent[] = [];
+    const oneByOne = (from: number, chunk: readonly PreparedEvent[]) => {
+      for (const [k, e] of chunk.entries()) appended.push(appendOne(e, from + k, recordedAt, heads));
+    };
     let index = 0;
     for (const insert of chunkInserts)
       for (; index + insert.size <= events.length; index += insert.size) {
-        const chunk = appendChunk(insert, events, index, recordedAt, heads);
-        if (chunk) appended.push(...chunk);
-        else
-          for (let k = index; k < index + insert.size; k++)
-            appended.push(appendOne(events[k] as PreparedEvent, k, recordedAt, heads));
+        const chunk = events.slice(index, index + insert.size);
+        const written = appendChunk(insert, chunk, index, recordedAt, heads);
+        if (written) appended.push(...written);
+        else oneByOne(index, chunk);
       }
-    for (; index < events.length; index++)
-      appended.push(appendOne(events[index] as PreparedEvent, index, recordedAt, heads));
+    oneByOne(index, events.slice(index));
     const last = appended.findLast((e) => !e.duplicate);
     if (last && hooks.beforeCommit) hooks.beforeCommit(last.position);
     return appended;
