@@ -17,6 +17,7 @@ lines.once("line", () => {
   // Each append's time from call to return, waiting for the write lock included: the latency a pipeline sees.
   const latenciesMs: number[] = [];
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   for (const g of groups) {
     const started = process.hrtime.bigint();
     try {
@@ -28,7 +29,9 @@ lines.once("line", () => {
     latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   store.close();
-  process.stdout.write(`${JSON.stringify({ events: events.length, seconds, busyErrors, latenciesMs })}\n`);
+  process.stdout.write(`${JSON.stringify({ events: events.length, seconds, cpuSeconds, busyErrors, latenciesMs })}\n`);
   lines.close();
 });

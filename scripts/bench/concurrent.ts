@@ -10,6 +10,7 @@ const worker = fileURLToPath(new URL("./appendWorker.ts", import.meta.url));
 const WorkerResult = z.object({
   events: z.number(),
   seconds: z.number(),
+  cpuSeconds: z.number(),
   busyErrors: z.number(),
   latenciesMs: z.array(z.number()),
 });
@@ -20,7 +21,13 @@ const runProcesses = async (
   processes: number,
   images: number,
   perAppend: number,
-): Promise<{ eventsPerSec: number; events: number; busyErrors: number; latenciesMs: number[] }> => {
+): Promise<{
+  eventsPerSec: number;
+  events: number;
+  cpuUsPerEvent: number;
+  busyErrors: number;
+  latenciesMs: number[];
+}> => {
   const path = freshDb("concurrent");
   const children = Array.from({ length: processes }, (_, i) =>
     spawn(
@@ -60,6 +67,7 @@ const runProcesses = async (
   return {
     eventsPerSec: events / seconds,
     events,
+    cpuUsPerEvent: (results.reduce((s, r) => s + r.cpuSeconds, 0) * 1e6) / events,
     busyErrors: results.reduce((s, r) => s + r.busyErrors, 0),
     latenciesMs: results.flatMap((r) => r.latenciesMs),
   };
@@ -74,6 +82,9 @@ export interface ConcurrencyFigures {
   ratio: number;
   busyErrors: number;
   /** Per-append latency (call to return, the wait for the write lock included), one process and many. */
+  /** CPU µs per event summed over the appending processes (waiting for the lock included), one process and many. */
+  oneProcessCpuUsPerEvent: number;
+  manyProcessesCpuUsPerEvent: number;
   oneProcessLatencyMs: { p50: number; p99: number };
   manyProcessesLatencyMs: { p50: number; p99: number };
 }
@@ -94,6 +105,8 @@ export const compareProcesses = async (
 ): Promise<ConcurrencyFigures> => {
   const one: number[] = [];
   const many: number[] = [];
+  const oneCpu: number[] = [];
+  const manyCpu: number[] = [];
   const oneLatencies: number[] = [];
   const manyLatencies: number[] = [];
   let busyErrors = 0;
@@ -103,6 +116,8 @@ export const compareProcesses = async (
     const b = await runProcesses(processes, images, perAppend);
     one.push(a.eventsPerSec);
     many.push(b.eventsPerSec);
+    oneCpu.push(a.cpuUsPerEvent);
+    manyCpu.push(b.cpuUsPerEvent);
     oneLatencies.push(...a.latenciesMs);
     manyLatencies.push(...b.latenciesMs);
     busyErrors += a.busyErrors + b.busyErrors;
@@ -116,6 +131,8 @@ export const compareProcesses = async (
     manyProcessesEventsPerSec: median(many),
     ratio: median(pairwise(many, one, (m, o) => m / o)),
     busyErrors,
+    oneProcessCpuUsPerEvent: median(oneCpu),
+    manyProcessesCpuUsPerEvent: median(manyCpu),
     oneProcessLatencyMs: percentiles(oneLatencies),
     manyProcessesLatencyMs: percentiles(manyLatencies),
   };

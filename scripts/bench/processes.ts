@@ -19,6 +19,10 @@ try {
         oneProcessEventsPerSec: Math.round(r.oneProcessEventsPerSec),
         manyProcessesEventsPerSec: Math.round(r.manyProcessesEventsPerSec),
         busyErrors: r.busyErrors,
+        cpuUsPerEvent: {
+          one: Number(r.oneProcessCpuUsPerEvent.toFixed(1)),
+          many: Number(r.manyProcessesCpuUsPerEvent.toFixed(1)),
+        },
         oneProcessLatencyMs: r.oneProcessLatencyMs,
         manyProcessesLatencyMs: r.manyProcessesLatencyMs,
       }),

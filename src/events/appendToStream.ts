@@ -16,6 +16,8 @@ const StreamHead = z.object({ version: z.number().int(), type: z.string() });
 export type StreamHead = z.output<typeof StreamHead>;
 type Head = StreamHead;
 const NO_STREAM: Head = { version: 0, type: "" };
+/** Events per multi-row INSERT, largest first: a batch goes in chunks of 50, its remainder in chunks of 10, the rest one by one. */
+const CHUNKS = [50, 10] as const;
 const LogHead = z.tuple([z.number().int().nullable(), z.string().nullable(), z.number().int().nullable()]);
 
 /**
@@ -186,7 +188,8 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     return row === undefined ? NO_STREAM : StreamHead.parse(row);
   };
 
-  const insertAtNextVersion = (e: PreparedEvent, index: number, recordedAt: string, heads: Map<string, Head>) => {
+  /** Where an event goes: the head its stream checks against, its version, position, row and hash. */
+  const place = (e: PreparedEvent, index: number, recordedAt: string, heads: Map<string, Head>) => {
     const optimistic = !heads.has(e.streamId) && OPENING_EVENTS.has(e.type) && !e.expectedVersion;
     const head = heads.get(e.streamId) ?? (optimistic ? NO_STREAM : headOf(e.streamId));
     checkStream(e, head, index);
@@ -195,6 +198,11 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     const position = tail.counter + 1;
     const row = storedRow(e, position, streamVersion, recordedAt);
     const hash = chainHash(tail.hash, row);
+    return { optimistic, position, streamVersion, row, hash };
+  };
+
+  const insertAtNextVersion = (e: PreparedEvent, index: number, recordedAt: string, heads: Map<string, Head>) => {
+    const { optimistic, position, streamVersion, row, hash } = place(e, index, recordedAt, heads);
     try {
       insert.run(...row, hash);
       chain = { counter: position, hash };
@@ -228,12 +236,86 @@ export const createAppender = (db: Db, project: Projector, clock: () => Date, ho
     return { position, eventId: e.eventId, streamId: e.streamId, streamVersion, type: e.type, duplicate: false };
   };
 
+  // A chunk of events goes into the log in one multi-row INSERT: one statement instead of one per
+  // event, the same triggers and indexes for every row.
+  const chunkInserts = CHUNKS.map((size) => ({
+    size,
+    statement: db.prepare(
+      `INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, recorded_at, hash)
+       VALUES ${Array.from({ length: size }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+    ),
+    args: new Array<unknown>(size * 11),
+  }));
+
+  /**
+   * Append a chunk (its first event at `from` in the batch) with one INSERT, or return undefined
+   * having changed nothing: when an event breaks a stream rule, or the log refuses the statement (a
+   * retry, a stream opened elsewhere), SQLite undoes that statement alone and the caller appends
+   * the chunk event by event, which finds the same error at the same index, or the retries, as ever.
+   */
+  const appendChunk = (
+    { statement, args }: (typeof chunkInserts)[number],
+    chunk: readonly PreparedEvent[],
+    from: number,
+    recordedAt: string,
+    heads: Map<string, Head>,
+  ): AppendedEvent[] | undefined => {
+    const savedChain = chain;
+    const undo: [string, Head | undefined][] = [];
+    const placed: { e: PreparedEvent; position: number; streamVersion: number }[] = [];
+    const restore = () => {
+      chain = savedChain;
+      for (const [streamId, head] of undo.reverse()) {
+        if (head) heads.set(streamId, head);
+        else heads.delete(streamId);
+      }
+      return undefined;
+    };
+    for (const [k, e] of chunk.entries()) {
+      let p: ReturnType<typeof place>;
+      try {
+        p = place(e, from + k, recordedAt, heads);
+      } catch {
+        return restore();
+      }
+      for (let c = 0; c < 10; c++) args[k * 11 + c] = p.row[c];
+      args[k * 11 + 10] = p.hash;
+      chain = { counter: p.position, hash: p.hash };
+      undo.push([e.streamId, heads.get(e.streamId)]);
+      heads.set(e.streamId, { version: p.streamVersion, type: e.type });
+      placed.push({ e, position: p.position, streamVersion: p.streamVersion });
+    }
+    try {
+      statement.run(args);
+    } catch (err) {
+      // Some failures (a full disk) roll the whole transaction back: nothing is left to retry in.
+      if (!db.inTransaction) throw err;
+      return restore();
+    }
+    return placed.map(({ e, position, streamVersion }) => {
+      project(storedEvent(e, position, streamVersion, recordedAt));
+      return { position, eventId: e.eventId, streamId: e.streamId, streamVersion, type: e.type, duplicate: false };
+    });
+  };
+
   const write = db.transaction((events: readonly PreparedEvent[]): AppendedEvent[] => {
     chain = undefined;
     const recordedAt = clock().toISOString();
     // Streams touched by this batch: later events see the earlier ones without another query.
     const heads = new Map<string, Head>();
-    const appended = events.map((e, index) => appendOne(e, index, recordedAt, heads));
+    const appended: AppendedEvent[] = [];
+    const oneByOne = (from: number, chunk: readonly PreparedEvent[]) => {
+      for (const [k, e] of chunk.entries()) appended.push(appendOne(e, from + k, recordedAt, heads));
+    };
+    let index = 0;
+    for (const insert of chunkInserts)
+      for (; index + insert.size <= events.length; index += insert.size) {
+        const chunk = events.slice(index, index + insert.size);
+        const written = appendChunk(insert, chunk, index, recordedAt, heads);
+        if (written) appended.push(...written);
+        else oneByOne(index, chunk);
+      }
+    oneByOne(index, events.slice(index));
     const last = appended.findLast((e) => !e.duplicate);
     if (last && hooks.beforeCommit) hooks.beforeCommit(last.position);
     return appended;

@@ -152,6 +152,21 @@ describe("a log migrated before the chain", () => {
     expect(store.queries.qualityDistribution()).toHaveLength(1);
   });
 
+  it("answers retries of events already there as duplicates before it is chained, ten at once as one by one", () => {
+    const { path } = logFromBeforeTheChain(10);
+    runDbmate(path, ["up"]);
+    const store = openStore({ url: path });
+    onTestFinished(store.close);
+    const ids = z
+      .array(z.string())
+      .parse(
+        store.db.prepare("SELECT event_id FROM events WHERE type = 'ImageGenerated' ORDER BY position").pluck().all(),
+      );
+    const retries = ids.map((id, i) => ({ ...generated(`${i}.png`, T), id }));
+    expect(store.append(retries).map((e) => e.duplicate)).toEqual(ids.map(() => true));
+    expect(store.append(retries.slice(0, 3)).map((e) => e.duplicate)).toEqual([true, true, true]);
+  });
+
   it("resumes a backfill stopped half-way, from the events it had not reached", () => {
     const { path, hashes } = logFromBeforeTheChain();
     runDbmate(path, ["up"]);
