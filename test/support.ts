@@ -35,6 +35,17 @@ export const rollBackFrom = (path: string, version: string): void => {
   }
 };
 
+/** Run `fn`, which must throw one StoreError; return it (anything else thrown is rethrown). */
+export const refusal = (fn: () => unknown): StoreError => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof StoreError) return e;
+    throw new Error(`expected a StoreError, got ${String(e)}`, { cause: e });
+  }
+  throw new Error("expected a StoreError, but the call succeeded");
+};
+
 /** Run fn and expect it to throw one StoreError with this code and a message matching `message`. */
 export const expectStoreError = (fn: () => unknown, code: string, message: RegExp): void => {
   let caught: unknown;

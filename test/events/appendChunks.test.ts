@@ -1,7 +1,8 @@
 import { describe, expect, it, onTestFinished } from "vitest";
-import { type NewEvent, StoreError } from "../../src/index.js";
+import type { NewEvent } from "../../src/index.js";
 import { createTestStore, snapshot } from "../../src/testing/index.js";
 import { curated, generated } from "../fixtures.js";
+import { refusal } from "../support.js";
 
 // A batch goes into the log in multi-row INSERTs of fixed sizes (50 events, then 10), and a chunk the log
 // refuses is appended again event by event: these pin that nothing of that shows, whatever the
@@ -10,16 +11,6 @@ const T = "2026-01-08T12:00:00Z";
 const clock = () => new Date(T);
 const images = (n: number, prefix = "img"): NewEvent[] =>
   Array.from({ length: n }, (_, i) => ({ ...generated(`${prefix}-${i}.png`, T), id: `${prefix}-${i}` }));
-
-const refusal = (fn: () => unknown): StoreError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StoreError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-};
 
 describe("an append of more events than one multi-row INSERT holds", () => {
   it("writes the same log, chain and tables as the same events appended a few at a time", () => {

@@ -10,11 +10,11 @@ import {
   MAX_METADATA_BYTES,
   openStore,
   type Store,
-  StoreError,
+  type StoreError,
   type StoreErrorCode,
 } from "../../src/index.js";
 import { cli } from "../cli/run.js";
-import { tempDir } from "../support.js";
+import { refusal, tempDir } from "../support.js";
 import { fileHash, migratedDb, processTempDir, recordFigures, stateHash } from "./support.js";
 
 /**
@@ -625,17 +625,6 @@ const seededStore = (): Store => {
     { type: "BatchFinished", data: { batchId: "closed-batch", imagesCreated: 0, imagesKept: 0 } },
   ]);
   return store;
-};
-
-/** Run `fn`, which must throw one StoreError; return it. */
-const refusal = (fn: () => unknown): StoreError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StoreError) return e;
-    throw new Error(`expected a StoreError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error("expected a StoreError, but the call succeeded");
 };
 
 /** The error says which event of the call was bad: in its message, or (a version conflict, which names its stream) in its details. */

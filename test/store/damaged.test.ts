@@ -2,13 +2,13 @@ import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { openConnection } from "../../src/db/connection.js";
-import { openStore, type Store, StoreError } from "../../src/index.js";
+import { openStore, type Store } from "../../src/index.js";
 import { backupDatabase } from "../../src/maintenance/backup.js";
 import { diagnose } from "../../src/maintenance/doctor.js";
 import { restoreDatabase } from "../../src/maintenance/restore.js";
 import { cli } from "../cli/run.js";
 import { migratedDb } from "../reliability/support.js";
-import { tempDir } from "../support.js";
+import { refusal, tempDir } from "../support.js";
 
 /** A store of 50 images, a backup of it, and the store's file damaged in the root page of idx_model_id. */
 const damagedInAnIndex = async () => {
@@ -37,16 +37,6 @@ const opened = (path: string): Store => {
   const store = openStore({ url: path, onWarning: () => {} });
   onTestFinished(() => store.close());
   return store;
-};
-
-const refusal = (fn: () => unknown): StoreError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StoreError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
 };
 
 const DAMAGED =
