@@ -63,16 +63,19 @@ export interface OperationFigures {
   ok: boolean;
 }
 
-/** An operation at the first tenth of the log and at its whole, and the whole over the tenth. */
+/**
+ * An operation at the first tenth of the log (`small`: 1,000,000 events at the default 10,000,000) and at
+ * its whole (`large`), and the whole over the tenth; the ratios keep the default's names at any --events.
+ */
 export interface ScaledFigures {
   small: OperationFigures;
   large: OperationFigures;
   eventsPerSec: number;
   peakRssMb: number;
-  /** Peak RSS at N over peak RSS at the tenth: near 1 means flat memory. */
-  rssRatioToSmall: number;
-  /** Events/s at N over events/s at the tenth: near 1 means time linear in events. */
-  speedRatioToSmall: number;
+  /** Peak RSS of the whole over the tenth's: near 1 means flat memory. */
+  rssRatioTo1M: number;
+  /** Events/s of the whole over the tenth's: near 1 means time linear in events. */
+  speedRatioTo1M: number;
 }
 
 export interface HugeFigures {
@@ -141,9 +144,7 @@ const runWorker = (operation: string, path: string): OperationFigures => {
   });
   if (child.status !== 0) throw new Error(`hugeWorker ${operation} failed: ${child.stderr}`);
   const r = WorkerFigures.parse(JSON.parse(child.stdout));
-  log(
-    `  ${operation}: ${r.events} events in ${(r.ms / 1000).toFixed(1)} s, peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB`,
-  );
+  log(`  ${operation}: ${JSON.stringify(r)}, load ${load().join(" ")}`);
   return {
     events: r.events,
     eventsPerSec: r.events / (r.ms / 1000),
@@ -158,8 +159,8 @@ const scaled = (small: OperationFigures, large: OperationFigures): ScaledFigures
   large,
   eventsPerSec: large.eventsPerSec,
   peakRssMb: large.peakRssMb,
-  rssRatioToSmall: large.peakRssMb / small.peakRssMb,
-  speedRatioToSmall: large.eventsPerSec / small.eventsPerSec,
+  rssRatioTo1M: large.peakRssMb / small.peakRssMb,
+  speedRatioTo1M: large.eventsPerSec / small.eventsPerSec,
 });
 
 /** Every figure of target 7 on one log of `events` events. */
@@ -187,7 +188,10 @@ export const measureHuge = (events: number): HugeFigures => {
         cpuEventsPerSec: slice.events / slice.cpu,
         rssMb: process.memoryUsage().rss / 2 ** 20,
       });
-      log(`  ${head.toLocaleString("en")} events: ${(slice.events / slice.wall).toFixed(0)} events/s`);
+      log(
+        `  ${head.toLocaleString("en")} events: ${(slice.events / slice.wall).toFixed(0)} events/s, ` +
+          `${(slice.events / slice.cpu).toFixed(0)} by CPU, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, load ${load().join(" ")}`,
+      );
       wall += slice.wall;
       cpu += slice.cpu;
       slice = { wall: 0, cpu: 0, events: 0 };
@@ -203,6 +207,7 @@ export const measureHuge = (events: number): HugeFigures => {
   log("huge: bytes by table (dbstat)");
   const tables = tableBytes(store.db, bytes);
   store.close();
+  log(`  ${images} images, ${bytes} bytes: ${JSON.stringify(tables)}`);
 
   log(`huge: raw-direct writing the same ${images.toLocaleString("en")} images`);
   const rawPath = freshDb("huge-raw");
@@ -213,11 +218,13 @@ export const measureHuge = (events: number): HugeFigures => {
   const rawBytes = databaseBytes(rawDb);
   rawDb.close();
   dropDb(rawPath);
+  log(`  raw-direct: ${rawBytes} bytes, ${(events / rawSeconds).toFixed(0)} events/s`);
 
   log(`huge: the documented queries at ${images.toLocaleString("en")} images`);
   const queries = Object.fromEntries(
     measureDocumentedQueries(path).map((q) => [q.query, { rows: q.rows, p50Ms: q.p50Ms, p99Ms: q.p99Ms }]),
   );
+  log(`  ${JSON.stringify(queries)}`);
 
   const operations = (p: string) => ({
     rebuild: runWorker("rebuild", p),
@@ -228,6 +235,7 @@ export const measureHuge = (events: number): HugeFigures => {
   const small = operations(smallPath);
   log("huge: JSONB payloads on that copy");
   const jsonb = measureJsonb(smallPath);
+  log(`  ${JSON.stringify(jsonb)}`);
   dropDb(smallPath);
   log(`huge: rebuild, audit and consumer catch-up at ${events.toLocaleString("en")} events`);
   const large = operations(path);
@@ -307,7 +315,7 @@ export const hugeTables = (h: HugeFigures): string => {
       `${name === "consumer" ? "consumer catch-up from 0" : name}: events/s, peak RSS`,
       `${f(o.large.eventsPerSec)}, ${f(o.large.peakRssMb)} MB`,
       `at ${f(o.small.events)}: ${f(o.small.eventsPerSec)} events/s, ${f(o.small.peakRssMb)} MB; ` +
-        `ratios ${f(o.speedRatioToSmall, 2)} (speed), ${f(o.rssRatioToSmall, 2)} (RSS)${o.large.ok && o.small.ok ? "" : "; DRIFT"}`,
+        `ratios ${f(o.speedRatioTo1M, 2)} (speed), ${f(o.rssRatioTo1M, 2)} (RSS)${o.large.ok && o.small.ok ? "" : "; DRIFT"}`,
     ]);
   }
   for (const [q, v] of Object.entries(h.queries))
