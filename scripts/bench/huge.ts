@@ -209,6 +209,29 @@ export const measureHuge = (events: number): HugeFigures => {
   store.close();
   log(`  ${images} images, ${bytes} bytes: ${JSON.stringify(tables)}`);
 
+  log(`huge: the documented queries at ${images.toLocaleString("en")} images`);
+  const queries = Object.fromEntries(
+    measureDocumentedQueries(path).map((q) => [q.query, { rows: q.rows, p50Ms: q.p50Ms, p99Ms: q.p99Ms }]),
+  );
+  log(`  ${JSON.stringify(queries)}`);
+
+  // The whole log's operations first and raw-direct last: on a loaded machine the figures that say
+  // whether memory is flat are the ones a run cut short must not lose (each stage logs its figures).
+  const operations = (p: string) => ({
+    rebuild: runWorker("rebuild", p),
+    audit: runWorker("audit", p),
+    consumer: runWorker("consumer", p),
+  });
+  log(`huge: rebuild, audit and consumer catch-up at ${events.toLocaleString("en")} events`);
+  const large = operations(path);
+  dropDb(path);
+  log(`huge: rebuild, audit and consumer catch-up at ${slices[0]?.events.toLocaleString("en")} events`);
+  const small = operations(smallPath);
+  log("huge: JSONB payloads on that copy");
+  const jsonb = measureJsonb(smallPath);
+  log(`  ${JSON.stringify(jsonb)}`);
+  dropDb(smallPath);
+
   log(`huge: raw-direct writing the same ${images.toLocaleString("en")} images`);
   const rawPath = freshDb("huge-raw");
   const rawDb = openConnection(rawPath);
@@ -219,27 +242,6 @@ export const measureHuge = (events: number): HugeFigures => {
   rawDb.close();
   dropDb(rawPath);
   log(`  raw-direct: ${rawBytes} bytes, ${(events / rawSeconds).toFixed(0)} events/s`);
-
-  log(`huge: the documented queries at ${images.toLocaleString("en")} images`);
-  const queries = Object.fromEntries(
-    measureDocumentedQueries(path).map((q) => [q.query, { rows: q.rows, p50Ms: q.p50Ms, p99Ms: q.p99Ms }]),
-  );
-  log(`  ${JSON.stringify(queries)}`);
-
-  const operations = (p: string) => ({
-    rebuild: runWorker("rebuild", p),
-    audit: runWorker("audit", p),
-    consumer: runWorker("consumer", p),
-  });
-  log(`huge: rebuild, audit and consumer catch-up at ${slices[0]?.events.toLocaleString("en")} events`);
-  const small = operations(smallPath);
-  log("huge: JSONB payloads on that copy");
-  const jsonb = measureJsonb(smallPath);
-  log(`  ${JSON.stringify(jsonb)}`);
-  dropDb(smallPath);
-  log(`huge: rebuild, audit and consumer catch-up at ${events.toLocaleString("en")} events`);
-  const large = operations(path);
-  dropDb(path);
 
   const first = slices[0];
   const last = slices.at(-1);
