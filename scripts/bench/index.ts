@@ -1,4 +1,4 @@
-// npm run bench [-- --json FILE] [--full]
+// npm run bench [-- --json FILE] [--full] [--huge]
 // Every speed figure is a ratio against the raw-direct baseline measured in the same
 // run on the same settings; absolute figures drift on a shared machine, ratios much less.
 import { writeFileSync } from "node:fs";
@@ -18,6 +18,7 @@ import {
 import { compareProcesses } from "./concurrent.js";
 import { consumerRows, consumerTable, measureConsumers } from "./consumers.js";
 import { dashboardRows, measureDashboard } from "./dashboard.js";
+import { hugeTables, measureHuge } from "./huge.js";
 import { measurePostgres } from "./postgres.js";
 import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queries.js";
 import { measureRebuild } from "./rebuild.js";
@@ -25,7 +26,14 @@ import { measureStartup } from "./startup.js";
 import { measureStatistics, statisticsLines } from "./statistics.js";
 import { cleanUp, dropDb, freshDb, log } from "./support.js";
 
-const { values } = parseArgs({ options: { json: { type: "string" }, full: { type: "boolean", default: false } } });
+// --huge adds the 10,000,000-event stage (scripts/bench/huge.ts, tens of minutes): never in the default run nor in CI.
+const { values } = parseArgs({
+  options: {
+    json: { type: "string" },
+    full: { type: "boolean", default: false },
+    huge: { type: "boolean", default: false },
+  },
+});
 const full = values.full ?? false;
 const size = {
   batchedImages: full ? 250_000 : 50_000,
@@ -92,6 +100,9 @@ const postgres = await measurePostgres({
 });
 log(`dashboard: ${size.dashboardImages.toLocaleString("en")} images written through the store, then served`);
 const dashboard = await measureDashboard({ images: size.dashboardImages });
+const HUGE_EVENTS = 10_000_000;
+if (values.huge) log(`huge: ${HUGE_EVENTS.toLocaleString("en")} events through the store, then measured`);
+const huge = values.huge ? measureHuge(HUGE_EVENTS) : undefined;
 cleanUp();
 
 const results = {
@@ -120,6 +131,8 @@ const results = {
   statistics,
   dashboard,
   postgres,
+  // huge.*: only with --huge (docs/performance.md#scale-10-million-events---huge).
+  ...(huge ? { huge } : {}),
 };
 
 const f = (x: number, digits = 0) =>
@@ -279,6 +292,7 @@ for (const i of indexes)
 console.log(indexTable.toString());
 console.log(statisticsLines(statistics).join("\n"));
 console.log(dashboardRows(dashboard).toString());
+if (huge) console.log(hugeTables(huge));
 const load = `load average ${machine.loadAverageAtStart.join(" ")} at start, ${results.machine.loadAverageAtEnd.join(" ")} at end`;
 console.log(
   `${machine.nproc} × ${machine.cpu}, Node ${machine.node}, SQLite ${machine.sqlite}; ${load}; ${f(results.seconds)} s`,
