@@ -191,10 +191,11 @@ export const measureLatency = async (
   }
 };
 
-// The follower's own peak RSS, written as it exits; a parent cannot ask for it afterwards.
+// The follower's own peak RSS (VmHWM: maxRSS would carry the parent's, see peakRss.ts), written as it
+// exits; a parent cannot ask for it afterwards.
 const rssProbe = `data:text/javascript,${encodeURIComponent(
-  'import { writeFileSync } from "node:fs"; process.on("exit", () => ' +
-    "writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));",
+  'import { readFileSync, writeFileSync } from "node:fs"; process.on("exit", () => ' +
+    'writeFileSync(process.env.BENCH_RSS_FILE, /^VmHWM:\\s+(\\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))[1]));',
 )}`;
 
 /**

@@ -1,18 +1,8 @@
 // A child of scripts/bench/huge.ts: one of rebuild, audit or a consumer's catch-up from position 0 to the
 // head, alone in its process, so the peak RSS it prints is that operation's (the store's opening included).
-import { readFileSync } from "node:fs";
 import { openStore, runConsumer } from "../../src/index.js";
 import { auditProjections, rebuildProjections } from "../../src/operations.js";
-
-/**
- * This process's own peak RSS in KB: VmHWM, the high-water mark of the memory map exec gave it.
- * Not resourceUsage().maxRSS: Linux carries the forking parent's RSS into a child's maxRSS across
- * exec, so a child of a parent at 300 MB reports at least 300 MB whatever it uses.
- */
-const ownPeakRssKb = (): number => {
-  const line = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
-  return line ? Number(line[1]) : process.resourceUsage().maxRSS;
-};
+import { ownPeakRssKb } from "./peakRss.js";
 
 const [operation = "", path = ""] = process.argv.slice(2);
 const store = openStore({ url: `sqlite:${path}`, stale: "ignore" });

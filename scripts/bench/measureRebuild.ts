@@ -14,6 +14,7 @@ import { pipelineDay } from "../../src/demo/pipelineDay.js";
 import { auditProjections } from "../../src/replay/auditProjections.js";
 import { rebuildProjections } from "../../src/replay/rebuildProjections.js";
 import { openStore } from "../../src/store/openStore.js";
+import { ownPeakRssKb } from "./peakRss.js";
 
 /** What the child process prints: one JSON line of figures. */
 const ChildFigures = z.object({
@@ -30,9 +31,9 @@ const { values } = parseArgs({
 
 if (values.child) {
   const store = openStore({ url: values.child, stale: "ignore" });
-  const rss0 = process.resourceUsage().maxRSS;
+  const rss0 = ownPeakRssKb();
   const rebuild = rebuildProjections(store);
-  const rssRebuild = process.resourceUsage().maxRSS;
+  const rssRebuild = ownPeakRssKb();
   const audit = auditProjections(store);
   console.log(
     JSON.stringify({
@@ -40,7 +41,7 @@ if (values.child) {
       audit: { ok: audit.ok, durationMs: audit.durationMs },
       rssOpenKb: rss0,
       rssRebuildKb: rssRebuild,
-      rssAfterAuditKb: process.resourceUsage().maxRSS,
+      rssAfterAuditKb: ownPeakRssKb(),
     }),
   );
   store.close();
