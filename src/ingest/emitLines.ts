@@ -299,10 +299,11 @@ export const emitLines = async (
 const FOLLOW_QUEUE = 1000;
 /**
  * Lines per transaction, at most, when more than one is waiting: it bounds how long a
- * line waits for its acknowledgement and how long other writers wait for the lock;
- * past a hundred lines a transaction's own cost is already a small share of theirs.
+ * line waits for its acknowledgement and how long other writers wait for the lock. The
+ * same as emit's default batch size, so a file piped to --follow commits as emit FILE
+ * does (smaller groups were measurably slower: docs/performance.md).
  */
-const FOLLOW_GROUP = 100;
+const FOLLOW_GROUP = 500;
 
 /** A store failure (not the line's): the group is tried again line by line, each in its own transaction. */
 const isStoreFailure = (e: unknown): boolean =>

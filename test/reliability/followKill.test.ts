@@ -24,10 +24,10 @@ afterAll(killLeftoverProcesses);
 
 /**
  * Lines given to each follower: more than it acknowledges before its kill, so it dies
- * mid-stream. Group commit acknowledges up to 100 lines at once, and a kill lands up to
- * 10 ms after the awaited acknowledgement: a follower may get a few groups past MAX_ACKS.
+ * mid-stream. Group commit acknowledges up to 500 lines at once, and a kill lands up to
+ * 10 ms after the awaited acknowledgement: a follower may get a group or two past MAX_ACKS.
  */
-const PER_FOLLOWER = 1000;
+const PER_FOLLOWER = 2000;
 const MAX_ACKS = 150;
 
 describe("SIGKILL during `emit --follow`", () => {
