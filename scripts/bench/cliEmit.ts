@@ -10,7 +10,7 @@ import { z } from "zod";
 import { openConnection } from "../../src/db/connection.js";
 import { type WorkloadOptions, workload } from "../../src/demo/workload.js";
 import { runAppend, tablesDigest, workloadGroups } from "./append.js";
-import { cleanUp, dropDb, freshDb, log, median, pairwise, scratchDir } from "./support.js";
+import { cleanUp, dropDb, f, freshDb, log, median, pairwise, scratchDir } from "./support.js";
 
 /** The command `npx artist-store` runs in a clone of the repository: the TypeScript sources through tsx (docs/cli.md). */
 const bin = fileURLToPath(new URL("../../bin/artist-store.js", import.meta.url));
@@ -257,9 +257,6 @@ export const measureCliEmit = async (modes: readonly Mode[], rounds: number): Pr
   }
   return out;
 };
-
-const f = (x: number, digits = 0) =>
-  x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** Rows for the suite's speed table: figure, events, events/s, baseline events/s, ratio (wall), ratio (CPU), target. */
 export const cliEmitRows = (figures: readonly CliEmitFigures[]): string[][] =>

@@ -14,7 +14,7 @@ import { workload } from "../../src/demo/workload.js";
 import { createAppender } from "../../src/events/appendToStream.js";
 import { type PreparedEvent, prepareEvent } from "../../src/events/prepareEvent.js";
 import { openStore, runConsumer, type Store } from "../../src/index.js";
-import { cleanUp, dropDb, freshDb, log, median, quantile, scratchDir } from "./support.js";
+import { cleanUp, dropDb, f, freshDb, log, median, quantile, scratchDir } from "./support.js";
 
 /** runConsumer's default batch size (src/consumers/options.ts): the figure users get. */
 const DEFAULT_BATCH_SIZE = 250;
@@ -299,9 +299,6 @@ export const measureConsumers = async (sizes: readonly number[], rounds: number)
     dropDb(path);
   }
 };
-
-const f = (x: number, digits = 0) =>
-  x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** The consumer rows of the bench's tables. */
 export const consumerRows = (c: ConsumerFigures): string[][] => [

@@ -7,7 +7,6 @@
 // Set BENCH_DIR to a folder on a disk with room: about 1.3 KB per event, and a tenth more for the copy.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
@@ -18,7 +17,7 @@ import { workloadGroups } from "./append.js";
 import { type JsonbFigures, measureJsonb } from "./hugeJsonb.js";
 import { measureDocumentedQueries } from "./queries.js";
 import { rawDirectWriter } from "./rawDirect.js";
-import { cleanUp, dropDb, freshDb, log, measure } from "./support.js";
+import { cleanUp, dropDb, f, freshDb, loadAverage, log, measure } from "./support.js";
 
 const worker = fileURLToPath(new URL("./hugeWorker.ts", import.meta.url));
 const WorkerFigures = z.object({
@@ -111,8 +110,6 @@ export interface HugeFigures {
   seconds: number;
 }
 
-const load = () => loadavg().map((x) => Number(x.toFixed(2)));
-
 /** page_count × page_size after a checkpoint that empties the WAL. */
 const databaseBytes = (db: Db): number => {
   db.pragma("wal_checkpoint(TRUNCATE)");
@@ -145,7 +142,7 @@ const runWorker = (operation: string, path: string): OperationFigures => {
   });
   if (child.status !== 0) throw new Error(`hugeWorker ${operation} failed: ${child.stderr}`);
   const r = WorkerFigures.parse(JSON.parse(child.stdout));
-  log(`  ${operation}: ${JSON.stringify(r)}, load ${load().join(" ")}`);
+  log(`  ${operation}: ${JSON.stringify(r)}, load ${loadAverage().join(" ")}`);
   return {
     events: r.events,
     eventsPerSec: r.events / (r.ms / 1000),
@@ -167,7 +164,7 @@ const scaled = (small: OperationFigures, large: OperationFigures): ScaledFigures
 /** Every figure of target 7 on one log of `events` events. */
 export const measureHuge = (events: number): HugeFigures => {
   const started = performance.now();
-  const loadAtStart = load();
+  const loadAtStart = loadAverage();
   const sliceSize = Math.max(1, Math.round(events / 10));
   const path = freshDb("huge");
   const smallPath = `${path}.tenth.db`;
@@ -191,7 +188,7 @@ export const measureHuge = (events: number): HugeFigures => {
       });
       log(
         `  ${head.toLocaleString("en")} events: ${(slice.events / slice.wall).toFixed(0)} events/s, ` +
-          `${(slice.events / slice.cpu).toFixed(0)} by CPU, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, load ${load().join(" ")}`,
+          `${(slice.events / slice.cpu).toFixed(0)} by CPU, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, load ${loadAverage().join(" ")}`,
       );
       wall += slice.wall;
       cpu += slice.cpu;
@@ -276,13 +273,10 @@ export const measureHuge = (events: number): HugeFigures => {
     audit: scaled(small.audit, large.audit),
     consumer: scaled(small.consumer, large.consumer),
     jsonb,
-    loadAverage: { start: loadAtStart, end: load() },
+    loadAverage: { start: loadAtStart, end: loadAverage() },
     seconds: (performance.now() - started) / 1000,
   };
 };
-
-const f = (x: number, digits = 0) =>
-  x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** The figures as tables: append slices, sizes, operations, queries, JSONB. */
 export const hugeTables = (h: HugeFigures): string => {

@@ -2,7 +2,7 @@
 // Every speed figure is a ratio against the raw-direct baseline measured in the same
 // run on the same settings; absolute figures drift on a shared machine, ratios much less.
 import { writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { openConnection } from "../../src/db/connection.js";
@@ -24,7 +24,7 @@ import { loadImages, measureDocumentedQueries, measureIndexTable } from "./queri
 import { measureRebuild } from "./rebuild.js";
 import { measureStartup } from "./startup.js";
 import { measureStatistics, statisticsLines } from "./statistics.js";
-import { cleanUp, dropDb, freshDb, log } from "./support.js";
+import { cleanUp, dropDb, f, freshDb, loadAverage, log } from "./support.js";
 
 // --huge adds the 10,000,000-event stage (scripts/bench/huge.ts, tens of minutes): never in the default run nor in CI.
 const { values } = parseArgs({
@@ -56,7 +56,7 @@ const machine = {
   cpu: cpus()[0]?.model ?? "unknown",
   node: process.version,
   sqlite: String(db.prepare("SELECT sqlite_version()").pluck().get()),
-  loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
+  loadAverageAtStart: loadAverage(),
 };
 db.close();
 
@@ -106,7 +106,7 @@ const huge = values.huge ? measureHuge(HUGE_EVENTS) : undefined;
 cleanUp();
 
 const results = {
-  machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))) },
+  machine: { ...machine, loadAverageAtEnd: loadAverage() },
   full,
   seconds: (performance.now() - started) / 1000,
   // Stable keys for checks that read this file: append.batched.ratioToHandRolled, append.single.ratioToHandRolled, …
@@ -135,8 +135,6 @@ const results = {
   ...(huge ? { huge } : {}),
 };
 
-const f = (x: number, digits = 0) =>
-  x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const speed = new Table({
   head: ["figure", "events", "events/s", "baseline events/s", "ratio (wall)", "ratio (CPU)", "target"],
 });

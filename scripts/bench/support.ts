@@ -1,6 +1,6 @@
 // Shared helpers of the benchmark suite: scratch databases, clocks, statistics.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMigratedDatabase } from "../../src/replay/scratch.js";
 
@@ -61,6 +61,16 @@ export const chunks = <T>(xs: readonly T[], n: number): T[][] => {
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
 };
+
+/**
+ * A figure as the bench tables print it: grouped thousands, exactly `digits` decimals.
+ * @example f(12345.678, 1) // "12,345.7"
+ */
+export const f = (x: number, digits = 0): string =>
+  x.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** The load averages (1, 5, 15 minutes) to two decimals, recorded beside a run's figures. */
+export const loadAverage = (): number[] => loadavg().map((x) => Number(x.toFixed(2)));
 
 export const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
