@@ -170,7 +170,11 @@ export const spawnChild = (
       acks++;
       acked.push(...message.events);
     }
-    if (message.t === "error") errors.push(message);
+    if (message.t === "error") {
+      errors.push(message);
+      // A failure message names what the child threw, not only its exit code.
+      note(`[error] ${message.name}${message.code === undefined ? "" : ` ${message.code}`}: ${message.message}\n`);
+    }
   });
   return {
     proc,
